@@ -1,0 +1,362 @@
+//! The compliance engine: a pure function from (treaty, declared figures, date) to a verdict per
+//! figure and limit, plus treaty-level findings (not in force, data exchanges withheld, late or
+//! absent). No I/O: the CLI, the node, the simulator and the tests all call this same code.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::lifecycle::ExchangeKind;
+use crate::party::PartyCode;
+use crate::{Status, Treaty};
+
+/// Figures one party declared (or published) as of one date: a value per limit, where the value
+/// is the limit's left-hand side `Σ coefficient × category`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeclaredFigures {
+    /// The declaring party.
+    pub party: PartyCode,
+    /// The date the figures describe.
+    pub as_of: NaiveDate,
+    /// Limit id → value; `None` where the figure is missing from the record.
+    pub values: std::collections::BTreeMap<String, Option<u64>>,
+    /// Whether the data were exchanged as the treaty requires.
+    pub exchange: ExchangeStatus,
+    /// When the data were delivered, if known.
+    pub delivered: Option<NaiveDate>,
+    /// Limit ids whose value was derived from other published statements, not read directly.
+    pub derived: Vec<String>,
+    /// Where the figures come from (publication, or file and line).
+    pub source: String,
+    /// Where in Verity's input the row is (file:line), for evidence.
+    pub origin: String,
+}
+
+/// Whether a party gave its data to the other parties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExchangeStatus {
+    /// Provided to the other parties.
+    Provided,
+    /// Not provided, and no figures published.
+    Withheld,
+    /// Not provided to the other parties, but aggregate figures were published unilaterally.
+    PublishedOnly,
+}
+
+impl ExchangeStatus {
+    /// Whether the row carries figures that can be judged.
+    pub fn has_figures(self) -> bool {
+        self != Self::Withheld
+    }
+}
+
+/// Whether to judge the instrument as it stands or as if it were in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Only a binding instrument binds: proposals and drafts give `not-in-force`.
+    AsWritten,
+    /// Exercise mode: judge against the instrument's notional dates as if it bound its parties.
+    AsIfInForce,
+}
+
+/// The verdict on one figure against one limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// At or under the ceiling (whether or not the limit applied yet).
+    Compliant,
+    /// Over the ceiling before the date the limit starts to apply: not a violation.
+    AboveLimitNotYetApplicable,
+    /// Over the ceiling while the limit applies.
+    Violation,
+    /// The figure is missing (not published, or withheld).
+    Unknown,
+    /// The instrument did not bind anyone on the figure's date.
+    NotInForce,
+}
+
+impl Verdict {
+    /// The kebab-case name used in tables and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Compliant => "compliant",
+            Self::AboveLimitNotYetApplicable => "above-limit-not-yet-applicable",
+            Self::Violation => "violation",
+            Self::Unknown => "unknown",
+            Self::NotInForce => "not-in-force",
+        }
+    }
+}
+
+/// One figure judged against one limit, with everything needed to recheck it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LimitVerdict {
+    /// The figures' as-of date.
+    pub date: NaiveDate,
+    /// The party.
+    pub party: PartyCode,
+    /// Limit id.
+    pub limit: String,
+    /// Limit name.
+    pub limit_name: String,
+    /// The declared value, when known.
+    pub value: Option<u64>,
+    /// The ceiling for this party.
+    pub max: u64,
+    /// `max − value` (negative when over), when the value is known.
+    pub margin: Option<i64>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The date the limit starts to apply.
+    pub applies_from: NaiveDate,
+    /// Whether the value was derived rather than published directly.
+    pub derived: bool,
+    /// The treaty article for the limit.
+    pub reference: String,
+    /// The figure's source.
+    pub source: String,
+    /// Where the figure is in the input (file:line).
+    pub origin: String,
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// A breach of an obligation.
+    Violation,
+    /// Something a reviewer should look at (a gap in the record, figures from the future).
+    Warning,
+    /// Context (the instrument is not in force; figures off the schedule).
+    Info,
+}
+
+/// A treaty-level finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Machine name of the rule, e.g. `data-exchange-withheld`.
+    pub rule: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// The party concerned, if any.
+    pub party: Option<PartyCode>,
+    /// The date concerned (as-of date of an exchange, or the assessment date).
+    pub date: NaiveDate,
+    /// What was found, in words.
+    pub message: String,
+    /// The treaty article behind the rule.
+    pub reference: String,
+    /// Where the evidence is (file:line of the figures), when there is a row.
+    pub evidence: Option<String>,
+}
+
+/// Everything the engine concluded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    /// Treaty id.
+    pub treaty: String,
+    /// The assessment date.
+    pub on: NaiveDate,
+    /// Mode used.
+    pub mode: Mode,
+    /// The treaty's status on the assessment date.
+    pub status: Status,
+    /// A verdict per (figures row, limit), in input order.
+    pub verdicts: Vec<LimitVerdict>,
+    /// Treaty-level findings, by date then party.
+    pub findings: Vec<Finding>,
+}
+
+impl Assessment {
+    /// Whether any limit verdict is a violation.
+    pub fn has_limit_violation(&self) -> bool {
+        self.verdicts
+            .iter()
+            .any(|v| v.verdict == Verdict::Violation)
+    }
+
+    /// Whether any treaty-level finding is a violation.
+    pub fn has_violation_finding(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Violation)
+    }
+}
+
+/// Judges every figure against every limit, and the record against the data-exchange schedule,
+/// as of `on`.
+pub fn assess(
+    treaty: &Treaty,
+    figures: &[DeclaredFigures],
+    on: NaiveDate,
+    mode: Mode,
+) -> Assessment {
+    let period = match mode {
+        Mode::AsWritten => treaty.binding_period(),
+        Mode::AsIfInForce => treaty.notional_period(),
+    };
+    let in_period = |d: NaiveDate| period.is_some_and(|(s, e)| d >= s && e.is_none_or(|e| d < e));
+    let status = treaty.status_on(on);
+
+    let mut verdicts = Vec::new();
+    for row in figures {
+        for limit in treaty.limits() {
+            let Some(max) = limit.max_for(row.party) else {
+                continue;
+            };
+            let value = if row.exchange.has_figures() {
+                row.values.get(&limit.id).copied().flatten()
+            } else {
+                None
+            };
+            let margin = value.map(|v| {
+                i64::try_from(max).unwrap_or(i64::MAX) - i64::try_from(v).unwrap_or(i64::MAX)
+            });
+            let verdict = if !in_period(row.as_of) {
+                Verdict::NotInForce
+            } else {
+                match value {
+                    None => Verdict::Unknown,
+                    Some(v) if v <= max => Verdict::Compliant,
+                    Some(_) if row.as_of < limit.applies_from => {
+                        Verdict::AboveLimitNotYetApplicable
+                    }
+                    Some(_) => Verdict::Violation,
+                }
+            };
+            verdicts.push(LimitVerdict {
+                date: row.as_of,
+                party: row.party,
+                limit: limit.id.clone(),
+                limit_name: limit.name.clone(),
+                value,
+                max,
+                margin,
+                verdict,
+                applies_from: limit.applies_from,
+                derived: row.derived.contains(&limit.id),
+                reference: limit.reference.clone(),
+                source: row.source.clone(),
+                origin: row.origin.clone(),
+            });
+        }
+    }
+
+    let mut findings = Vec::new();
+    if status.status != Status::InForce && mode == Mode::AsWritten {
+        findings.push(Finding {
+            rule: "treaty-not-in-force",
+            severity: Severity::Info,
+            party: None,
+            date: on,
+            message: format!("{} on {on}: {}", status.status.as_str(), status.summary),
+            reference: treaty.dates().reference.clone(),
+            evidence: None,
+        });
+    }
+    for row in figures.iter().filter(|r| r.as_of > on) {
+        findings.push(Finding {
+            rule: "figures-after-assessment-date",
+            severity: Severity::Warning,
+            party: Some(row.party),
+            date: row.as_of,
+            message: format!(
+                "figures as of {} are dated after the assessment date {on}",
+                row.as_of
+            ),
+            reference: String::new(),
+            evidence: Some(row.origin.clone()),
+        });
+    }
+    if let (Some((start, end)), Some(dx)) = (period, treaty.data_exchange()) {
+        let schedule = treaty.exchange_schedule(start, end);
+        for party in treaty.parties() {
+            for ex in schedule.iter().filter(|x| x.deadline < on) {
+                let what = match ex.kind {
+                    ExchangeKind::Initial => "initial data",
+                    ExchangeKind::Periodic => "periodic update",
+                };
+                let row = figures
+                    .iter()
+                    .find(|r| r.party == *party && r.as_of == ex.as_of);
+                match row {
+                    None => findings.push(Finding {
+                        rule: "data-exchange-absent-from-record",
+                        severity: Severity::Warning,
+                        party: Some(*party),
+                        date: ex.as_of,
+                        message: format!(
+                            "{what} as of {} (due by {}) is not in this record",
+                            ex.as_of, ex.deadline
+                        ),
+                        reference: dx.reference.clone(),
+                        evidence: None,
+                    }),
+                    Some(r) if r.exchange != ExchangeStatus::Provided => findings.push(Finding {
+                        rule: "data-exchange-withheld",
+                        severity: Severity::Violation,
+                        party: Some(*party),
+                        date: ex.as_of,
+                        message: format!(
+                            "{what} as of {} (due by {}) not provided to the other parties{}",
+                            ex.as_of,
+                            ex.deadline,
+                            if r.exchange == ExchangeStatus::PublishedOnly {
+                                "; aggregates published unilaterally"
+                            } else {
+                                ""
+                            }
+                        ),
+                        reference: dx.reference.clone(),
+                        evidence: Some(r.origin.clone()),
+                    }),
+                    Some(r) => {
+                        if let Some(d) = r.delivered.filter(|d| *d > ex.deadline) {
+                            findings.push(Finding {
+                                rule: "data-exchange-late",
+                                severity: Severity::Violation,
+                                party: Some(*party),
+                                date: ex.as_of,
+                                message: format!(
+                                    "{what} as of {} delivered {d}, {} days after the deadline {}",
+                                    ex.as_of,
+                                    (d - ex.deadline).num_days(),
+                                    ex.deadline
+                                ),
+                                reference: dx.reference.clone(),
+                                evidence: Some(r.origin.clone()),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        for row in figures.iter().filter(|r| in_period(r.as_of)) {
+            if !schedule.iter().any(|x| x.as_of == row.as_of) {
+                findings.push(Finding {
+                    rule: "unscheduled-figures",
+                    severity: Severity::Info,
+                    party: Some(row.party),
+                    date: row.as_of,
+                    message: format!(
+                        "figures as of {} are not a scheduled exchange; judged against the limits all the same",
+                        row.as_of
+                    ),
+                    reference: dx.reference.clone(),
+                    evidence: Some(row.origin.clone()),
+                });
+            }
+        }
+    }
+    findings.sort_by(|a, b| (a.date, a.party, a.rule).cmp(&(b.date, b.party, b.rule)));
+
+    Assessment {
+        treaty: treaty.id().to_string(),
+        on,
+        mode,
+        status: status.status,
+        verdicts,
+        findings,
+    }
+}
