@@ -110,21 +110,33 @@ pub(crate) fn locate_toml(file: &str, source: &str, offset: usize) -> Location {
         }
     }
     let trimmed = line_text.trim();
-    let key_on_line = if trimmed.starts_with('[') {
+    let key_of = |t: &str| {
+        t.split_once('=')
+            .map(|(k, _)| k.trim().trim_matches('"').to_string())
+            .filter(|k| !k.is_empty() && !k.starts_with('#') && !k.starts_with('{'))
+    };
+    let is_header = trimmed.starts_with('[') && !trimmed.starts_with("[{");
+    let key_on_line = if is_header {
         Some(
             trimmed
                 .trim_matches(|c| c == '[' || c == ']')
                 .trim()
                 .to_string(),
         )
+    } else if trimmed.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        key_of(trimmed)
     } else {
-        trimmed
-            .split_once('=')
-            .map(|(k, _)| k.trim().trim_matches('"').to_string())
-            .filter(|k| !k.is_empty() && !k.starts_with('#'))
+        // An element of a multi-line array: the key is on the line that opened the array.
+        source[..line_start]
+            .lines()
+            .rev()
+            .map(str::trim)
+            .take_while(|t| !t.starts_with('[') || t.starts_with("[{"))
+            .find(|t| t.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+            .and_then(key_of)
     };
     let key = match (header, key_on_line) {
-        (_, Some(k)) if trimmed.starts_with('[') => Some(k),
+        (_, Some(k)) if is_header => Some(k),
         (Some(h), Some(k)) => Some(format!("{h}.{k}")),
         (None, Some(k)) => Some(k),
         (Some(h), None) => Some(h),

@@ -280,7 +280,8 @@ pub fn parse_aggregates(
             origin: format!("{file}:{line}"),
         });
     }
-    out.sort_by_key(|r| (r.as_of, r.party));
+    // By date, then in the treaty's order of parties.
+    out.sort_by_key(|r| (r.as_of, treaty.parties().iter().position(|p| *p == r.party)));
     Ok(out)
 }
 

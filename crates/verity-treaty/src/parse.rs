@@ -518,7 +518,15 @@ pub(crate) fn parse(file: &str, source: &str) -> Result<Treaty, TreatyError> {
                 }
                 Ceiling::PerParty(map)
             }
-            _ => {
+            (Some(_), Some(per)) => {
+                return Err(c.err(
+                    per.span(),
+                    format!(
+                        "limit `{lid}` needs exactly one of `max` or `max_per_party`, not both"
+                    ),
+                ));
+            }
+            (None, None) => {
                 return Err(c.err(
                     l.id.span(),
                     format!("limit `{lid}` needs exactly one of `max` or `max_per_party`"),

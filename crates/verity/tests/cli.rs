@@ -1,0 +1,330 @@
+//! The `verity` binary end to end: the commands and figures the foundation issue names, exit
+//! codes (0 ok, 1 findings, 2 input error), and clear errors for broken inputs.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn verity(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("verity")
+        .unwrap()
+        .env("VERITY_TODAY", "2026-11-27")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn json(args: &[&str]) -> Value {
+    let (code, out, err) = verity(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+fn data(file: &str) -> String {
+    format!("{}/../../data/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn new_start_expired_295_days_before_2026_11_27() {
+    let v = json(&[
+        "treaty",
+        "status",
+        "new-start",
+        "--on",
+        "2026-11-27",
+        "--json",
+    ]);
+    assert_eq!(v["treaty"], "new-start");
+    assert_eq!(v["on"], "2026-11-27");
+    assert_eq!(v["status"], "expired");
+    assert_eq!(v["entry_into_force"], "2011-02-05");
+    assert_eq!(v["expires"], "2026-02-05");
+    assert_eq!(v["days_since_expiry"], 295);
+    // Without --on, the clock (VERITY_TODAY here) decides.
+    assert_eq!(
+        json(&["treaty", "status", "new-start", "--json"])["days_since_expiry"],
+        295
+    );
+    let (code, out, _) = verity(&["treaty", "status", "new-start", "--on", "2015-06-01"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("in-force") && out.contains("Obligations on 2015-06-01"),
+        "{out}"
+    );
+}
+
+#[test]
+fn treaty_list_and_show() {
+    let v = json(&["treaty", "list", "--json"]);
+    let rows = v.as_array().unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["new-start", "new-start-voluntary-2026", "trilateral-draft"]
+    );
+    let statuses: Vec<&str> = rows
+        .iter()
+        .map(|r| r["status"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["expired", "proposed", "draft"]);
+    assert_eq!(rows[2]["parties"], serde_json::json!(["USA", "RUS", "CHN"]));
+
+    let (code, out, _) = verity(&["treaty", "show", "new-start"]);
+    assert_eq!(code, 0);
+    for needle in [
+        "1,550",
+        "Art. II(1)(b)",
+        "2021-02-03",
+        "Type One",
+        "within 5 days",
+    ] {
+        assert!(out.contains(needle), "show lacks {needle}");
+    }
+    let v = json(&["treaty", "show", "trilateral-draft", "--json"]);
+    assert_eq!(v["disclosure_stages"].as_array().unwrap().len(), 3);
+    // A path works wherever an id does.
+    let path = format!(
+        "{}/../../treaties/new-start.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    assert_eq!(
+        json(&["treaty", "status", &path, "--json"])["status"],
+        "expired"
+    );
+}
+
+#[test]
+fn check_aggregates_judges_the_published_record_as_the_text_does() {
+    let v = json(&[
+        "check",
+        "aggregates",
+        &data("new_start_aggregates.csv"),
+        "--treaty",
+        "new-start",
+        "--json",
+    ]);
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 150);
+    for r in rows {
+        for key in ["date", "party", "limit", "value", "max", "verdict"] {
+            assert!(r.get(key).is_some(), "missing {key} in {r}");
+        }
+        assert_ne!(r["verdict"], "violation", "{r}");
+    }
+    let first = &rows[0];
+    assert_eq!(
+        (
+            first["date"].as_str(),
+            first["party"].as_str(),
+            first["limit"].as_str(),
+            first["value"].as_u64(),
+            first["max"].as_u64(),
+            first["verdict"].as_str()
+        ),
+        (
+            Some("2011-02-05"),
+            Some("USA"),
+            Some("deployed_icbm_slbm_bombers"),
+            Some(882),
+            Some(700),
+            Some("above-limit-not-yet-applicable")
+        )
+    );
+    let pre_2018_over = rows
+        .iter()
+        .filter(|r| {
+            r["date"].as_str().unwrap() < "2018-02-05" && r["value"].as_u64() > r["max"].as_u64()
+        })
+        .count();
+    assert_eq!(pre_2018_over, 47);
+}
+
+#[test]
+fn a_violation_exits_1_and_schedule_findings_are_separate() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("over.csv");
+    std::fs::write(&csv, "date,party,warheads_on_deployed,source\n2019-09-01,RUS,1600,exercise\n2019-09-01,USA,1376,exercise\n").unwrap();
+    let (code, out, _) = verity(&[
+        "check",
+        "aggregates",
+        csv.to_str().unwrap(),
+        "--treaty",
+        "new-start",
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let bad: Vec<&Value> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["verdict"] == "violation")
+        .collect();
+    assert_eq!(bad.len(), 1);
+    assert_eq!(
+        (bad[0]["party"].as_str(), bad[0]["margin"].as_i64()),
+        (Some("RUS"), Some(-50))
+    );
+
+    let (code, out, _) = verity(&[
+        "check",
+        "exchanges",
+        &data("new_start_aggregates.csv"),
+        "--treaty",
+        "new-start",
+        "--json",
+    ]);
+    assert_eq!(
+        code, 1,
+        "the withheld 2023 exchanges are violations of Protocol Part Four"
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "data-exchange-withheld")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn estimates_2025_agree_with_sipri() {
+    let v = json(&["estimates", "--year", "2025", "--json"]);
+    let rows = v.as_array().unwrap();
+    let want = [
+        ("USA", 5177, 1770, 1930, 1477),
+        ("RUS", 5459, 1718, 2591, 1150),
+        ("GBR", 225, 120, 105, 0),
+        ("FRA", 290, 280, 10, 0),
+        ("CHN", 600, 24, 576, 0),
+        ("IND", 180, 0, 180, 0),
+        ("PAK", 170, 0, 170, 0),
+        ("PRK", 50, 0, 50, 0),
+        ("ISR", 90, 0, 90, 0),
+    ];
+    assert_eq!(rows.len(), 9);
+    for (r, (state, total, deployed, stored, retired)) in rows.iter().zip(want) {
+        assert_eq!(r["state"], state);
+        assert_eq!(r["year"], 2025);
+        assert_eq!(
+            [
+                &r["total_inventory"],
+                &r["deployed"],
+                &r["stored"],
+                &r["retired"]
+            ],
+            [total, deployed, stored, retired]
+        );
+        assert!(r["name"].is_string() && r["source"].as_str().unwrap().contains("http"));
+    }
+    assert_eq!(rows[4]["change_total"], 100);
+    let (code, out, _) = verity(&["estimates", "--year", "2025"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("the nine states sum to 12,241; the SIPRI world total is 12,241: agrees"),
+        "{out}"
+    );
+    let (code, _, err) = verity(&["estimates", "--year", "1990"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("years available are 2022, 2023, 2024, 2025"),
+        "{err}"
+    );
+}
+
+#[test]
+fn demo_runs_on_the_embedded_data() {
+    let (code, out, err) = verity(&["demo"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("expired 2026-02-05 (295 days ago)"));
+    assert!(out.contains(
+        "150 figures judged: 47 above-limit-not-yet-applicable, 88 compliant, 15 unknown."
+    ));
+    assert!(out.contains("No published figure exceeded a central limit once the limits applied."));
+    let v = json(&["demo", "--json"]);
+    assert_eq!(v["treaties"].as_array().unwrap().len(), 3);
+    assert_eq!(v["new_start"]["verdicts"].as_array().unwrap().len(), 150);
+}
+
+#[test]
+fn a_broken_treaty_file_is_exit_2_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(format!(
+        "{}/../../treaties/new-start.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let line = good[..good.find("max = 1550").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    let path = dir.path().join("draft.toml");
+    std::fs::write(&path, good.replacen("max = 1550", "max = 1550,", 1)).unwrap();
+    let p = path.to_str().unwrap();
+    let (code, out, err) = verity(&["treaty", "show", p]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.starts_with(&format!("error: {p}:{line}:")), "{err}");
+    assert!(err.contains("key `limit.max`"), "{err}");
+    assert!(!err.contains("panicked"));
+
+    std::fs::write(
+        &path,
+        good.replacen("deployed_slbms = 1,", "deployed_sub_missiles = 1,", 1),
+    )
+    .unwrap();
+    let (code, _, err) = verity(&[
+        "check",
+        "aggregates",
+        &data("new_start_aggregates.csv"),
+        "--treaty",
+        p,
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("undefined category `deployed_sub_missiles`")
+            && err.contains("key `limit.terms`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn input_errors_are_exit_2() {
+    let (code, _, err) = verity(&["treaty", "status", "start-iv"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown treaty `start-iv`"), "{err}");
+    let (code, _, err) = verity(&[
+        "check",
+        "aggregates",
+        "/nonexistent.csv",
+        "--treaty",
+        "new-start",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read /nonexistent.csv"), "{err}");
+    let (code, _, err) = verity(&["treaty", "status", "new-start", "--on", "2026-13-01"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(
+        &csv,
+        "date,party,warheads_on_deployed\n2019-09-01,RU,1426\n",
+    )
+    .unwrap();
+    let (code, _, err) = verity(&[
+        "check",
+        "aggregates",
+        csv.to_str().unwrap(),
+        "--treaty",
+        "new-start",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.csv:2:2 (key `party`)"), "{err}");
+}
