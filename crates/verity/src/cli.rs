@@ -34,6 +34,9 @@ pub(crate) enum Command {
         #[arg(long, value_name = "YYYY")]
         year: Option<i32>,
     },
+    /// Detection statistics: how likely inspections are to catch falsified declarations.
+    #[command(subcommand)]
+    Simulate(SimulateCommand),
     /// The main job on the embedded data: every treaty's status today and New START's
     /// compliance history from the published aggregates.
     Demo,
@@ -67,6 +70,30 @@ pub(crate) enum CheckCommand {
     /// The same file against the data-exchange schedule: exchanges withheld, late or absent
     /// from the record. Exit status 1 if an exchange was withheld or late.
     Exchanges(CheckArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SimulateCommand {
+    /// Random sampling without replacement: `--checks` of `--items` drawn, `--falsified` of
+    /// them false. Prints the Monte Carlo estimate with its 95% interval beside the exact
+    /// hypergeometric probability.
+    Sampling {
+        /// N: items that could be checked.
+        #[arg(long)]
+        items: u64,
+        /// m: items that are falsified.
+        #[arg(long)]
+        falsified: u64,
+        /// n: items checked.
+        #[arg(long)]
+        checks: u64,
+        /// Monte Carlo trials.
+        #[arg(long, default_value_t = 100_000)]
+        trials: u64,
+        /// Seed: the same seed gives the same answer on any machine and thread count.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, clap::Args)]

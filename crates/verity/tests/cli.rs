@@ -328,3 +328,44 @@ fn input_errors_are_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("bad.csv:2:2 (key `party`)"), "{err}");
 }
+
+#[test]
+fn simulate_sampling_reports_simulated_interval_and_closed_form() {
+    let args = [
+        "simulate",
+        "sampling",
+        "--items",
+        "400",
+        "--falsified",
+        "20",
+        "--checks",
+        "10",
+        "--trials",
+        "40000",
+        "--seed",
+        "5",
+        "--json",
+    ];
+    let v = json(&args);
+    let (sim, lo, hi, exact) = (
+        v["simulated"].as_f64().unwrap(),
+        v["ci_low"].as_f64().unwrap(),
+        v["ci_high"].as_f64().unwrap(),
+        v["closed_form"].as_f64().unwrap(),
+    );
+    assert!((exact - 0.404_856).abs() < 1e-6, "{exact}");
+    assert!(lo <= sim && sim <= hi && lo <= exact && exact <= hi, "{v}");
+    assert_eq!(json(&args), v, "same seed, same answer");
+    let (code, _, err) = verity(&[
+        "simulate",
+        "sampling",
+        "--items",
+        "10",
+        "--falsified",
+        "1",
+        "--checks",
+        "11",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("without replacement"), "{err}");
+}

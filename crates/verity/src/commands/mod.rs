@@ -4,12 +4,13 @@
 mod check;
 mod demo;
 mod estimates;
+mod simulate;
 mod treaty;
 
 use anyhow::Result;
 
 use crate::Outcome;
-use crate::cli::{Args, CheckCommand, Command, TreatyCommand};
+use crate::cli::{Args, CheckCommand, Command, SimulateCommand, TreatyCommand};
 use crate::resolve;
 
 /// Runs the command the user asked for.
@@ -24,6 +25,13 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         Command::Check(CheckCommand::Aggregates(c)) => check::aggregates(c, today, args.json),
         Command::Check(CheckCommand::Exchanges(c)) => check::exchanges(c, today, args.json),
         Command::Estimates { year } => estimates::run(*year, args.json),
+        Command::Simulate(SimulateCommand::Sampling {
+            items,
+            falsified,
+            checks,
+            trials,
+            seed,
+        }) => simulate::sampling(*items, *falsified, *checks, *trials, *seed, args.json),
         Command::Demo => demo::run(today, args.json),
     }
 }
