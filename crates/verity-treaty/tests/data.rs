@@ -30,7 +30,7 @@ fn every_data_row_carries_a_source() {
             assert!(
                 !rec.iter()
                     .any(|c| c == "unconfirmed" || c == "not_provided"),
-                "{file}: placeholder in {rec:?}"
+                "{file}: an unconfirmed marker instead of an empty cell in {rec:?}"
             );
             n += 1;
         }

@@ -1,5 +1,5 @@
 //! Project rules checked as a test: every Rust file opens with a `//!` header saying what it is
-//! for, and no stub macros or placeholder markers are left in the sources.
+//! for, and no stub macros or unfinished-work markers are left in the sources.
 
 use std::path::{Path, PathBuf};
 
