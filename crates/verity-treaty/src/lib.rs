@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use error::{Location, TreatyError};
-pub use lifecycle::{ExchangeKind, Obligation, ScheduledExchange, Status, StatusReport};
+pub use lifecycle::{ExchangeKind, Obligation, ScheduledExchange, Status, StatusReport, grouped};
 pub use party::PartyCode;
 
 use model::*;

@@ -98,8 +98,8 @@ pub struct ScheduledExchange {
     pub deadline: NaiveDate,
 }
 
-/// 1550 → "1,550", for sentences a person reads.
-fn grouped(n: u64) -> String {
+/// 1550 → "1,550": counts as a person reads them, in sentences and tables.
+pub fn grouped(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

@@ -41,17 +41,9 @@ pub(crate) fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// 5177 → "5,177".
+/// 5177 → "5,177" (the library's formatter, so sentences and tables agree).
 pub(crate) fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    verity_treaty::grouped(n)
 }
 
 /// A signed figure with thousands separators: -182 → "−182", 48 → "+48".
