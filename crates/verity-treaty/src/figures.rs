@@ -18,7 +18,7 @@ const AGGREGATE_META: [&str; 6] = ["date", "party", "status", "delivered", "deri
 
 struct Cells<'a> {
     file: &'a str,
-    header: Vec<String>,
+    header: &'a [String],
     record: csv::StringRecord,
     line: usize,
 }
@@ -201,7 +201,7 @@ pub fn parse_aggregates(
     for (line, record) in rows {
         let cells = Cells {
             file,
-            header: header.clone(),
+            header: &header,
             record,
             line,
         };
@@ -379,7 +379,7 @@ pub fn parse_estimates(file: &str, text: &str) -> Result<Vec<Estimate>, TreatyEr
     for (line, record) in rows {
         let cells = Cells {
             file,
-            header: header.clone(),
+            header: &header,
             record,
             line,
         };
@@ -452,7 +452,7 @@ pub fn parse_world_totals(file: &str, text: &str) -> Result<Vec<WorldTotal>, Tre
     for (line, record) in rows {
         let cells = Cells {
             file,
-            header: header.clone(),
+            header: &header,
             record,
             line,
         };
