@@ -40,6 +40,174 @@ pub(crate) enum Command {
     /// The main job on the embedded data: every treaty's status today and New START's
     /// compliance history from the published aggregates.
     Demo,
+    /// Create a party's Ed25519 signing key (mode 0600) and its C2SP verifier key.
+    Keygen {
+        /// The party the key signs for (ISO 3166 alpha-3, e.g. USA).
+        #[arg(long)]
+        party: String,
+        /// Directory to write `<party>.key` and `<party>.pub` into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Key name and log origin (default `verity.log/<PARTY>`).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// A party's append-only log: create it, print checkpoints, proofs and entries.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Commit an inventory as an escrowed declaration and append it to the party's log.
+    Declare {
+        /// The party's log database.
+        #[arg(long)]
+        db: PathBuf,
+        /// Inventory CSV: uid,class,type,site,status,warheads.
+        #[arg(long)]
+        inventory: PathBuf,
+        /// A built-in treaty id or the path of a treaty TOML file.
+        #[arg(long)]
+        treaty: String,
+        /// The date the inventory describes.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        as_of: NaiveDate,
+        /// Also publish the category counts and limit values in clear.
+        #[arg(long)]
+        clear_aggregates: bool,
+    },
+    /// Append the openings of a disclosure stage of a declaration.
+    Disclose {
+        /// The party's log database.
+        #[arg(long)]
+        db: PathBuf,
+        /// Stage number (the treaty's plan, or 1 sites, 2 site item counts, 3 items).
+        #[arg(long)]
+        stage: u32,
+        /// Sites to open at stages that open chosen sites (default: every site).
+        #[arg(long, value_delimiter = ',')]
+        sites: Vec<String>,
+        /// The declaration's log index (default: the newest declaration).
+        #[arg(long)]
+        declaration: Option<u64>,
+        /// The treaty, when the declaration's treaty is not built in.
+        #[arg(long)]
+        treaty: Option<String>,
+    },
+    /// Print the opening of one item as JSON, with what it takes to check it against a
+    /// signed checkpoint.
+    Open {
+        /// The party's log database.
+        #[arg(long)]
+        db: PathBuf,
+        /// The item's UID.
+        #[arg(long)]
+        item: String,
+        /// The declaration's log index (default: the newest declaration).
+        #[arg(long)]
+        declaration: Option<u64>,
+    },
+    /// Check an item opening against a signed checkpoint and the party's verifier key.
+    /// Exit status 0 if valid, 1 if not.
+    VerifyOpening {
+        /// The opening, as `verity open` prints it.
+        file: PathBuf,
+        /// A signed checkpoint of the party's log.
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// The party's verifier key.
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Recompute a log from its bytes: signatures, tree, checkpoints, escrow consistency.
+    /// Exit status 1 naming the first bad entry.
+    Audit {
+        /// The party's log database.
+        #[arg(long)]
+        db: PathBuf,
+        /// The party's verifier key (the only thing the audit trusts).
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Measurements: log appends, escrow commitment and audit speed against bare primitives.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LogCommand {
+    /// Create a party's log database and its encrypted private store (`<db>.private`).
+    Init {
+        /// The party (ISO 3166 alpha-3).
+        #[arg(long)]
+        party: String,
+        /// The signing key file, or the directory `verity keygen` wrote it into.
+        #[arg(long)]
+        key: PathBuf,
+        /// The log database to create.
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Print the latest signed checkpoint (C2SP signed note).
+    Checkpoint {
+        /// The party's log database.
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Print an inclusion proof (`--index`) or a consistency proof (`--from`, `--to`).
+    Prove {
+        /// The party's log database.
+        #[arg(long)]
+        db: PathBuf,
+        /// Entry index for an inclusion proof.
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        index: Option<u64>,
+        /// Tree size the inclusion proof is for (default: the log's size).
+        #[arg(long, requires = "index")]
+        size: Option<u64>,
+        /// Older tree size of a consistency proof.
+        #[arg(long, requires = "to")]
+        from: Option<u64>,
+        /// Newer tree size of a consistency proof.
+        #[arg(long, requires = "from")]
+        to: Option<u64>,
+    },
+    /// Every entry's index, kind and exact leaf bytes (base64), to recompute the tree anywhere.
+    Entries {
+        /// The party's log database.
+        #[arg(long)]
+        db: PathBuf,
+        /// First index (default 0).
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// One past the last index (default: the log's size).
+        #[arg(long)]
+        to: Option<u64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// Append N notification entries one at a time, printing each index once it is durable.
+    Append {
+        /// The party's log database (with at least one declaration).
+        #[arg(long)]
+        db: PathBuf,
+        /// How many entries.
+        #[arg(long)]
+        entries: u64,
+    },
+    /// Commit a synthetic inventory of N items; compare with bare SHA-256 of as many leaves
+    /// and nodes.
+    Commit {
+        /// Items in the inventory.
+        #[arg(long, default_value_t = 1_000_000)]
+        items: u64,
+    },
+    /// Audit a synthetic log of N entries; compare with bare Ed25519 batch verification of the
+    /// same signatures on one core.
+    Audit {
+        /// Entries in the log.
+        #[arg(long, default_value_t = 100_000)]
+        entries: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,3 +27,26 @@ pub(crate) fn read(path: &Path) -> Result<String> {
 pub(crate) fn today(given: Option<NaiveDate>) -> NaiveDate {
     given.unwrap_or_else(|| chrono::Utc::now().date_naive())
 }
+
+/// The private store's passphrase: `VERITY_PASSPHRASE` if set, else a prompt on the terminal
+/// (twice when `confirm`, for a new store). Never echoed, never taken from an argument.
+pub(crate) fn passphrase(confirm: bool) -> Result<zeroize::Zeroizing<String>> {
+    if let Ok(p) = std::env::var(verity_escrow::PASSPHRASE_ENV) {
+        return Ok(zeroize::Zeroizing::new(p));
+    }
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the private store needs a passphrase: set {} or run from a terminal",
+            verity_escrow::PASSPHRASE_ENV
+        );
+    }
+    let first = zeroize::Zeroizing::new(rpassword::prompt_password("Private store passphrase: ")?);
+    if confirm {
+        let again = zeroize::Zeroizing::new(rpassword::prompt_password("Repeat the passphrase: ")?);
+        if *again != *first {
+            anyhow::bail!("the two passphrases differ");
+        }
+    }
+    Ok(first)
+}

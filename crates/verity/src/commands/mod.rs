@@ -1,16 +1,21 @@
 //! One module per command family; `run` dispatches the parsed arguments to them and returns
 //! whether the output holds findings (exit status 1).
 
+mod bench;
 mod check;
 mod demo;
+mod escrow;
 mod estimates;
+mod log;
 mod simulate;
 mod treaty;
 
 use anyhow::Result;
 
 use crate::Outcome;
-use crate::cli::{Args, CheckCommand, Command, SimulateCommand, TreatyCommand};
+use crate::cli::{
+    Args, BenchCommand, CheckCommand, Command, LogCommand, SimulateCommand, TreatyCommand,
+};
 use crate::resolve;
 
 /// Runs the command the user asked for.
@@ -33,5 +38,59 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             seed,
         }) => simulate::sampling(*items, *falsified, *checks, *trials, *seed, args.json),
         Command::Demo => demo::run(today, args.json),
+        Command::Keygen { party, out, name } => {
+            escrow::keygen(party, out, name.as_deref(), args.json)
+        }
+        Command::Log(LogCommand::Init { party, key, db }) => {
+            escrow::log_init(party, key, db, args.json)
+        }
+        Command::Log(LogCommand::Checkpoint { db }) => log::checkpoint(db, args.json),
+        Command::Log(LogCommand::Prove {
+            db,
+            index,
+            size,
+            from,
+            to,
+        }) => log::prove(db, *index, *size, *from, *to, args.json),
+        Command::Log(LogCommand::Entries { db, from, to }) => {
+            log::entries(db, *from, *to, args.json)
+        }
+        Command::Declare {
+            db,
+            inventory,
+            treaty,
+            as_of,
+            clear_aggregates,
+        } => escrow::declare(db, inventory, treaty, *as_of, *clear_aggregates, args.json),
+        Command::Disclose {
+            db,
+            stage,
+            sites,
+            declaration,
+            treaty,
+        } => escrow::disclose(
+            db,
+            *stage,
+            sites,
+            *declaration,
+            treaty.as_deref(),
+            args.json,
+        ),
+        Command::Open {
+            db,
+            item,
+            declaration,
+        } => escrow::open(db, item, *declaration),
+        Command::VerifyOpening {
+            file,
+            checkpoint,
+            key,
+        } => escrow::verify_opening(file, checkpoint, key, args.json),
+        Command::Audit { db, key } => log::run_audit(db, key, args.json),
+        Command::Bench(BenchCommand::Append { db, entries }) => bench::append(db, *entries, today),
+        Command::Bench(BenchCommand::Commit { items }) => bench::commit(*items, args.json),
+        Command::Bench(BenchCommand::Audit { entries }) => {
+            bench::audit_bench(*entries, today, args.json)
+        }
     }
 }

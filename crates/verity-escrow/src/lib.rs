@@ -1,0 +1,24 @@
+//! Escrowed declarations: a party's complete inventory committed on day one as salted hashes in
+//! three levels (party → site → item) under one Merkle root, opened level by level later, with
+//! the secrets (salts, cleartext records) kept in a private store encrypted at rest.
+
+mod commit;
+mod digest;
+mod error;
+mod inventory;
+mod opening;
+mod private;
+mod tree;
+
+pub use commit::{SealedDeclaration, SealedSite, StagePlan, stage_level};
+pub use digest::{Digest, Salt};
+pub use error::EscrowError;
+pub use inventory::{ItemRecord, MAX_FIELD_BYTES, parse_inventory, tally_items};
+pub use opening::{
+    ItemOpening, OpenedItem, OpeningError, Presence, SiteCountOpening, SiteOpening,
+    root_of_site_commitments,
+};
+pub use private::{PASSPHRASE_ENV, PrivateStore};
+pub use tree::{
+    MemTree, bare_leaf_and_node_hashing, check_inclusion, item_commitment, item_leaf_preimage,
+};

@@ -1,0 +1,247 @@
+//! Openings: what a party publishes to open part of its declaration, and how anyone checks an
+//! opening against the declaration's root alone (no other data, no trust in the opener).
+
+use crate::digest::{Digest, Salt};
+use crate::inventory::ItemRecord;
+use crate::tree::{MemTree, check_inclusion, item_commitment, site_commitment};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Why an opening does not check out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpeningError {
+    /// The site's commitment, recomputed from the opening, is not at the stated place under the root.
+    #[error(
+        "site `{site}`: its commitment is not under the declaration root at position {index} of {sites}"
+    )]
+    SiteNotUnderRoot {
+        /// The site named in the opening.
+        site: String,
+        /// The stated position.
+        index: u64,
+        /// The stated number of sites.
+        sites: u64,
+    },
+    /// The item's commitment is not in the site's item tree at the stated place.
+    #[error("item `{uid}`: its commitment is not in site `{site}`'s item tree at position {index}")]
+    ItemNotUnderSite {
+        /// The item's UID.
+        uid: String,
+        /// The site.
+        site: String,
+        /// The stated position.
+        index: u64,
+    },
+    /// An opened item names another site than the one it is committed under.
+    #[error("item `{uid}` says site `{found}` but is committed under site `{expected}`")]
+    WrongSite {
+        /// The item's UID.
+        uid: String,
+        /// The site the opening sits in.
+        expected: String,
+        /// The site the record names.
+        found: String,
+    },
+    /// A whole-site opening's items do not rebuild the committed item tree.
+    #[error(
+        "site `{site}`: the {found} opened items do not rebuild its committed list of {committed}"
+    )]
+    IncompleteSite {
+        /// The site.
+        site: String,
+        /// Items the site committed to.
+        committed: u64,
+        /// Items opened.
+        found: u64,
+    },
+    /// A UID appears twice.
+    #[error("UID `{0}` is opened twice")]
+    DuplicateUid(String),
+    /// Stage-1 commitments do not rebuild the root.
+    #[error("the {0} published site commitments do not rebuild the declaration root")]
+    SitesDoNotRebuildRoot(usize),
+}
+
+/// Stage 2: a site's name and item count, with its salt, the root of its item tree and the
+/// proof that its commitment sits under the declaration root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteCountOpening {
+    /// Site name.
+    pub site: String,
+    /// Number of items committed at the site.
+    pub items: u64,
+    /// The site's salt.
+    pub salt: Salt,
+    /// Root of the site's item tree.
+    pub items_root: Digest,
+    /// Position of the site's commitment among the declaration's sites.
+    pub index: u64,
+    /// Number of sites in the declaration.
+    pub sites: u64,
+    /// RFC 6962 inclusion proof of the site's commitment under the root.
+    pub proof: Vec<Digest>,
+}
+
+impl SiteCountOpening {
+    /// The site's commitment, recomputed.
+    pub fn commitment(&self) -> Digest {
+        site_commitment(&self.salt, &self.site, self.items, &self.items_root)
+    }
+
+    /// Checks the opening against a declaration root.
+    pub fn verify(&self, root: &Digest) -> Result<(), OpeningError> {
+        if check_inclusion(
+            &self.proof,
+            self.sites,
+            root,
+            self.index,
+            &self.commitment(),
+        ) {
+            Ok(())
+        } else {
+            Err(OpeningError::SiteNotUnderRoot {
+                site: self.site.clone(),
+                index: self.index,
+                sites: self.sites,
+            })
+        }
+    }
+}
+
+/// An opened item inside a whole-site opening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenedItem {
+    /// The record.
+    pub record: ItemRecord,
+    /// Its salt.
+    pub salt: Salt,
+}
+
+impl OpenedItem {
+    /// The item's commitment, recomputed.
+    pub fn commitment(&self) -> Digest {
+        item_commitment(&self.salt, &self.record)
+    }
+}
+
+/// One item with its path to the root: item → site's item tree → site commitment → root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemOpening {
+    /// The record.
+    pub record: ItemRecord,
+    /// Its salt.
+    pub salt: Salt,
+    /// Position in the site's item tree.
+    pub index: u64,
+    /// RFC 6962 inclusion proof in the site's item tree.
+    pub proof: Vec<Digest>,
+    /// The site it is committed under.
+    pub site: SiteCountOpening,
+}
+
+impl ItemOpening {
+    /// The item's commitment, recomputed.
+    pub fn commitment(&self) -> Digest {
+        item_commitment(&self.salt, &self.record)
+    }
+
+    /// Checks the opening against a declaration root.
+    pub fn verify(&self, root: &Digest) -> Result<(), OpeningError> {
+        self.site.verify(root)?;
+        if self.record.site != self.site.site {
+            return Err(OpeningError::WrongSite {
+                uid: self.record.uid.clone(),
+                expected: self.site.site.clone(),
+                found: self.record.site.clone(),
+            });
+        }
+        if check_inclusion(
+            &self.proof,
+            self.site.items,
+            &self.site.items_root,
+            self.index,
+            &self.commitment(),
+        ) {
+            Ok(())
+        } else {
+            Err(OpeningError::ItemNotUnderSite {
+                uid: self.record.uid.clone(),
+                site: self.site.site.clone(),
+                index: self.index,
+            })
+        }
+    }
+}
+
+/// Stage 3 for a site: every committed item of the site, in tree order. Because the whole list
+/// is opened, an item found at the site but absent from it is provably undeclared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteOpening {
+    /// The site's header (stage 2 data) and its path to the root.
+    pub header: SiteCountOpening,
+    /// Every item, in tree order.
+    pub items: Vec<OpenedItem>,
+}
+
+/// Whether an item observed at an opened site is on its committed list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "presence")]
+pub enum Presence {
+    /// On the list, with this record.
+    Declared {
+        /// The committed record.
+        record: ItemRecord,
+    },
+    /// Not on the site's committed list.
+    Undeclared,
+}
+
+impl SiteOpening {
+    /// Checks the opening against a declaration root: the header is under the root, the items
+    /// rebuild exactly the committed item tree (none missing, none added), each names this site,
+    /// and no UID repeats.
+    pub fn verify(&self, root: &Digest) -> Result<(), OpeningError> {
+        self.header.verify(root)?;
+        let mut uids = BTreeSet::new();
+        for item in &self.items {
+            if item.record.site != self.header.site {
+                return Err(OpeningError::WrongSite {
+                    uid: item.record.uid.clone(),
+                    expected: self.header.site.clone(),
+                    found: item.record.site.clone(),
+                });
+            }
+            if !uids.insert(item.record.uid.as_str()) {
+                return Err(OpeningError::DuplicateUid(item.record.uid.clone()));
+            }
+        }
+        let tree = MemTree::from_leaves(self.items.iter().map(OpenedItem::commitment));
+        if tree.size() != self.header.items || tree.root() != self.header.items_root {
+            return Err(OpeningError::IncompleteSite {
+                site: self.header.site.clone(),
+                committed: self.header.items,
+                found: self.items.len() as u64,
+            });
+        }
+        Ok(())
+    }
+
+    /// Looks up an item observed at the site. Meaningful only after [`SiteOpening::verify`].
+    pub fn presence(&self, uid: &str) -> Presence {
+        match self.items.iter().find(|i| i.record.uid == uid) {
+            Some(i) => Presence::Declared {
+                record: i.record.clone(),
+            },
+            None => Presence::Undeclared,
+        }
+    }
+}
+
+/// The root that stage-1 site commitments rebuild (in the order published).
+pub fn root_of_site_commitments(sites: &[Digest]) -> Digest {
+    MemTree::from_leaves(sites.iter().copied()).root()
+}

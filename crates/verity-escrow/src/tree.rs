@@ -1,0 +1,197 @@
+//! The escrow's hashing: RFC 6962 Merkle trees (through `tlog_tiles`) over domain-separated,
+//! salted leaves. An item's commitment *is* its RFC 6962 leaf hash, so one SHA-256 per item.
+
+use crate::digest::{Digest, Salt};
+use crate::inventory::ItemRecord;
+use rayon::prelude::*;
+use sha2::{Digest as _, Sha256};
+use tlog_tiles::{HashReader, RecordProof};
+
+/// Prefix of every item leaf's data: separates item commitments from every other hash we make.
+pub(crate) const ITEM_DOMAIN: &[u8] = b"verity/escrow/item/v1\n";
+/// Prefix of every site leaf's data.
+pub(crate) const SITE_DOMAIN: &[u8] = b"verity/escrow/site/v1\n";
+
+/// The exact bytes whose RFC 6962 leaf hash is an item's commitment:
+/// `ITEM_DOMAIN ‖ salt ‖ record encoding` (see [`ItemRecord::encode`]).
+pub fn item_leaf_preimage(salt: &Salt, record: &ItemRecord) -> Vec<u8> {
+    let mut data = Vec::with_capacity(ITEM_DOMAIN.len() + 32 + 64);
+    data.extend_from_slice(ITEM_DOMAIN);
+    data.extend_from_slice(&salt.0);
+    record.encode(&mut data);
+    data
+}
+
+/// An item's commitment: `SHA-256(0x00 ‖ item_leaf_preimage)`.
+pub fn item_commitment(salt: &Salt, record: &ItemRecord) -> Digest {
+    item_commitment_with(&mut Vec::new(), &salt.0, record)
+}
+
+/// [`item_commitment`] reusing a scratch buffer (one per thread in bulk commitment).
+pub(crate) fn item_commitment_with(
+    buf: &mut Vec<u8>,
+    salt: &[u8; 32],
+    record: &ItemRecord,
+) -> Digest {
+    buf.clear();
+    buf.extend_from_slice(ITEM_DOMAIN);
+    buf.extend_from_slice(salt);
+    record.encode(buf);
+    Digest::from_tlog(tlog_tiles::record_hash(buf))
+}
+
+/// A site's commitment: the leaf hash of
+/// `SITE_DOMAIN ‖ salt ‖ u16 name length ‖ name ‖ u64 item count ‖ items root`.
+pub(crate) fn site_commitment(salt: &Salt, name: &str, items: u64, items_root: &Digest) -> Digest {
+    let mut data = Vec::with_capacity(SITE_DOMAIN.len() + 32 + 2 + name.len() + 8 + 32);
+    data.extend_from_slice(SITE_DOMAIN);
+    data.extend_from_slice(&salt.0);
+    crate::inventory::put_field(&mut data, name);
+    data.extend_from_slice(&items.to_be_bytes());
+    data.extend_from_slice(&items_root.0);
+    Digest::from_tlog(tlog_tiles::record_hash(&data))
+}
+
+/// An RFC 6962 tree held in memory as its complete subtrees, level by level: level 0 the
+/// leaves, level `l` the hashes of complete subtrees of `2^l` leaves. These are exactly the
+/// "stored hashes" of Go's `tlog` layout, so proofs and roots come from `tlog_tiles` itself.
+#[derive(Debug, Clone, Default)]
+pub struct MemTree {
+    levels: Vec<Vec<tlog_tiles::Hash>>,
+    size: u64,
+}
+
+impl HashReader for MemTree {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<tlog_tiles::Hash>, tlog_tiles::Error> {
+        indexes
+            .iter()
+            .map(|&i| {
+                let (level, n) = tlog_tiles::split_stored_hash_index(i);
+                self.levels
+                    .get(usize::from(level))
+                    .and_then(|l| l.get(usize::try_from(n).ok()?))
+                    .copied()
+                    .ok_or(tlog_tiles::Error::IndexesNotInTree)
+            })
+            .collect()
+    }
+}
+
+/// Levels with at least this many nodes are hashed on every core.
+const PARALLEL_LEVEL: usize = 1 << 14;
+
+impl MemTree {
+    /// Builds the tree over leaf hashes, in order, one level at a time.
+    pub fn from_leaves(leaves: impl IntoIterator<Item = Digest>) -> Self {
+        let level0: Vec<tlog_tiles::Hash> = leaves.into_iter().map(Digest::tlog).collect();
+        let size = level0.len() as u64;
+        let mut levels = vec![level0];
+        loop {
+            let below = levels.last().expect("level 0 exists");
+            if below.len() < 2 {
+                break;
+            }
+            let pair = |c: &[tlog_tiles::Hash]| tlog_tiles::node_hash(c[0], c[1]);
+            let next: Vec<tlog_tiles::Hash> = if below.len() >= PARALLEL_LEVEL {
+                below.par_chunks_exact(2).map(pair).collect()
+            } else {
+                below.chunks_exact(2).map(pair).collect()
+            };
+            levels.push(next);
+        }
+        Self { levels, size }
+    }
+
+    /// Appends one leaf hash.
+    pub fn push(&mut self, leaf: Digest) {
+        if self.levels.is_empty() {
+            self.levels.push(Vec::new());
+        }
+        self.levels[0].push(leaf.tlog());
+        let mut l = 0;
+        while self.levels[l].len() % 2 == 0 {
+            let n = self.levels[l].len();
+            let h = tlog_tiles::node_hash(self.levels[l][n - 2], self.levels[l][n - 1]);
+            if self.levels.len() == l + 1 {
+                self.levels.push(Vec::new());
+            }
+            self.levels[l + 1].push(h);
+            l += 1;
+        }
+        self.size += 1;
+    }
+
+    /// Number of leaves.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The stored hashes in `tlog` stored-hash-index order (what a log keeps on disk).
+    pub fn stored(&self) -> Vec<tlog_tiles::Hash> {
+        let count = tlog_tiles::stored_hash_count(self.size);
+        (0..count)
+            .map(|i| {
+                let (level, n) = tlog_tiles::split_stored_hash_index(i);
+                self.levels[usize::from(level)][n as usize]
+            })
+            .collect()
+    }
+
+    /// The root of the whole tree.
+    pub fn root(&self) -> Digest {
+        self.root_at(self.size)
+    }
+
+    /// The root of the tree's first `size` leaves (`size` at most the tree's size).
+    pub fn root_at(&self, size: u64) -> Digest {
+        assert!(size <= self.size, "root_at beyond the tree");
+        Digest::from_tlog(
+            tlog_tiles::tree_hash(size, self).expect("a tree in memory holds its root"),
+        )
+    }
+
+    /// Inclusion proof of leaf `index` in the whole tree (`index` below the size).
+    pub fn prove(&self, index: u64) -> Vec<Digest> {
+        tlog_tiles::prove_record(self.size, index, self)
+            .expect("index checked by the caller")
+            .into_iter()
+            .map(Digest::from_tlog)
+            .collect()
+    }
+}
+
+/// Checks an RFC 6962 inclusion proof of `leaf` at `index` in a tree of `size` with `root`.
+pub fn check_inclusion(
+    proof: &[Digest],
+    size: u64,
+    root: &Digest,
+    index: u64,
+    leaf: &Digest,
+) -> bool {
+    if index >= size {
+        return false;
+    }
+    let proof: RecordProof = proof.iter().map(|d| d.tlog()).collect();
+    tlog_tiles::check_record(&proof, size, root.tlog(), index, leaf.tlog()).is_ok()
+}
+
+/// The bare primitive the escrow rests on, for benchmarks: SHA-256 over `leaves` messages of
+/// `leaf_len` bytes each (prefixed 0x00) and `nodes` 65-byte node inputs, on one core. Returns a
+/// value that depends on every hash, so the work cannot be optimised away.
+pub fn bare_leaf_and_node_hashing(leaves: u64, leaf_len: usize, nodes: u64) -> u8 {
+    let mut leaf = vec![0u8; leaf_len + 1];
+    let mut acc = [0u8; 32];
+    for i in 0..leaves {
+        leaf[1..9].copy_from_slice(&i.to_be_bytes());
+        let h = Sha256::digest(&leaf);
+        acc[0] ^= h[0];
+    }
+    let mut node = [1u8; 65];
+    for i in 0..nodes {
+        node[1..9].copy_from_slice(&i.to_be_bytes());
+        let h = Sha256::digest(node);
+        node[33] = h[0];
+        acc[1] ^= h[1];
+    }
+    acc[0] ^ acc[1]
+}

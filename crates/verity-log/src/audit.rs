@@ -1,0 +1,520 @@
+//! The audit: recompute everything a log claims from its raw bytes, trusting only the verifier
+//! key the auditor brings: every leaf's form and signature, the whole tree against the stored
+//! hashes, every checkpoint's signature and root, and the escrow's internal consistency.
+
+use crate::checkpoint::verify_checkpoint;
+use crate::entry::{EntryBody, ItemEvent, Leaf, signature_message};
+use crate::error::LogError;
+use crate::keys::VerifierKey;
+use crate::store::{Log, StoredEntry};
+use ed25519_dalek::Signature;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use verity_escrow::{Digest, MemTree, root_of_site_commitments};
+use verity_treaty::model::DisclosureLevel;
+
+/// One thing found wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The entry at fault, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<u64>,
+    /// The checkpoint (by tree size) at fault, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<u64>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Problem {
+    fn entry(index: u64, message: impl Into<String>) -> Self {
+        Self {
+            entry: Some(index),
+            checkpoint: None,
+            message: message.into(),
+        }
+    }
+
+    fn sort_key(&self) -> (u64, u64) {
+        (
+            self.entry.unwrap_or(u64::MAX),
+            self.checkpoint.unwrap_or(u64::MAX),
+        )
+    }
+}
+
+/// What an audit checked and what it found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// The log's party.
+    pub party: String,
+    /// The log's origin.
+    pub origin: String,
+    /// Entries read.
+    pub entries: u64,
+    /// Entry signatures verified.
+    pub signatures: u64,
+    /// Checkpoints verified.
+    pub checkpoints: u64,
+    /// Declarations, disclosures and notifications seen.
+    pub declarations: u64,
+    /// Disclosure entries.
+    pub disclosures: u64,
+    /// Notification entries.
+    pub notifications: u64,
+    /// Escrow openings checked against their declaration roots.
+    pub openings: u64,
+    /// The tree root at the log's size, base64 (as in checkpoints).
+    pub root: String,
+    /// Problems, first bad entry first.
+    pub problems: Vec<Problem>,
+}
+
+impl AuditReport {
+    /// The first problem, if any.
+    pub fn first_problem(&self) -> Option<&Problem> {
+        self.problems.first()
+    }
+}
+
+const SIGNATURE_CHUNK: usize = 2048;
+
+/// Verifies a chunk of signatures as a batch; on failure, one by one to find the bad ones.
+fn bad_signatures(key: &VerifierKey, chunk: &[(u64, Vec<u8>, Signature)]) -> Vec<u64> {
+    let msgs: Vec<&[u8]> = chunk.iter().map(|(_, m, _)| m.as_slice()).collect();
+    let sigs: Vec<Signature> = chunk.iter().map(|(_, _, s)| *s).collect();
+    let keys = vec![*key.key(); chunk.len()];
+    if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
+        return Vec::new();
+    }
+    chunk
+        .iter()
+        .filter(|(_, m, s)| key.key().verify_strict(m, s).is_err())
+        .map(|(i, _, _)| *i)
+        .collect()
+}
+
+/// Audits the log at `db` against `key`. `progress` is told (entries processed, entries in all).
+/// An unreadable or damaged database is reported as a problem, not as an error; an error means
+/// the audit could not start (no such file, not a log).
+pub fn audit(
+    db: &Path,
+    key: &VerifierKey,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<AuditReport, LogError> {
+    let log = Log::open_read_only(db)?;
+    let mut report = AuditReport {
+        party: log.party().to_string(),
+        origin: log.origin().to_string(),
+        ..AuditReport::default()
+    };
+    if log.origin() != key.name() || log.recorded_verifier().text() != key.text() {
+        report.problems.push(Problem {
+            entry: None,
+            checkpoint: None,
+            message: format!(
+                "the log records key `{}`, not the key given (`{}`)",
+                log.recorded_verifier().text(),
+                key.text()
+            ),
+        });
+        return Ok(report);
+    }
+    let damaged = |e: LogError| Problem {
+        entry: None,
+        checkpoint: None,
+        message: format!("the database cannot be read in full: {e}"),
+    };
+    let entries = match log.entries(0, u64::MAX) {
+        Ok(e) => e,
+        Err(e) => {
+            report.problems.push(damaged(e));
+            return Ok(report);
+        }
+    };
+    let n = entries.len() as u64;
+    report.entries = n;
+    let mut problems = Vec::new();
+
+    // 1. Form: contiguous indexes, canonical leaves naming this log, party and index.
+    for (i, e) in entries.iter().enumerate() {
+        if e.index != i as u64 {
+            problems.push(Problem::entry(
+                i as u64,
+                format!("entry {i} is missing (next stored index is {})", e.index),
+            ));
+            break;
+        }
+    }
+    let (origin, party) = (log.origin().to_string(), log.party().to_string());
+    let parsed: Vec<Result<Leaf, String>> = entries
+        .par_iter()
+        .map(|e| check_form(e, &origin, &party))
+        .collect();
+    progress(n / 4, n);
+
+    // 2. Signatures, batched per chunk on every core.
+    let mut to_verify = Vec::with_capacity(entries.len());
+    for (e, p) in entries.iter().zip(&parsed) {
+        match p {
+            Ok(leaf) => match leaf.signature() {
+                Ok(sig) => to_verify.push((e.index, signature_message(&leaf.statement), sig)),
+                Err(m) => problems.push(Problem::entry(e.index, m)),
+            },
+            Err(m) => problems.push(Problem::entry(e.index, m.clone())),
+        }
+    }
+    let bad: Vec<u64> = to_verify
+        .par_chunks(SIGNATURE_CHUNK)
+        .flat_map_iter(|c| bad_signatures(key, c))
+        .collect();
+    report.signatures = (to_verify.len() - bad.len()) as u64;
+    for i in bad {
+        problems.push(Problem::entry(
+            i,
+            "signature does not verify with the log's key",
+        ));
+    }
+    progress(n / 2, n);
+
+    // 3. The tree, recomputed from the leaves, against every stored hash.
+    let leaf_hashes: Vec<Digest> = entries
+        .par_iter()
+        .map(|e| Digest(crate::tree::leaf_hash(&e.leaf)))
+        .collect();
+    let tree = MemTree::from_leaves(leaf_hashes);
+    report.root = base64::Engine::encode(&base64::prelude::BASE64_STANDARD, tree.root().0);
+    match stored_tree(&log) {
+        Ok(stored) => {
+            let expected = tree.stored();
+            if stored.len() != expected.len() {
+                problems.push(Problem {
+                    entry: None,
+                    checkpoint: None,
+                    message: format!(
+                        "the stored tree has {} hashes; {n} entries need {}",
+                        stored.len(),
+                        expected.len()
+                    ),
+                });
+            }
+            if let Some(k) = stored
+                .iter()
+                .zip(expected)
+                .position(|(s, e)| s.as_slice() != e.0)
+            {
+                let (level, node) = tlog_tiles::split_stored_hash_index(k as u64);
+                let first = node << level;
+                let last = ((node + 1) << level) - 1;
+                problems.push(Problem::entry(
+                    first,
+                    format!(
+                        "the stored tree hash at level {level} over entries {first}..={last} differs from the recomputed one"
+                    ),
+                ));
+            }
+        }
+        Err(e) => problems.push(damaged(e)),
+    }
+    progress(3 * n / 4, n);
+
+    // 4. Checkpoints: signature by the key, origin, size within the log, root recomputed.
+    match log.checkpoints() {
+        Ok(cps) => {
+            if n > 0 && cps.last().map(|(s, _)| *s) != Some(n) {
+                problems.push(Problem {
+                    entry: Some(n - 1),
+                    checkpoint: None,
+                    message: format!("no checkpoint covers the log's {n} entries"),
+                });
+            }
+            for (size, note) in &cps {
+                let at = |m: String| Problem {
+                    entry: size.checked_sub(1),
+                    checkpoint: Some(*size),
+                    message: format!("checkpoint at tree size {size}: {m}"),
+                };
+                match verify_checkpoint(note, key) {
+                    Err(m) => problems.push(at(m)),
+                    Ok(cp) if cp.size != *size => {
+                        problems.push(at(format!("the note says size {}", cp.size)));
+                    }
+                    Ok(_) if *size > n => {
+                        problems.push(at(format!("beyond the log's {n} entries")));
+                    }
+                    Ok(cp) if tree.root_at(*size).0 != cp.root => problems.push(at(
+                        "its root is not the root recomputed from the entries".into(),
+                    )),
+                    Ok(_) => report.checkpoints += 1,
+                }
+            }
+        }
+        Err(e) => problems.push(damaged(e)),
+    }
+
+    // 5. The escrow: every disclosure opens commitments that were declared, no UID twice.
+    let leaves: Vec<(u64, &Leaf)> = parsed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.as_ref().ok().map(|l| (i as u64, l)))
+        .collect();
+    check_escrow(&leaves, &mut report, &mut problems);
+    progress(n, n);
+
+    problems.sort_by_key(Problem::sort_key);
+    problems.dedup();
+    report.problems = problems;
+    Ok(report)
+}
+
+fn stored_tree(log: &Log) -> Result<Vec<Vec<u8>>, LogError> {
+    let mut stmt = log
+        .conn()
+        .prepare("SELECT idx, hash FROM tree ORDER BY idx")
+        .map_err(LogError::sqlite(log.path()))?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+        .map_err(LogError::sqlite(log.path()))?;
+    let mut out = Vec::new();
+    for (k, row) in rows.enumerate() {
+        let (idx, hash) = row.map_err(LogError::sqlite(log.path()))?;
+        if idx != k as i64 {
+            return Err(LogError::Store {
+                path: log.path().to_path_buf(),
+                message: format!("stored tree hash {k} is missing"),
+            });
+        }
+        out.push(hash);
+    }
+    Ok(out)
+}
+
+fn check_form(e: &StoredEntry, origin: &str, party: &str) -> Result<Leaf, String> {
+    let leaf = Leaf::parse(&e.leaf)?;
+    let s = &leaf.statement;
+    if s.index != e.index {
+        return Err(format!(
+            "the signed index is {} but the entry is stored at {}",
+            s.index, e.index
+        ));
+    }
+    if s.log != origin {
+        return Err(format!("signed for log `{}`, not `{origin}`", s.log));
+    }
+    if s.party != party {
+        return Err(format!("signed for party `{}`, not `{party}`", s.party));
+    }
+    if s.entry.kind() != e.kind {
+        return Err(format!(
+            "stored as kind `{}` but the signed kind is `{}`",
+            e.kind,
+            s.entry.kind()
+        ));
+    }
+    Ok(leaf)
+}
+
+fn valid_date(s: &str) -> bool {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .is_ok_and(|d| d.format("%Y-%m-%d").to_string() == s)
+}
+
+struct DeclState {
+    root: Digest,
+    /// UID → (site, where it was first opened).
+    uids: HashMap<String, (String, u64)>,
+}
+
+fn check_escrow(leaves: &[(u64, &Leaf)], report: &mut AuditReport, problems: &mut Vec<Problem>) {
+    let mut decls: BTreeMap<u64, DeclState> = BTreeMap::new();
+    for &(index, leaf) in leaves {
+        match &leaf.statement.entry {
+            EntryBody::Declaration(d) => {
+                report.declarations += 1;
+                if d.treaty.is_empty() {
+                    problems.push(Problem::entry(index, "declaration names no treaty"));
+                }
+                if !valid_date(&d.as_of) {
+                    problems.push(Problem::entry(
+                        index,
+                        format!("declaration as-of `{}` is not a YYYY-MM-DD date", d.as_of),
+                    ));
+                }
+                if let Some(sites) = &d.sites {
+                    if sites.is_empty() || root_of_site_commitments(sites) != d.root {
+                        problems.push(Problem::entry(
+                            index,
+                            format!(
+                                "the {} published site commitments do not rebuild the declared root",
+                                sites.len()
+                            ),
+                        ));
+                    }
+                }
+                decls.insert(
+                    index,
+                    DeclState {
+                        root: d.root,
+                        uids: HashMap::new(),
+                    },
+                );
+            }
+            EntryBody::Disclosure(d) => {
+                report.disclosures += 1;
+                let Some(state) = decls.get_mut(&d.declaration) else {
+                    problems.push(Problem::entry(
+                        index,
+                        format!(
+                            "discloses entry {}, which is not an earlier declaration",
+                            d.declaration
+                        ),
+                    ));
+                    continue;
+                };
+                if d.root != state.root {
+                    problems.push(Problem::entry(
+                        index,
+                        format!(
+                            "names root {} but declaration {} has root {}",
+                            d.root, d.declaration, state.root
+                        ),
+                    ));
+                    continue;
+                }
+                let wrong_level = match d.level {
+                    DisclosureLevel::Sites => {
+                        !d.site_counts.is_empty() || !d.site_items.is_empty() || d.sites.is_empty()
+                    }
+                    DisclosureLevel::SiteItemCounts => {
+                        !d.sites.is_empty() || !d.site_items.is_empty() || d.site_counts.is_empty()
+                    }
+                    DisclosureLevel::Items => {
+                        !d.sites.is_empty() || !d.site_counts.is_empty() || d.site_items.is_empty()
+                    }
+                };
+                if wrong_level {
+                    problems.push(Problem::entry(
+                        index,
+                        format!(
+                            "the openings do not match the stage's level `{:?}`",
+                            d.level
+                        ),
+                    ));
+                }
+                if !d.sites.is_empty() {
+                    report.openings += 1;
+                    if root_of_site_commitments(&d.sites) != d.root {
+                        problems.push(Problem::entry(
+                            index,
+                            format!(
+                                "the {} site commitments do not rebuild the declared root",
+                                d.sites.len()
+                            ),
+                        ));
+                    }
+                }
+                for c in &d.site_counts {
+                    report.openings += 1;
+                    if let Err(e) = c.verify(&d.root) {
+                        problems.push(Problem::entry(index, e.to_string()));
+                    }
+                }
+                for s in &d.site_items {
+                    report.openings += 1 + s.items.len() as u64;
+                    if let Err(e) = s.verify(&d.root) {
+                        problems.push(Problem::entry(index, e.to_string()));
+                        continue;
+                    }
+                    for item in &s.items {
+                        let uid = &item.record.uid;
+                        match state.uids.get(uid) {
+                            Some((site, first)) if site != &s.header.site => {
+                                problems.push(Problem::entry(
+                                    index,
+                                    format!(
+                                        "UID `{uid}` is opened at site `{}` but entry {first} opened it at site `{site}`",
+                                        s.header.site
+                                    ),
+                                ));
+                            }
+                            Some(_) => {}
+                            None => {
+                                state
+                                    .uids
+                                    .insert(uid.clone(), (s.header.site.clone(), index));
+                            }
+                        }
+                    }
+                }
+            }
+            EntryBody::Notification(nf) => {
+                report.notifications += 1;
+                if !decls.contains_key(&nf.declaration) {
+                    problems.push(Problem::entry(
+                        index,
+                        format!(
+                            "refers to entry {}, which is not an earlier declaration",
+                            nf.declaration
+                        ),
+                    ));
+                }
+                if !valid_date(&nf.event_date) {
+                    problems.push(Problem::entry(
+                        index,
+                        format!("event date `{}` is not a YYYY-MM-DD date", nf.event_date),
+                    ));
+                }
+                let shape_ok = match nf.event {
+                    ItemEvent::Created => nf.old.is_none() && nf.new.is_some(),
+                    ItemEvent::Eliminated => nf.old.is_some() && nf.new.is_none(),
+                    ItemEvent::Moved | ItemEvent::StatusChanged => {
+                        nf.old.is_some() && nf.new.is_some() && nf.old != nf.new
+                    }
+                };
+                if !shape_ok {
+                    problems.push(Problem::entry(
+                        index,
+                        format!(
+                            "a `{:?}` notification needs {}",
+                            nf.event,
+                            match nf.event {
+                                ItemEvent::Created => "a new commitment and no old one",
+                                ItemEvent::Eliminated => "an old commitment and no new one",
+                                _ => "distinct old and new commitments",
+                            }
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// For benchmarks: every entry's signed message and signature, read and parsed before the
+/// clock starts, so [`bare_batch_verify`] times the bare primitive alone.
+pub fn bare_signature_inputs(db: &Path) -> Result<Vec<(Vec<u8>, Signature)>, LogError> {
+    let log = Log::open_read_only(db)?;
+    log.entries(0, u64::MAX)?
+        .iter()
+        .map(|e| {
+            let leaf = Leaf::parse(&e.leaf)
+                .map_err(|m| LogError::malformed(format!("entry {}", e.index), m))?;
+            let sig = leaf
+                .signature()
+                .map_err(|m| LogError::malformed(format!("entry {}", e.index), m))?;
+            Ok((signature_message(&leaf.statement), sig))
+        })
+        .collect()
+}
+
+/// Batch-verifies prepared signatures on one core in the audit's chunk size.
+pub fn bare_batch_verify(key: &VerifierKey, inputs: &[(Vec<u8>, Signature)]) -> bool {
+    inputs.chunks(SIGNATURE_CHUNK).all(|c| {
+        let msgs: Vec<&[u8]> = c.iter().map(|(m, _)| m.as_slice()).collect();
+        let sigs: Vec<Signature> = c.iter().map(|(_, s)| *s).collect();
+        let keys = vec![*key.key(); c.len()];
+        ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok()
+    })
+}

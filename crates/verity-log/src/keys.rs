@@ -1,0 +1,323 @@
+//! Party keys: an Ed25519 signing key in the C2SP signed-note private-key encoding
+//! (`PRIVATE+KEY+<name>+<id>+<base64>`, file mode 0600) and its public verifier key
+//! (`<name>+<hex key id>+<base64>`), with loading that rejects every malformed case by name.
+
+use crate::error::LogError;
+use base64::Engine;
+use base64::prelude::BASE64_STANDARD;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The signed-note algorithm byte for Ed25519.
+const ALG_ED25519: u8 = 0x01;
+
+/// A loaded signing key.
+#[derive(Clone)]
+pub struct PartyKey {
+    name: String,
+    signing: SigningKey,
+    note_signer: signed_note::StandardSigner,
+}
+
+impl std::fmt::Debug for PartyKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartyKey")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A loaded public verifier key.
+#[derive(Debug, Clone)]
+pub struct VerifierKey {
+    name: String,
+    id: u32,
+    key: VerifyingKey,
+    text: String,
+}
+
+/// The C2SP key id: the first four bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key).
+pub fn key_id(name: &str, key: &VerifyingKey) -> u32 {
+    let mut encoded = vec![ALG_ED25519];
+    encoded.extend_from_slice(key.as_bytes());
+    signed_note::key_id(name, &encoded)
+}
+
+/// The default key name (and log origin) of a party.
+pub fn default_name(party: &str) -> String {
+    format!("verity.log/{party}")
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    if !signed_note::is_key_name_valid(name) {
+        return Err(format!(
+            "key name `{name}` is not valid: it must be non-empty, without spaces or `+`"
+        ));
+    }
+    Ok(())
+}
+
+impl PartyKey {
+    /// A fresh key from the operating system's CSPRNG.
+    pub fn generate(name: &str) -> Result<Self, String> {
+        check_name(name)?;
+        let signing = SigningKey::generate(&mut rand_core::OsRng);
+        Ok(Self::from_signing_key(name, signing))
+    }
+
+    /// A key from a 32-byte seed (tests and golden vectors).
+    pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<Self, String> {
+        check_name(name)?;
+        Ok(Self::from_signing_key(name, SigningKey::from_bytes(&seed)))
+    }
+
+    fn from_signing_key(name: &str, signing: SigningKey) -> Self {
+        let text = Self::encode_private(name, &signing);
+        let note_signer =
+            signed_note::StandardSigner::new(&text).expect("a key we encoded ourselves parses");
+        Self {
+            name: name.to_string(),
+            signing,
+            note_signer,
+        }
+    }
+
+    fn encode_private(name: &str, signing: &SigningKey) -> String {
+        let mut raw = vec![ALG_ED25519];
+        raw.extend_from_slice(&signing.to_bytes());
+        format!(
+            "PRIVATE+KEY+{name}+{:08x}+{}",
+            key_id(name, &signing.verifying_key()),
+            BASE64_STANDARD.encode(raw)
+        )
+    }
+
+    /// The key's name (a party's log origin).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The private key in signed-note encoding.
+    pub fn private_text(&self) -> String {
+        Self::encode_private(&self.name, &self.signing)
+    }
+
+    /// The public verifier key.
+    pub fn verifier(&self) -> VerifierKey {
+        let key = self.signing.verifying_key();
+        let mut raw = vec![ALG_ED25519];
+        raw.extend_from_slice(key.as_bytes());
+        let id = key_id(&self.name, &key);
+        VerifierKey {
+            name: self.name.clone(),
+            id,
+            key,
+            text: format!("{}+{id:08x}+{}", self.name, BASE64_STANDARD.encode(raw)),
+        }
+    }
+
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.signing
+    }
+
+    pub(crate) fn note_signer(&self) -> &signed_note::StandardSigner {
+        &self.note_signer
+    }
+
+    /// Parses the signed-note private key encoding, with a reason for every rejection.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim_end_matches(['\n', '\r']);
+        let parts: Vec<&str> = text.splitn(5, '+').collect();
+        if parts.len() != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
+            return Err("not a signing key: expected `PRIVATE+KEY+<name>+<id>+<base64>`".into());
+        }
+        let (name, id_hex, b64) = (parts[2], parts[3], parts[4]);
+        check_name(name)?;
+        let raw = BASE64_STANDARD
+            .decode(b64)
+            .map_err(|e| format!("the key material is not valid base64: {e}"))?;
+        if raw.len() != 33 {
+            return Err(format!(
+                "wrong length: {} bytes of key material, expected 33 (algorithm byte and a 32-byte Ed25519 seed)",
+                raw.len()
+            ));
+        }
+        if raw[0] != ALG_ED25519 {
+            return Err(format!(
+                "algorithm byte 0x{:02x}, expected 0x01 (Ed25519)",
+                raw[0]
+            ));
+        }
+        let seed: [u8; 32] = raw[1..].try_into().expect("length checked");
+        let key = Self::from_signing_key(name, SigningKey::from_bytes(&seed));
+        let id = u32::from_str_radix(id_hex, 16)
+            .ok()
+            .filter(|_| id_hex.len() == 8)
+            .ok_or_else(|| format!("key id `{id_hex}` is not 8 hex digits"))?;
+        let expected = key_id(name, &key.signing.verifying_key());
+        if id != expected {
+            return Err(format!(
+                "key id {id:08x} does not match the key (expected {expected:08x}): the file is corrupt"
+            ));
+        }
+        Ok(key)
+    }
+
+    /// Loads a signing key file; refuses a file that group or others can read or write.
+    pub fn load(path: &Path) -> Result<Self, LogError> {
+        let err = |message: String| LogError::Key {
+            path: path.to_path_buf(),
+            message,
+        };
+        let meta = fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(err(format!(
+                    "permissions are {mode:04o}; a signing key must be readable by its owner only (chmod 600)"
+                )));
+            }
+        }
+        if meta.len() > 4096 {
+            return Err(err(format!(
+                "{} bytes: far too large to be a signing key",
+                meta.len()
+            )));
+        }
+        let text = fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        Self::parse(&text).map_err(err)
+    }
+
+    /// Writes `<dir>/<stem>.key` (mode 0600, never overwriting) and `<dir>/<stem>.pub`.
+    pub fn write(&self, dir: &Path, stem: &str) -> Result<(PathBuf, PathBuf), LogError> {
+        fs::create_dir_all(dir).map_err(|e| LogError::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+        let key_path = dir.join(format!("{stem}.key"));
+        let pub_path = dir.join(format!("{stem}.pub"));
+        for p in [&key_path, &pub_path] {
+            if p.exists() {
+                return Err(LogError::Key {
+                    path: p.clone(),
+                    message: "already exists: refusing to overwrite a key".into(),
+                });
+            }
+        }
+        let io = |p: &Path| {
+            let p = p.to_path_buf();
+            move |e| LogError::Io { path: p, source: e }
+        };
+        let mut opts = fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&key_path).map_err(io(&key_path))?;
+        f.write_all(format!("{}\n", self.private_text()).as_bytes())
+            .map_err(io(&key_path))?;
+        f.sync_all().map_err(io(&key_path))?;
+        fs::write(&pub_path, format!("{}\n", self.verifier().text())).map_err(io(&pub_path))?;
+        Ok((key_path, pub_path))
+    }
+}
+
+impl VerifierKey {
+    /// Parses `<name>+<hex key id>+<base64 of 0x01 ‖ 32-byte key>`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim_end_matches(['\n', '\r']);
+        let parts: Vec<&str> = text.splitn(3, '+').collect();
+        if parts.len() != 3 {
+            return Err("not a verifier key: expected `<name>+<id>+<base64>`".into());
+        }
+        let (name, id_hex, b64) = (parts[0], parts[1], parts[2]);
+        if name == "PRIVATE" {
+            return Err("this is a private signing key, not a public verifier key".into());
+        }
+        check_name(name)?;
+        let raw = BASE64_STANDARD
+            .decode(b64)
+            .map_err(|e| format!("the key material is not valid base64: {e}"))?;
+        if raw.len() != 33 {
+            return Err(format!(
+                "wrong length: {} bytes of key material, expected 33 (algorithm byte and a 32-byte Ed25519 key)",
+                raw.len()
+            ));
+        }
+        if raw[0] != ALG_ED25519 {
+            return Err(format!(
+                "algorithm byte 0x{:02x}, expected 0x01 (Ed25519)",
+                raw[0]
+            ));
+        }
+        let bytes: [u8; 32] = raw[1..].try_into().expect("length checked");
+        let key = VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| "the key bytes are not a valid Ed25519 point".to_string())?;
+        if key.is_weak() {
+            return Err("the key is a weak (small-order) Ed25519 key".into());
+        }
+        let id = u32::from_str_radix(id_hex, 16)
+            .ok()
+            .filter(|_| id_hex.len() == 8)
+            .ok_or_else(|| format!("key id `{id_hex}` is not 8 hex digits"))?;
+        let expected = key_id(name, &key);
+        if id != expected {
+            return Err(format!(
+                "key id {id:08x} does not match the key (expected {expected:08x}): the file is corrupt"
+            ));
+        }
+        Ok(Self {
+            name: name.to_string(),
+            id,
+            key,
+            text: text.to_string(),
+        })
+    }
+
+    /// Loads a verifier key file.
+    pub fn load(path: &Path) -> Result<Self, LogError> {
+        let err = |message: String| LogError::Key {
+            path: path.to_path_buf(),
+            message,
+        };
+        let meta = fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        if meta.len() > 4096 {
+            return Err(err(format!(
+                "{} bytes: far too large to be a verifier key",
+                meta.len()
+            )));
+        }
+        let text = fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        Self::parse(&text).map_err(err)
+    }
+
+    /// The key's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key id.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The encoded verifier key.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub(crate) fn key(&self) -> &VerifyingKey {
+        &self.key
+    }
+
+    /// A signed-note verifier for this key.
+    pub fn note_verifier(&self) -> signed_note::StandardVerifier {
+        signed_note::StandardVerifier::new(&self.text).expect("a key we parsed ourselves parses")
+    }
+}

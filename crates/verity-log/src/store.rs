@@ -1,0 +1,453 @@
+//! A party's log in SQLite (WAL, `synchronous=FULL`): entries, the tree's stored hashes and the
+//! signed checkpoints. One append (or one batch of appends) is one transaction that also signs
+//! the new checkpoint; when `append` returns, the entries and their checkpoint are durable.
+
+use crate::checkpoint::sign_checkpoint;
+use crate::entry::{EntryBody, Leaf, STATEMENT_FORMAT, Statement};
+use crate::error::LogError;
+use crate::keys::{PartyKey, VerifierKey};
+use crate::tree;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use std::path::{Path, PathBuf};
+
+/// The `format` value in a log's metadata.
+pub const LOG_FORMAT: &str = "verity-log/v1";
+/// Largest leaf we accept for appending or reading (16 MiB).
+pub const MAX_LEAF_BYTES: usize = 16 * 1024 * 1024;
+
+const SCHEMA: &str = "
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE entries (idx INTEGER PRIMARY KEY, kind TEXT NOT NULL, leaf BLOB NOT NULL) STRICT;
+CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, note BLOB NOT NULL) STRICT;
+";
+
+/// One stored entry, as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// Index in the log.
+    pub index: u64,
+    /// Kind as recorded beside the leaf.
+    pub kind: String,
+    /// The exact leaf bytes.
+    pub leaf: Vec<u8>,
+}
+
+/// An open log.
+pub struct Log {
+    path: PathBuf,
+    conn: Connection,
+    party: String,
+    origin: String,
+    verifier: VerifierKey,
+    key_path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Log {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Log")
+            .field("path", &self.path)
+            .field("party", &self.party)
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+fn pragmas(conn: &Connection, path: &Path) -> Result<(), LogError> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(LogError::sqlite(path))?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .map_err(LogError::sqlite(path))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(LogError::Store {
+            path: path.to_path_buf(),
+            message: format!("could not switch to WAL journaling (got `{mode}`)"),
+        });
+    }
+    conn.execute_batch("PRAGMA synchronous=FULL;")
+        .map_err(LogError::sqlite(path))?;
+    Ok(())
+}
+
+impl Log {
+    /// Creates a new log for `party` signed by `key`; the key file's path is remembered so later
+    /// appends can load it. Fails if the database already exists.
+    pub fn init(db: &Path, party: &str, key: &PartyKey, key_path: &Path) -> Result<Self, LogError> {
+        if db.exists() {
+            return Err(LogError::Store {
+                path: db.to_path_buf(),
+                message: "already exists: refusing to initialise over an existing file".into(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            db,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )
+        .map_err(LogError::sqlite(db))?;
+        pragmas(&conn, db)?;
+        let key_path = std::fs::canonicalize(key_path).map_err(|e| LogError::Io {
+            path: key_path.to_path_buf(),
+            source: e,
+        })?;
+        let verifier = key.verifier();
+        let tx = conn.unchecked_transaction().map_err(LogError::sqlite(db))?;
+        tx.execute_batch(SCHEMA).map_err(LogError::sqlite(db))?;
+        tx.execute_batch(tree::TREE_SCHEMA)
+            .map_err(LogError::sqlite(db))?;
+        for (k, v) in [
+            ("format", LOG_FORMAT.to_string()),
+            ("party", party.to_string()),
+            ("origin", key.name().to_string()),
+            ("verifier_key", verifier.text().to_string()),
+            ("signing_key_path", key_path.display().to_string()),
+        ] {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )
+            .map_err(LogError::sqlite(db))?;
+        }
+        tx.commit().map_err(LogError::sqlite(db))?;
+        drop(conn);
+        Self::open(db)
+    }
+
+    /// Opens an existing log for reading and appending.
+    pub fn open(db: &Path) -> Result<Self, LogError> {
+        Self::open_with(db, false)
+    }
+
+    /// Opens an existing log without the right to change it.
+    pub fn open_read_only(db: &Path) -> Result<Self, LogError> {
+        Self::open_with(db, true)
+    }
+
+    fn open_with(db: &Path, read_only: bool) -> Result<Self, LogError> {
+        if !db.is_file() {
+            return Err(LogError::Store {
+                path: db.to_path_buf(),
+                message: "no such log database (create one with `verity log init`)".into(),
+            });
+        }
+        let flags = if read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        };
+        let conn = Connection::open_with_flags(db, flags).map_err(LogError::sqlite(db))?;
+        if read_only {
+            conn.busy_timeout(std::time::Duration::from_secs(10))
+                .map_err(LogError::sqlite(db))?;
+        } else {
+            pragmas(&conn, db)?;
+        }
+        let meta = |k: &str| -> Result<String, LogError> {
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", params![k], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| LogError::Store {
+                path: db.to_path_buf(),
+                message: format!("not a Verity log ({e})"),
+            })?
+            .ok_or_else(|| LogError::Store {
+                path: db.to_path_buf(),
+                message: format!("not a Verity log: metadata `{k}` is missing"),
+            })
+        };
+        let format = meta("format")?;
+        if format != LOG_FORMAT {
+            return Err(LogError::Store {
+                path: db.to_path_buf(),
+                message: format!("log format `{format}`, expected `{LOG_FORMAT}`"),
+            });
+        }
+        let party = meta("party")?;
+        let origin = meta("origin")?;
+        let verifier = VerifierKey::parse(&meta("verifier_key")?).map_err(|m| LogError::Store {
+            path: db.to_path_buf(),
+            message: format!("stored verifier key: {m}"),
+        })?;
+        let key_path = meta("signing_key_path").ok().map(PathBuf::from);
+        Ok(Self {
+            path: db.to_path_buf(),
+            conn,
+            party,
+            origin,
+            verifier,
+            key_path,
+        })
+    }
+
+    /// The database path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The party code.
+    pub fn party(&self) -> &str {
+        &self.party
+    }
+
+    /// The log origin (key name).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The verifier key recorded at init (audits take the key from the user instead).
+    pub fn recorded_verifier(&self) -> &VerifierKey {
+        &self.verifier
+    }
+
+    /// Loads the signing key recorded at init.
+    pub fn signing_key(&self) -> Result<PartyKey, LogError> {
+        let path = self.key_path.as_ref().ok_or_else(|| LogError::Store {
+            path: self.path.clone(),
+            message: "no signing key is recorded for this log".into(),
+        })?;
+        let key = PartyKey::load(path)?;
+        if key.verifier().text() != self.verifier.text() {
+            return Err(LogError::Key {
+                path: path.clone(),
+                message: format!(
+                    "this is not the key of log {} (its key is {})",
+                    self.path.display(),
+                    self.verifier.text()
+                ),
+            });
+        }
+        Ok(key)
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Number of entries.
+    pub fn size(&self) -> Result<u64, LogError> {
+        self.conn
+            .query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(LogError::sqlite(&self.path))
+    }
+
+    /// Appends entries in one durable transaction and signs the checkpoint of the new tree in
+    /// it. Returns the new entries' indexes. On any error nothing is stored.
+    pub fn append(&mut self, key: &PartyKey, bodies: Vec<EntryBody>) -> Result<Vec<u64>, LogError> {
+        if key.verifier().text() != self.verifier.text() {
+            return Err(LogError::Request(format!(
+                "the signing key `{}` is not this log's key",
+                key.name()
+            )));
+        }
+        if bodies.is_empty() {
+            return Ok(Vec::new());
+        }
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(LogError::sqlite(&path))?;
+        let size: u64 = tx
+            .query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(LogError::sqlite(&path))? as u64;
+        let rows = tree::stored_rows(&tx).map_err(LogError::sqlite(&path))?;
+        if rows != tlog_tiles::stored_hash_count(size) {
+            return Err(LogError::Store {
+                path,
+                message: format!(
+                    "the stored tree ({rows} hashes) does not match {size} entries: run `verity audit`"
+                ),
+            });
+        }
+        let mut indexes = Vec::with_capacity(bodies.len());
+        let mut leaves = Vec::with_capacity(bodies.len());
+        for (k, body) in bodies.into_iter().enumerate() {
+            let index = size + k as u64;
+            let kind = body.kind();
+            let leaf = Leaf::sign(
+                key,
+                Statement {
+                    format: STATEMENT_FORMAT.into(),
+                    log: self.origin.clone(),
+                    party: self.party.clone(),
+                    index,
+                    entry: body,
+                },
+            );
+            if leaf.len() > MAX_LEAF_BYTES {
+                return Err(LogError::Request(format!(
+                    "entry {index} would be {} bytes; at most {MAX_LEAF_BYTES} are accepted",
+                    leaf.len()
+                )));
+            }
+            tx.execute(
+                "INSERT INTO entries (idx, kind, leaf) VALUES (?1, ?2, ?3)",
+                params![index as i64, kind, &leaf],
+            )
+            .map_err(LogError::sqlite(&path))?;
+            indexes.push(index);
+            leaves.push(leaf);
+        }
+        let refs: Vec<&[u8]> = leaves.iter().map(Vec::as_slice).collect();
+        let new_size = tree::append_leaves(&tx, size, &refs).map_err(LogError::sqlite(&path))?;
+        let root =
+            tree::root(&tx, new_size).map_err(|e| LogError::Request(format!("tree root: {e}")))?;
+        let note = sign_checkpoint(key, new_size, root);
+        tx.execute(
+            "INSERT INTO checkpoints (size, note) VALUES (?1, ?2)",
+            params![new_size as i64, &note],
+        )
+        .map_err(LogError::sqlite(&path))?;
+        tx.commit().map_err(LogError::sqlite(&path))?;
+        Ok(indexes)
+    }
+
+    /// Entries with index in `from..to` (clamped to the log), in order.
+    pub fn entries(&self, from: u64, to: u64) -> Result<Vec<StoredEntry>, LogError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT idx, kind, leaf FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+            )
+            .map_err(LogError::sqlite(&self.path))?;
+        let rows = stmt
+            .query_map(
+                params![
+                    i64::try_from(from).unwrap_or(i64::MAX),
+                    i64::try_from(to).unwrap_or(i64::MAX)
+                ],
+                |r| {
+                    Ok(StoredEntry {
+                        index: r.get::<_, i64>(0)? as u64,
+                        kind: r.get(1)?,
+                        leaf: r.get(2)?,
+                    })
+                },
+            )
+            .map_err(LogError::sqlite(&self.path))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(LogError::sqlite(&self.path))
+    }
+
+    /// One entry.
+    pub fn entry(&self, index: u64) -> Result<StoredEntry, LogError> {
+        self.entries(index, index.saturating_add(1))?
+            .pop()
+            .ok_or_else(|| {
+                LogError::Request(format!(
+                    "no entry {index} in {} ({} entries)",
+                    self.path.display(),
+                    self.size().unwrap_or(0)
+                ))
+            })
+    }
+
+    /// Every stored checkpoint as (size, note), by size.
+    pub fn checkpoints(&self) -> Result<Vec<(u64, Vec<u8>)>, LogError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT size, note FROM checkpoints ORDER BY size")
+            .map_err(LogError::sqlite(&self.path))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))
+            .map_err(LogError::sqlite(&self.path))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(LogError::sqlite(&self.path))
+    }
+
+    /// The checkpoint of the largest tree.
+    pub fn latest_checkpoint(&self) -> Result<Option<(u64, Vec<u8>)>, LogError> {
+        self.conn
+            .query_row(
+                "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+            )
+            .optional()
+            .map_err(LogError::sqlite(&self.path))
+    }
+
+    fn check_range(&self, size: u64) -> Result<u64, LogError> {
+        let n = self.size()?;
+        if size > n {
+            return Err(LogError::Request(format!(
+                "tree size {size} is beyond the log's {n} entries"
+            )));
+        }
+        Ok(n)
+    }
+
+    /// Root of the first `size` entries.
+    pub fn root(&self, size: u64) -> Result<[u8; 32], LogError> {
+        self.check_range(size)?;
+        tree::root(&self.conn, size).map_err(|e| LogError::Store {
+            path: self.path.clone(),
+            message: format!("stored tree unreadable: {e}"),
+        })
+    }
+
+    /// Inclusion proof of entry `index` in the tree of `size` entries.
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<[u8; 32]>, LogError> {
+        self.check_range(size)?;
+        if index >= size {
+            return Err(LogError::Request(format!(
+                "entry {index} is not in a tree of {size} entries"
+            )));
+        }
+        tree::inclusion(&self.conn, index, size).map_err(|e| LogError::Store {
+            path: self.path.clone(),
+            message: format!("stored tree unreadable: {e}"),
+        })
+    }
+
+    /// Consistency proof from `old` to `new` entries.
+    pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<[u8; 32]>, LogError> {
+        self.check_range(new)?;
+        if old > new || old == 0 {
+            return Err(LogError::Request(format!(
+                "a consistency proof needs 0 < from ≤ to, got from {old} to {new}"
+            )));
+        }
+        tree::consistency(&self.conn, old, new).map_err(|e| LogError::Store {
+            path: self.path.clone(),
+            message: format!("stored tree unreadable: {e}"),
+        })
+    }
+
+    /// The newest declaration (index and parsed leaf), or the one at `index`.
+    pub fn declaration(&self, index: Option<u64>) -> Result<(u64, Leaf), LogError> {
+        let found: Option<(i64, Vec<u8>)> = match index {
+            Some(i) => self
+                .conn
+                .query_row(
+                    "SELECT idx, leaf FROM entries WHERE idx = ?1 AND kind = 'declaration'",
+                    params![i as i64],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional(),
+            None => self
+                .conn
+                .query_row(
+                    "SELECT idx, leaf FROM entries WHERE kind = 'declaration' ORDER BY idx DESC LIMIT 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional(),
+        }
+        .map_err(LogError::sqlite(&self.path))?;
+        let (idx, leaf) = found.ok_or_else(|| {
+            LogError::Request(match index {
+                Some(i) => format!("entry {i} of {} is not a declaration", self.path.display()),
+                None => format!("{} holds no declaration yet", self.path.display()),
+            })
+        })?;
+        let leaf =
+            Leaf::parse(&leaf).map_err(|m| LogError::malformed(format!("entry {idx}"), m))?;
+        Ok((idx as u64, leaf))
+    }
+}

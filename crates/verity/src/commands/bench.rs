@@ -1,0 +1,261 @@
+//! `verity bench`: durable appends one by one (for crash tests), and our escrow commitment and
+//! log audit timed against the bare primitive each rests on, in the same run, as a ratio.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand_core::{OsRng, RngCore};
+use serde::Serialize;
+use verity_escrow::{
+    ItemRecord, Salt, SealedDeclaration, bare_leaf_and_node_hashing, item_commitment,
+};
+use verity_log::{
+    Declaration, EntryBody, ItemEvent, Log, Notification, PartyKey, audit, bare_batch_verify,
+    bare_signature_inputs,
+};
+
+use crate::Outcome;
+use crate::output::{facts, json, thousands};
+
+/// Timed repetitions; the median is reported.
+const RUNS: usize = 3;
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn spinner(msg: &str) -> Result<ProgressBar> {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})")?);
+    bar.set_message(msg.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Ok(bar)
+}
+
+fn notification(declaration: u64, i: u64, date: NaiveDate) -> EntryBody {
+    let mut salt = [0u8; 32];
+    OsRng.fill_bytes(&mut salt);
+    let record = synthetic_item(i, 1);
+    EntryBody::Notification(Notification {
+        declaration,
+        event: ItemEvent::Created,
+        event_date: date.format("%Y-%m-%d").to_string(),
+        old: None,
+        new: Some(item_commitment(&Salt(salt), &record)),
+    })
+}
+
+/// A plausible New START item: classes, statuses and warhead loadings cycle.
+fn synthetic_item(i: u64, sites: u64) -> ItemRecord {
+    let (class, item_type, warheads) = match i % 4 {
+        0 => ("icbm", "Minuteman III", 1),
+        1 => ("slbm", "Trident II D5", 4),
+        2 => ("heavy_bomber", "B-52H", 1),
+        _ => ("icbm_launcher", "Silo launcher", 0),
+    };
+    ItemRecord {
+        uid: format!("ITEM-{i:08}"),
+        class: class.into(),
+        item_type: item_type.into(),
+        site: format!("SITE-{:04}", i % sites.max(1)),
+        status: if i % 3 == 0 {
+            "non-deployed"
+        } else {
+            "deployed"
+        }
+        .into(),
+        warheads,
+    }
+}
+
+pub(crate) fn append(db: &Path, entries: u64, today: NaiveDate) -> Result<Outcome> {
+    let mut log = Log::open(db)?;
+    let key = log.signing_key()?;
+    let (declaration, _) = log.declaration(None).map_err(|e| {
+        anyhow::anyhow!("{e}: notifications refer to a declaration, so declare first")
+    })?;
+    let mut out = std::io::stdout().lock();
+    for i in 0..entries {
+        let index = log.append(&key, vec![notification(declaration, i, today)])?[0];
+        writeln!(out, "{index}")?;
+        out.flush()?;
+    }
+    Ok(Outcome::Clean)
+}
+
+#[derive(Debug, Serialize)]
+struct Measurement {
+    what: &'static str,
+    size: u64,
+    ours_s: f64,
+    bare: &'static str,
+    bare_s: f64,
+    ratio: f64,
+    target_ratio: f64,
+    within_target: bool,
+    runs: usize,
+    threads: usize,
+}
+
+fn report(m: &Measurement, as_json: bool) -> Result<Outcome> {
+    if as_json {
+        json(m)?;
+        return Ok(Outcome::Clean);
+    }
+    let mut t = facts();
+    t.add_row([
+        "Measured".to_string(),
+        format!("{} ({})", m.what, thousands(m.size)),
+    ]);
+    t.add_row([
+        "Ours (median of runs)".to_string(),
+        format!("{:.3} s on {} threads", m.ours_s, m.threads),
+    ]);
+    t.add_row([
+        "Bare primitive".to_string(),
+        format!("{:.3} s: {}", m.bare_s, m.bare),
+    ]);
+    t.add_row([
+        "Ratio ours / bare".to_string(),
+        format!(
+            "{:.2} (target ≤ {:.1}: {})",
+            m.ratio,
+            m.target_ratio,
+            if m.within_target { "met" } else { "NOT met" }
+        ),
+    ]);
+    outln!("{t}")?;
+    Ok(Outcome::Clean)
+}
+
+pub(crate) fn commit(items: u64, as_json: bool) -> Result<Outcome> {
+    if items == 0 {
+        bail!("--items must be at least 1");
+    }
+    let sites = (items / 10_000).max(1);
+    let bar = spinner(&format!("committing {} items", thousands(items)))?;
+    let inventory: Vec<ItemRecord> = (0..items).map(|i| synthetic_item(i, sites)).collect();
+    let leaf_len = {
+        let total: usize = inventory
+            .iter()
+            .take(10_000)
+            .map(|r| verity_escrow::item_leaf_preimage(&Salt([0; 32]), r).len())
+            .sum();
+        total / inventory.len().min(10_000)
+    };
+    let mut ours = Vec::new();
+    let mut bare = Vec::new();
+    for _ in 0..RUNS {
+        let input = inventory.clone();
+        let t = Instant::now();
+        let decl = SealedDeclaration::commit(input)?;
+        ours.push(t.elapsed().as_secs_f64());
+        std::hint::black_box(decl.root());
+        drop(decl);
+        let t = Instant::now();
+        std::hint::black_box(bare_leaf_and_node_hashing(
+            items + sites,
+            leaf_len,
+            items - 1,
+        ));
+        bare.push(t.elapsed().as_secs_f64());
+    }
+    bar.finish_and_clear();
+    let (ours_s, bare_s) = (median(ours), median(bare));
+    report(
+        &Measurement {
+            what: "escrow commitment of a synthetic inventory (items)",
+            size: items,
+            ours_s,
+            bare: "SHA-256 of as many leaves (same length) and nodes, one core",
+            bare_s,
+            ratio: ours_s / bare_s,
+            target_ratio: 1.5,
+            within_target: ours_s / bare_s <= 1.5,
+            runs: RUNS,
+            threads: rayon_threads(),
+        },
+        as_json,
+    )
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+pub(crate) fn audit_bench(entries: u64, today: NaiveDate, as_json: bool) -> Result<Outcome> {
+    if entries == 0 {
+        bail!("--entries must be at least 1");
+    }
+    let dir = tempfile::tempdir()?;
+    let key_path = dir.path().join("bench.key");
+    let key = PartyKey::generate("verity.log/USA").map_err(anyhow::Error::msg)?;
+    key.write(dir.path(), "bench")?;
+    let db = dir.path().join("bench.db");
+    let mut log = Log::init(&db, "USA", &key, &key_path)?;
+    let decl = SealedDeclaration::commit((0..100).map(|i| synthetic_item(i, 4)).collect())?;
+    log.append(
+        &key,
+        vec![EntryBody::Declaration(Declaration {
+            treaty: "new-start".into(),
+            as_of: today.format("%Y-%m-%d").to_string(),
+            root: decl.root(),
+            sites: Some(decl.site_commitments()),
+            aggregates: None,
+        })],
+    )?;
+    let bar = ProgressBar::new(entries);
+    bar.set_style(ProgressStyle::with_template(
+        "{spinner} building the log {bar:40} {pos}/{len} entries ({eta} left)",
+    )?);
+    let mut i = 0;
+    while i < entries {
+        let batch = (entries - i).min(1000);
+        let bodies = (i..i + batch).map(|k| notification(0, k, today)).collect();
+        log.append(&key, bodies)?;
+        i += batch;
+        bar.set_position(i);
+    }
+    bar.finish_and_clear();
+    drop(log);
+    let verifier = key.verifier();
+    let inputs = bare_signature_inputs(&db)?;
+    let bar = spinner("auditing")?;
+    let mut ours = Vec::new();
+    let mut bare = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let r = audit(&db, &verifier, &|_, _| {})?;
+        ours.push(t.elapsed().as_secs_f64());
+        if !r.problems.is_empty() {
+            bail!("the benchmark log did not audit clean: {:?}", r.problems[0]);
+        }
+        let t = Instant::now();
+        if !bare_batch_verify(&verifier, &inputs) {
+            bail!("bare batch verification failed on the benchmark log");
+        }
+        bare.push(t.elapsed().as_secs_f64());
+    }
+    bar.finish_and_clear();
+    let (ours_s, bare_s) = (median(ours), median(bare));
+    report(
+        &Measurement {
+            what: "audit of a log (entries, including one declaration)",
+            size: entries + 1,
+            ours_s,
+            bare: "Ed25519 batch verification of the same signatures, one core",
+            bare_s,
+            ratio: ours_s / bare_s,
+            target_ratio: 1.5,
+            within_target: ours_s / bare_s <= 1.5,
+            runs: RUNS,
+            threads: rayon_threads(),
+        },
+        as_json,
+    )
+}
