@@ -3,7 +3,7 @@
 //! hashes, every checkpoint's signature and root, and the escrow's internal consistency.
 
 use crate::checkpoint::verify_checkpoint;
-use crate::entry::{EntryBody, ItemEvent, Leaf, signature_message};
+use crate::entry::{EntryBody, ItemEvent, Leaf};
 use crate::error::LogError;
 use crate::keys::VerifierKey;
 use crate::store::{Log, StoredEntry};
@@ -149,7 +149,7 @@ pub fn audit(
         }
     }
     let (origin, party) = (log.origin().to_string(), log.party().to_string());
-    let parsed: Vec<Result<Leaf, String>> = entries
+    let parsed: Vec<Result<(Leaf, Vec<u8>), String>> = entries
         .par_iter()
         .map(|e| check_form(e, &origin, &party))
         .collect();
@@ -157,13 +157,20 @@ pub fn audit(
 
     // 2. Signatures, batched per chunk on every core.
     let mut to_verify = Vec::with_capacity(entries.len());
-    for (e, p) in entries.iter().zip(&parsed) {
+    let mut parsed_leaves: Vec<Result<Leaf, ()>> = Vec::with_capacity(entries.len());
+    for (e, p) in entries.iter().zip(parsed) {
         match p {
-            Ok(leaf) => match leaf.signature() {
-                Ok(sig) => to_verify.push((e.index, signature_message(&leaf.statement), sig)),
-                Err(m) => problems.push(Problem::entry(e.index, m)),
-            },
-            Err(m) => problems.push(Problem::entry(e.index, m.clone())),
+            Ok((leaf, msg)) => {
+                match leaf.signature() {
+                    Ok(sig) => to_verify.push((e.index, msg, sig)),
+                    Err(m) => problems.push(Problem::entry(e.index, m)),
+                }
+                parsed_leaves.push(Ok(leaf));
+            }
+            Err(m) => {
+                problems.push(Problem::entry(e.index, m));
+                parsed_leaves.push(Err(()));
+            }
         }
     }
     let bad: Vec<u64> = to_verify
@@ -255,7 +262,7 @@ pub fn audit(
     }
 
     // 5. The escrow: every disclosure opens commitments that were declared, no UID twice.
-    let leaves: Vec<(u64, &Leaf)> = parsed
+    let leaves: Vec<(u64, &Leaf)> = parsed_leaves
         .iter()
         .enumerate()
         .filter_map(|(i, p)| p.as_ref().ok().map(|l| (i as u64, l)))
@@ -291,8 +298,8 @@ fn stored_tree(log: &Log) -> Result<Vec<Vec<u8>>, LogError> {
     Ok(out)
 }
 
-fn check_form(e: &StoredEntry, origin: &str, party: &str) -> Result<Leaf, String> {
-    let leaf = Leaf::parse(&e.leaf)?;
+fn check_form(e: &StoredEntry, origin: &str, party: &str) -> Result<(Leaf, Vec<u8>), String> {
+    let (leaf, msg) = Leaf::parse_with_message(&e.leaf)?;
     let s = &leaf.statement;
     if s.index != e.index {
         return Err(format!(
@@ -313,7 +320,7 @@ fn check_form(e: &StoredEntry, origin: &str, party: &str) -> Result<Leaf, String
             s.entry.kind()
         ));
     }
-    Ok(leaf)
+    Ok((leaf, msg))
 }
 
 fn valid_date(s: &str) -> bool {
@@ -499,12 +506,12 @@ pub fn bare_signature_inputs(db: &Path) -> Result<Vec<(Vec<u8>, Signature)>, Log
     log.entries(0, u64::MAX)?
         .iter()
         .map(|e| {
-            let leaf = Leaf::parse(&e.leaf)
+            let (leaf, msg) = Leaf::parse_with_message(&e.leaf)
                 .map_err(|m| LogError::malformed(format!("entry {}", e.index), m))?;
             let sig = leaf
                 .signature()
                 .map_err(|m| LogError::malformed(format!("entry {}", e.index), m))?;
-            Ok((signature_message(&leaf.statement), sig))
+            Ok((msg, sig))
         })
         .collect()
 }

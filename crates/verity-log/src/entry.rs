@@ -194,6 +194,23 @@ impl Leaf {
         Ok(leaf)
     }
 
+    /// Parses leaf bytes as [`Leaf::parse`] does and also returns the exact message the
+    /// signature covers. In canonical form the statement's canonical JSON is a slice of the
+    /// leaf (`{"signature":"…","statement":` ‖ JCS(statement) ‖ `}`), so it is not serialised
+    /// a second time.
+    pub fn parse_with_message(bytes: &[u8]) -> Result<(Self, Vec<u8>), String> {
+        let leaf = Self::parse(bytes)?;
+        let prefix = format!("{{\"signature\":\"{}\",\"statement\":", leaf.signature);
+        let statement = bytes
+            .strip_prefix(prefix.as_bytes())
+            .and_then(|rest| rest.strip_suffix(b"}"))
+            .ok_or_else(|| "not in canonical JSON form (RFC 8785)".to_string())?;
+        let mut msg = Vec::with_capacity(ENTRY_SIGNATURE_DOMAIN.len() + statement.len());
+        msg.extend_from_slice(ENTRY_SIGNATURE_DOMAIN);
+        msg.extend_from_slice(statement);
+        Ok((leaf, msg))
+    }
+
     /// The signature bytes.
     pub fn signature(&self) -> Result<Signature, String> {
         let raw = BASE64_STANDARD

@@ -100,6 +100,9 @@ fn a_fresh_log_audits_clean_and_counts_what_it_checked() {
     for e in log.entries(0, 7).unwrap() {
         let leaf = Leaf::parse(&e.leaf).unwrap();
         leaf.verify(&f.key.verifier()).unwrap();
+        // The audit's shortcut (the message sliced out of the canonical leaf) is the message.
+        let (_, msg) = Leaf::parse_with_message(&e.leaf).unwrap();
+        assert_eq!(msg, verity_log::signature_message(&leaf.statement));
         assert_eq!(leaf.statement.index, e.index);
         assert_eq!(leaf.statement.party, "USA");
         assert_eq!(leaf.statement.entry.kind(), e.kind);
