@@ -1,12 +1,17 @@
 //! Building a declaration: salts from the OS CSPRNG, one commitment per item, items of a site in
-//! a tree, sites in a tree under the root. Leaves are ordered by commitment (random), so a
-//! position in a proof says nothing about the item or site behind it.
+//! a tree, sites in a tree under the root, optionally padded with dummy leaves up to the
+//! treaty's public bounds. Leaves are ordered by value (random), so a position in a proof says
+//! nothing about the item or site behind it, nor whether it is real.
 
 use crate::digest::{Digest, Salt};
 use crate::error::EscrowError;
+use crate::hidden::TotalsOpening;
 use crate::inventory::ItemRecord;
 use crate::opening::{ItemOpening, OpenedItem, SiteCountOpening, SiteOpening};
-use crate::tree::{MemTree, item_commitment_with, site_commitment};
+use crate::tree::{
+    DUMMY_ITEM_DOMAIN, DUMMY_SITE_DOMAIN, MemTree, dummy_leaf, item_commitment_with,
+    site_commitment,
+};
 use rand_core::{CryptoRng, OsRng, RngCore, SeedableRng};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -14,35 +19,86 @@ use std::collections::HashMap;
 use verity_treaty::Treaty;
 use verity_treaty::model::DisclosureLevel;
 
-/// A site: its salt, its commitment and its items (as positions in the declaration's arrays,
-/// in tree order, i.e. by commitment).
+/// Public bounds a declaration is padded to, so its shape says nothing about its totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Padding {
+    /// Sites in the declaration's tree.
+    pub sites: u32,
+    /// Item slots in every site's tree.
+    pub items_per_site: u32,
+}
+
+impl Padding {
+    /// The treaty's bounds, when it sets them.
+    pub fn of(treaty: &Treaty) -> Option<Self> {
+        treaty.escrow().map(|e| Self {
+            sites: e.padded_sites,
+            items_per_site: e.padded_items_per_site,
+        })
+    }
+}
+
+/// What sits at a position of a site's item tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// A real item: its position in the declaration's arrays.
+    Item(u32),
+    /// A padding leaf: its position in the site's dummy salts.
+    Dummy(u32),
+}
+
+/// A site: its salt, its commitment, and its item tree (real items and padding, by value).
 #[derive(Debug, Clone)]
 pub struct SealedSite {
     /// Site name.
     pub name: String,
     /// The site's salt.
     pub salt: Salt,
-    members: Vec<u32>,
+    slots: Vec<Slot>,
+    dummies: Vec<Salt>,
+    real: usize,
     tree: MemTree,
     /// The site's commitment (its leaf hash in the declaration's tree).
     pub commitment: Digest,
 }
 
 impl SealedSite {
-    /// Number of items committed at the site.
+    /// Number of real items committed at the site.
     pub fn len(&self) -> usize {
-        self.members.len()
+        self.real
     }
 
-    /// Whether the site holds no items (never true for a built declaration).
+    /// Whether the site holds no real items (never true for a built declaration).
     pub fn is_empty(&self) -> bool {
-        self.members.is_empty()
+        self.real == 0
+    }
+
+    /// Positions in the item tree (real items and padding).
+    pub fn slots(&self) -> usize {
+        self.slots.len()
     }
 
     /// The root of the site's item tree.
     pub fn items_root(&self) -> Digest {
         self.tree.root()
     }
+
+    fn members(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(pos, s)| match s {
+                Slot::Item(k) => Some((pos, *k)),
+                Slot::Dummy(_) => None,
+            })
+    }
+}
+
+/// What sits at a position of the declaration's site tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TopSlot {
+    Site(usize),
+    Dummy(usize),
 }
 
 /// A whole declaration with its secrets: only the owning party ever holds one. Records, salts
@@ -54,8 +110,12 @@ pub struct SealedDeclaration {
     salts: SaltBuffer,
     commitments: Vec<Digest>,
     sites: Vec<SealedSite>,
+    dummy_sites: Vec<Salt>,
+    top_slots: Vec<TopSlot>,
     top: MemTree,
     root: Digest,
+    padding: Option<Padding>,
+    totals: Option<TotalsOpening>,
 }
 
 /// What the private store keeps of a declaration: enough to rebuild it exactly.
@@ -64,6 +124,12 @@ pub struct SealedDeclaration {
 struct PrivateForm {
     format: String,
     sites: Vec<PrivateSite>,
+    #[serde(default)]
+    dummy_sites: Vec<Salt>,
+    #[serde(default)]
+    padding: Option<(u32, u32)>,
+    #[serde(default)]
+    totals: Option<TotalsOpening>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -72,6 +138,8 @@ struct PrivateSite {
     name: String,
     salt: Salt,
     items: Vec<PrivateItem>,
+    #[serde(default)]
+    dummies: Vec<Salt>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -187,27 +255,38 @@ fn check_unique(items: &[ItemRecord]) -> Result<(), EscrowError> {
 impl SealedDeclaration {
     /// Commits an inventory with salts from the operating system's CSPRNG.
     pub fn commit(items: Vec<ItemRecord>) -> Result<Self, EscrowError> {
+        Self::commit_padded(items, None)
+    }
+
+    /// Commits an inventory, padded to `padding` when given (hidden totals): every site's item
+    /// tree gets `items_per_site` slots and the declaration `sites` sites, the rest dummies.
+    pub fn commit_padded(
+        items: Vec<ItemRecord>,
+        padding: Option<Padding>,
+    ) -> Result<Self, EscrowError> {
         check_unique(&items)?;
         let salts = SaltBuffer::from_os(items.len())?;
-        Self::assemble(items, salts, |n| fill_salts(&mut OsRng, n))
+        Self::assemble(items, salts, padding, |n| fill_salts(&mut OsRng, n))
     }
 
     /// Commits an inventory with salts from `rng` (tests pass a seeded generator).
     pub fn commit_with_rng<R: RngCore + CryptoRng>(
         items: Vec<ItemRecord>,
+        padding: Option<Padding>,
         rng: &mut R,
     ) -> Result<Self, EscrowError> {
         check_unique(&items)?;
         let salts = SaltBuffer::from_rng(rng, items.len())?;
-        Self::assemble(items, salts, |n| fill_salts(rng, n))
+        Self::assemble(items, salts, padding, |n| fill_salts(rng, n))
     }
 
-    /// Commits every item, groups items by site (each site's items in commitment order),
-    /// salts and commits each site, and orders the sites by commitment under the root.
+    /// Commits every item, groups items by site, pads, salts and commits each site, and
+    /// orders everything by value under the root.
     fn assemble(
         records: Vec<ItemRecord>,
         salts: SaltBuffer,
-        site_salts: impl FnOnce(usize) -> Result<Vec<Salt>, EscrowError>,
+        padding: Option<Padding>,
+        mut more_salts: impl FnMut(usize) -> Result<Vec<Salt>, EscrowError>,
     ) -> Result<Self, EscrowError> {
         if records.is_empty() {
             return Err(EscrowError::Request(
@@ -228,8 +307,7 @@ impl SealedDeclaration {
                 item_commitment_with(buf, salts.get(k), r)
             })
             .collect();
-        // Bucket items by site (in order of first appearance), then order each site's items
-        // by commitment, sites in parallel.
+        // Bucket items by site, in order of first appearance.
         let mut site_ids: HashMap<&str, u32> = HashMap::new();
         let mut groups: Vec<(String, Vec<u32>)> = Vec::new();
         for (k, r) in records.iter().enumerate() {
@@ -240,52 +318,136 @@ impl SealedDeclaration {
             groups[id as usize].1.push(k as u32);
         }
         drop(site_ids);
-        groups
-            .par_iter_mut()
-            .for_each(|(_, members)| members.sort_unstable_by_key(|&k| commitments[k as usize]));
-        let site_salts = site_salts(groups.len())?;
-        let sites = groups
-            .into_iter()
-            .zip(site_salts)
-            .map(|((name, members), salt)| (name, salt, members))
-            .collect();
-        Ok(Self::from_parts(records, salts, commitments, sites))
+        if let Some(p) = padding {
+            if groups.len() > p.sites as usize {
+                return Err(EscrowError::Request(format!(
+                    "{} sites: more than the treaty's public bound of {}",
+                    groups.len(),
+                    p.sites
+                )));
+            }
+            if let Some((name, m)) = groups
+                .iter()
+                .find(|(_, m)| m.len() > p.items_per_site as usize)
+            {
+                return Err(EscrowError::Request(format!(
+                    "site `{name}` holds {} items: more than the treaty's public bound of {} per site",
+                    m.len(),
+                    p.items_per_site
+                )));
+            }
+        }
+        let site_salts = more_salts(groups.len())?;
+        let mut parts = Vec::with_capacity(groups.len());
+        for ((name, members), salt) in groups.into_iter().zip(site_salts) {
+            let dummies = match padding {
+                Some(p) => more_salts(p.items_per_site as usize - members.len())?,
+                None => Vec::new(),
+            };
+            parts.push((name, salt, members, dummies));
+        }
+        let dummy_sites = match padding {
+            Some(p) => more_salts(p.sites as usize - parts.len())?,
+            None => Vec::new(),
+        };
+        Ok(Self::from_parts(
+            records,
+            salts,
+            commitments,
+            parts,
+            dummy_sites,
+            padding,
+        ))
     }
 
     fn from_parts(
         records: Vec<ItemRecord>,
         salts: SaltBuffer,
         commitments: Vec<Digest>,
-        groups: Vec<(String, Salt, Vec<u32>)>,
+        parts: Vec<(String, Salt, Vec<u32>, Vec<Salt>)>,
+        dummy_sites: Vec<Salt>,
+        padding: Option<Padding>,
     ) -> Self {
-        let mut sites: Vec<SealedSite> = groups
+        let sites: Vec<SealedSite> = parts
             .into_par_iter()
-            .map(|(name, salt, members)| {
-                let tree = MemTree::from_leaves(members.iter().map(|&k| commitments[k as usize]));
-                let commitment = site_commitment(&salt, &name, tree.size(), &tree.root());
+            .map(|(name, salt, members, dummies)| {
+                let mut leaves: Vec<(Digest, Slot)> =
+                    members
+                        .iter()
+                        .map(|&k| (commitments[k as usize], Slot::Item(k)))
+                        .chain(dummies.iter().enumerate().map(|(i, d)| {
+                            (dummy_leaf(DUMMY_ITEM_DOMAIN, &d.0), Slot::Dummy(i as u32))
+                        }))
+                        .collect();
+                leaves.sort_unstable_by_key(|(d, _)| *d);
+                let tree = MemTree::from_leaves(leaves.iter().map(|(d, _)| *d));
+                let commitment = site_commitment(
+                    &salt,
+                    &name,
+                    members.len() as u64,
+                    tree.size(),
+                    &tree.root(),
+                );
                 SealedSite {
                     name,
                     salt,
-                    members,
+                    slots: leaves.into_iter().map(|(_, s)| s).collect(),
+                    dummies,
+                    real: members.len(),
                     tree,
                     commitment,
                 }
             })
             .collect();
-        sites.sort_unstable_by_key(|s| s.commitment);
-        let top = MemTree::from_leaves(sites.iter().map(|s| s.commitment));
-        let root = top.root();
+        let mut top: Vec<(Digest, TopSlot)> = sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.commitment, TopSlot::Site(i)))
+            .chain(
+                dummy_sites
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| (dummy_leaf(DUMMY_SITE_DOMAIN, &d.0), TopSlot::Dummy(i))),
+            )
+            .collect();
+        top.sort_unstable_by_key(|(d, _)| *d);
+        let top_tree = MemTree::from_leaves(top.iter().map(|(d, _)| *d));
+        let root = top_tree.root();
         Self {
             records,
             salts,
             commitments,
             sites,
-            top,
+            dummy_sites,
+            top_slots: top.into_iter().map(|(_, s)| s).collect(),
+            top: top_tree,
             root,
+            padding,
+            totals: None,
         }
     }
 
-    /// Serialises the secrets (records and salts) for the private store.
+    /// Keeps the hidden-totals secret (counts and blindings) with the declaration's secrets.
+    pub fn set_totals_opening(&mut self, opening: TotalsOpening) {
+        self.totals = Some(opening);
+    }
+
+    /// The hidden-totals secret, when the declaration has one.
+    pub fn totals_opening(&self) -> Option<&TotalsOpening> {
+        self.totals.as_ref()
+    }
+
+    /// The salts of the padding sites (opened when every site is disclosed).
+    pub fn dummy_site_salts(&self) -> &[Salt] {
+        &self.dummy_sites
+    }
+
+    /// The padding bounds, when the declaration is padded.
+    pub fn padding(&self) -> Option<Padding> {
+        self.padding
+    }
+
+    /// Serialises the secrets (records, salts, padding salts, totals) for the private store.
     pub fn to_private_json(&self) -> Vec<u8> {
         let form = PrivateForm {
             format: PRIVATE_FORMAT.into(),
@@ -296,15 +458,18 @@ impl SealedDeclaration {
                     name: s.name.clone(),
                     salt: s.salt.clone(),
                     items: s
-                        .members
-                        .iter()
-                        .map(|&k| PrivateItem {
+                        .members()
+                        .map(|(_, k)| PrivateItem {
                             record: self.records[k as usize].clone(),
                             salt: self.salts.salt(k as usize),
                         })
                         .collect(),
+                    dummies: s.dummies.clone(),
                 })
                 .collect(),
+            dummy_sites: self.dummy_sites.clone(),
+            padding: self.padding.map(|p| (p.sites, p.items_per_site)),
+            totals: self.totals.clone(),
         };
         serde_json::to_vec(&form).expect("plain data serialises")
     }
@@ -322,7 +487,7 @@ impl SealedDeclaration {
         }
         let mut records = Vec::new();
         let mut salts = SaltBuffer(Vec::new());
-        let mut groups = Vec::new();
+        let mut parts = Vec::new();
         for site in form.sites {
             let start = records.len() as u32;
             for item in site.items {
@@ -330,7 +495,7 @@ impl SealedDeclaration {
                 salts.0.extend_from_slice(&item.salt.0);
             }
             let members = (start..records.len() as u32).collect();
-            groups.push((site.name, site.salt, members));
+            parts.push((site.name, site.salt, members, site.dummies));
         }
         let commitments: Vec<Digest> = records
             .par_iter()
@@ -339,7 +504,19 @@ impl SealedDeclaration {
                 item_commitment_with(buf, salts.get(k), r)
             })
             .collect();
-        let decl = Self::from_parts(records, salts, commitments, groups);
+        let padding = form.padding.map(|(sites, items_per_site)| Padding {
+            sites,
+            items_per_site,
+        });
+        let mut decl = Self::from_parts(
+            records,
+            salts,
+            commitments,
+            parts,
+            form.dummy_sites,
+            padding,
+        );
+        decl.totals = form.totals;
         if decl.root != *expected_root {
             return Err(EscrowError::Request(format!(
                 "the private record rebuilds root {}, not the declared {expected_root}",
@@ -354,22 +531,22 @@ impl SealedDeclaration {
         self.root
     }
 
-    /// The sites in tree order.
+    /// The real sites (their order is not the tree's).
     pub fn sites(&self) -> &[SealedSite] {
         &self.sites
     }
 
-    /// Number of items over all sites.
+    /// Number of real items over all sites.
     pub fn item_count(&self) -> usize {
         self.records.len()
     }
 
-    /// A site's items in tree order: record, salt (a copy), commitment.
+    /// A site's real items in tree order: record, salt (a copy), commitment.
     pub fn site_items<'a>(
         &'a self,
         site: &'a SealedSite,
     ) -> impl Iterator<Item = (&'a ItemRecord, Salt, Digest)> + 'a {
-        site.members.iter().map(move |&k| {
+        site.members().map(move |(_, k)| {
             let k = k as usize;
             (&self.records[k], self.salts.salt(k), self.commitments[k])
         })
@@ -380,9 +557,16 @@ impl SealedDeclaration {
         &self.records
     }
 
-    /// Stage 1: the site commitments in tree order (their number is the number of sites).
+    /// Stage 1: every leaf of the declaration's tree in order (site commitments and, when
+    /// padded, dummy leaves no one can tell apart from them).
     pub fn site_commitments(&self) -> Vec<Digest> {
-        self.sites.iter().map(|s| s.commitment).collect()
+        self.top_slots
+            .iter()
+            .map(|s| match s {
+                TopSlot::Site(i) => self.sites[*i].commitment,
+                TopSlot::Dummy(i) => dummy_leaf(DUMMY_SITE_DOMAIN, &self.dummy_sites[*i].0),
+            })
+            .collect()
     }
 
     fn site_index(&self, name: &str) -> Result<usize, EscrowError> {
@@ -396,14 +580,20 @@ impl SealedDeclaration {
 
     fn count_opening(&self, index: usize) -> SiteCountOpening {
         let site = &self.sites[index];
+        let position = self
+            .top_slots
+            .iter()
+            .position(|s| *s == TopSlot::Site(index))
+            .expect("every site is in the tree");
         SiteCountOpening {
             site: site.name.clone(),
-            items: site.tree.size(),
+            items: site.real as u64,
+            slots: site.tree.size(),
             salt: site.salt.clone(),
             items_root: site.items_root(),
-            index: index as u64,
+            index: position as u64,
             sites: self.top.size(),
-            proof: self.top.prove(index as u64),
+            proof: self.top.prove(position as u64),
         }
     }
 
@@ -412,7 +602,7 @@ impl SealedDeclaration {
         Ok(self.count_opening(self.site_index(name)?))
     }
 
-    /// Stage 3: every item of a site, in tree order, so absence can be proved too.
+    /// Stage 3: every item of a site (and its padding salts), so absence can be proved too.
     pub fn open_site(&self, name: &str) -> Result<SiteOpening, EscrowError> {
         let index = self.site_index(name)?;
         let site = &self.sites[index];
@@ -425,23 +615,23 @@ impl SealedDeclaration {
                     salt,
                 })
                 .collect(),
+            dummies: site.dummies.clone(),
         })
     }
 
     /// One item, by UID, with its path to the root.
     pub fn open_item(&self, uid: &str) -> Result<ItemOpening, EscrowError> {
         for (si, site) in self.sites.iter().enumerate() {
-            if let Some(ii) = site
-                .members
-                .iter()
-                .position(|&k| self.records[k as usize].uid == uid)
+            if let Some((pos, k)) = site
+                .members()
+                .find(|&(_, k)| self.records[k as usize].uid == uid)
             {
-                let k = site.members[ii] as usize;
+                let k = k as usize;
                 return Ok(ItemOpening {
                     record: self.records[k].clone(),
                     salt: self.salts.salt(k),
-                    index: ii as u64,
-                    proof: site.tree.prove(ii as u64),
+                    index: pos as u64,
+                    proof: site.tree.prove(pos as u64),
                     site: self.count_opening(si),
                 });
             }

@@ -60,6 +60,18 @@ pub enum EscrowError {
     /// A request that the declaration cannot answer (unknown site or item, bad stage).
     #[error("{0}")]
     Request(String),
+    /// A declaration's counts exceed a limit: no proof of compliance exists for it.
+    #[error(
+        "limit `{limit}`: the counts give {value}, over the ceiling of {ceiling}; no proof of compliance can be made"
+    )]
+    OverLimit {
+        /// The limit id.
+        limit: String,
+        /// Σ coefficient × count.
+        value: u128,
+        /// The party's ceiling.
+        ceiling: u64,
+    },
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),

@@ -5,14 +5,19 @@
 mod commit;
 mod digest;
 mod error;
+mod hidden;
 mod inventory;
 mod opening;
 mod private;
 mod tree;
 
-pub use commit::{SealedDeclaration, SealedSite, StagePlan, stage_level};
+pub use commit::{Padding, SealedDeclaration, SealedSite, StagePlan, stage_level};
 pub use digest::{Digest, Salt};
 pub use error::EscrowError;
+pub use hidden::{
+    HiddenTotals, OpenedCount, ProofContext, ProvedLimit, TotalsOpening, bare_range_proofs,
+    check_totals_opening, prove_totals, verify_totals,
+};
 pub use inventory::{ItemRecord, MAX_FIELD_BYTES, parse_inventory, tally_items};
 pub use opening::{
     ItemOpening, OpenedItem, OpeningError, Presence, SiteCountOpening, SiteOpening,
@@ -20,5 +25,6 @@ pub use opening::{
 };
 pub use private::{PASSPHRASE_ENV, PrivateStore};
 pub use tree::{
-    MemTree, bare_leaf_and_node_hashing, check_inclusion, item_commitment, item_leaf_preimage,
+    MemTree, bare_leaf_and_node_hashing, check_inclusion, dummy_site_leaf, item_commitment,
+    item_leaf_preimage,
 };

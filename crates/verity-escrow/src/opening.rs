@@ -3,7 +3,9 @@
 
 use crate::digest::{Digest, Salt};
 use crate::inventory::ItemRecord;
-use crate::tree::{MemTree, check_inclusion, item_commitment, site_commitment};
+use crate::tree::{
+    DUMMY_ITEM_DOMAIN, MemTree, check_inclusion, dummy_leaf, item_commitment, site_commitment,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -69,8 +71,10 @@ pub enum OpeningError {
 pub struct SiteCountOpening {
     /// Site name.
     pub site: String,
-    /// Number of items committed at the site.
+    /// Number of real items committed at the site.
     pub items: u64,
+    /// Positions in the site's item tree: the items, plus padding under hidden totals.
+    pub slots: u64,
     /// The site's salt.
     pub salt: Salt,
     /// Root of the site's item tree.
@@ -86,7 +90,13 @@ pub struct SiteCountOpening {
 impl SiteCountOpening {
     /// The site's commitment, recomputed.
     pub fn commitment(&self) -> Digest {
-        site_commitment(&self.salt, &self.site, self.items, &self.items_root)
+        site_commitment(
+            &self.salt,
+            &self.site,
+            self.items,
+            self.slots,
+            &self.items_root,
+        )
     }
 
     /// Checks the opening against a declaration root.
@@ -160,7 +170,7 @@ impl ItemOpening {
         }
         if check_inclusion(
             &self.proof,
-            self.site.items,
+            self.site.slots,
             &self.site.items_root,
             self.index,
             &self.commitment(),
@@ -183,8 +193,11 @@ impl ItemOpening {
 pub struct SiteOpening {
     /// The site's header (stage 2 data) and its path to the root.
     pub header: SiteCountOpening,
-    /// Every item, in tree order.
+    /// Every real item, in tree order.
     pub items: Vec<OpenedItem>,
+    /// The salts of the site's padding leaves (under hidden totals).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dummies: Vec<Salt>,
 }
 
 /// Whether an item observed at an opened site is on its committed list.
@@ -219,8 +232,22 @@ impl SiteOpening {
                 return Err(OpeningError::DuplicateUid(item.record.uid.clone()));
             }
         }
-        let tree = MemTree::from_leaves(self.items.iter().map(OpenedItem::commitment));
-        if tree.size() != self.header.items || tree.root() != self.header.items_root {
+        let mut leaves: Vec<Digest> = self
+            .items
+            .iter()
+            .map(OpenedItem::commitment)
+            .chain(
+                self.dummies
+                    .iter()
+                    .map(|d| dummy_leaf(DUMMY_ITEM_DOMAIN, &d.0)),
+            )
+            .collect();
+        leaves.sort_unstable();
+        let tree = MemTree::from_leaves(leaves);
+        if self.items.len() as u64 != self.header.items
+            || tree.size() != self.header.slots
+            || tree.root() != self.header.items_root
+        {
             return Err(OpeningError::IncompleteSite {
                 site: self.header.site.clone(),
                 committed: self.header.items,

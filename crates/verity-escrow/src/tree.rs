@@ -40,15 +40,40 @@ pub(crate) fn item_commitment_with(
     Digest::from_tlog(tlog_tiles::record_hash(buf))
 }
 
-/// A site's commitment: the leaf hash of
-/// `SITE_DOMAIN ‖ salt ‖ u16 name length ‖ name ‖ u64 item count ‖ items root`.
-pub(crate) fn site_commitment(salt: &Salt, name: &str, items: u64, items_root: &Digest) -> Digest {
-    let mut data = Vec::with_capacity(SITE_DOMAIN.len() + 32 + 2 + name.len() + 8 + 32);
+/// Prefix of a dummy item leaf (padding under hidden totals).
+pub(crate) const DUMMY_ITEM_DOMAIN: &[u8] = b"verity/escrow/dummy-item/v1\n";
+/// Prefix of a dummy site leaf (padding under hidden totals).
+pub(crate) const DUMMY_SITE_DOMAIN: &[u8] = b"verity/escrow/dummy-site/v1\n";
+
+/// A site's commitment: the leaf hash of `SITE_DOMAIN ‖ salt ‖ u16 name length ‖ name ‖
+/// u64 item count ‖ u64 slots (item tree size, with padding) ‖ items root`.
+pub(crate) fn site_commitment(
+    salt: &Salt,
+    name: &str,
+    items: u64,
+    slots: u64,
+    items_root: &Digest,
+) -> Digest {
+    let mut data = Vec::with_capacity(SITE_DOMAIN.len() + 32 + 2 + name.len() + 16 + 32);
     data.extend_from_slice(SITE_DOMAIN);
     data.extend_from_slice(&salt.0);
     crate::inventory::put_field(&mut data, name);
     data.extend_from_slice(&items.to_be_bytes());
+    data.extend_from_slice(&slots.to_be_bytes());
     data.extend_from_slice(&items_root.0);
+    Digest::from_tlog(tlog_tiles::record_hash(&data))
+}
+
+/// The leaf of a padding site, from its opened salt.
+pub fn dummy_site_leaf(salt: &Salt) -> Digest {
+    dummy_leaf(DUMMY_SITE_DOMAIN, &salt.0)
+}
+
+/// A padding leaf: the leaf hash of `domain ‖ salt`. Without the salt it cannot be told from
+/// a real commitment.
+pub(crate) fn dummy_leaf(domain: &[u8], salt: &[u8; 32]) -> Digest {
+    let mut data = domain.to_vec();
+    data.extend_from_slice(salt);
     Digest::from_tlog(tlog_tiles::record_hash(&data))
 }
 

@@ -40,8 +40,12 @@ fn inventory(n: usize, sites: usize) -> Vec<ItemRecord> {
 }
 
 fn seeded(n: usize, sites: usize, seed: u64) -> SealedDeclaration {
-    SealedDeclaration::commit_with_rng(inventory(n, sites), &mut ChaCha20Rng::seed_from_u64(seed))
-        .unwrap()
+    SealedDeclaration::commit_with_rng(
+        inventory(n, sites),
+        None,
+        &mut ChaCha20Rng::seed_from_u64(seed),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -205,8 +209,10 @@ fn hiding_an_opening_shows_an_unopened_sibling_only_as_a_hash() {
         warheads: 1,
         ..b[1].clone()
     };
-    let da = SealedDeclaration::commit_with_rng(a, &mut ChaCha20Rng::seed_from_u64(5)).unwrap();
-    let db = SealedDeclaration::commit_with_rng(b, &mut ChaCha20Rng::seed_from_u64(5)).unwrap();
+    let da =
+        SealedDeclaration::commit_with_rng(a, None, &mut ChaCha20Rng::seed_from_u64(5)).unwrap();
+    let db =
+        SealedDeclaration::commit_with_rng(b, None, &mut ChaCha20Rng::seed_from_u64(5)).unwrap();
     let oa = da.open_item("U00000").unwrap();
     let ob = db.open_item("U00000").unwrap();
     assert_eq!(oa.record, ob.record);

@@ -12,7 +12,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use verity_escrow::{Digest, MemTree, root_of_site_commitments};
+use verity_escrow::{
+    Digest, HiddenTotals, MemTree, ProofContext, ProvedLimit, check_totals_opening,
+    dummy_site_leaf, root_of_site_commitments, verify_totals,
+};
+use verity_treaty::PartyCode;
 use verity_treaty::model::DisclosureLevel;
 
 /// One thing found wrong.
@@ -68,8 +72,25 @@ pub struct AuditReport {
     pub openings: u64,
     /// The tree root at the log's size, base64 (as in checkpoints).
     pub root: String,
+    /// Per declaration with hidden totals: each limit's status as its proof establishes it.
+    pub hidden_totals: Vec<HiddenTotalsCheck>,
     /// Problems, first bad entry first.
     pub problems: Vec<Problem>,
+}
+
+/// What the audit established about one declaration's hidden totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HiddenTotalsCheck {
+    /// The declaration's index.
+    pub declaration: u64,
+    /// Each limit: `proved` (within limits, totals hidden) or `not-yet-applicable`.
+    pub limits: Vec<ProvedLimit>,
+    /// The counts, once a disclosure revealed them (and they opened the commitments).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revealed: Option<BTreeMap<String, u64>>,
+    /// Whether every leaf of the declaration was opened, so the revealed counts were compared
+    /// with the opened items.
+    pub compared_with_items: bool,
 }
 
 impl AuditReport {
@@ -332,6 +353,76 @@ struct DeclState {
     root: Digest,
     /// UID → (site, where it was first opened).
     uids: HashMap<String, (String, u64)>,
+    treaty: String,
+    /// Stage-1 leaves, when published.
+    leaves: Option<Vec<Digest>>,
+    /// Leaves in the declaration's tree, from stage 1 or any site opening.
+    size: Option<u64>,
+    hidden: Option<HiddenTotals>,
+    /// Real sites opened whole: name → opened items.
+    opened_sites: BTreeMap<String, Vec<verity_escrow::ItemRecord>>,
+    /// Padding sites opened.
+    opened_dummies: u64,
+    /// Revealed counts and where.
+    revealed: Option<(u64, BTreeMap<String, u64>)>,
+    check: Option<usize>,
+}
+
+/// The treaty, party and date a hidden-totals proof is checked against.
+fn hidden_context(
+    treaty: &str,
+    party: &str,
+    as_of: &str,
+) -> Result<(verity_treaty::Treaty, PartyCode, chrono::NaiveDate), String> {
+    let treaty = verity_treaty::builtin::treaty(treaty).map_err(|e| {
+        format!("hidden totals cannot be checked: the treaty `{treaty}` is not built in ({e})")
+    })?;
+    let party = PartyCode::parse(party).map_err(|m| format!("party: {m}"))?;
+    let as_of = chrono::NaiveDate::parse_from_str(as_of, "%Y-%m-%d")
+        .map_err(|_| format!("as-of `{as_of}` is not a date"))?;
+    Ok((treaty, party, as_of))
+}
+
+/// Once a declaration's totals are revealed and every leaf of it has been opened, the opened
+/// items' category counts must be the committed counts.
+fn compare_revealed(
+    decls: &BTreeMap<u64, DeclState>,
+    report: &mut AuditReport,
+    problems: &mut Vec<Problem>,
+) {
+    for (index, st) in decls {
+        let (Some((at, counts)), Some(size)) = (&st.revealed, st.size) else {
+            continue;
+        };
+        if st.opened_sites.len() as u64 + st.opened_dummies != size {
+            continue;
+        }
+        let Ok(treaty) = verity_treaty::builtin::treaty(&st.treaty) else {
+            continue;
+        };
+        let items: Vec<&verity_escrow::ItemRecord> = st.opened_sites.values().flatten().collect();
+        let tally = match treaty.tally(items.iter().map(|r| r.facts())) {
+            Ok(t) => t,
+            Err(m) => {
+                problems.push(Problem::entry(*at, format!("opened items: {m}")));
+                continue;
+            }
+        };
+        for (category, committed) in counts {
+            let opened = tally.categories.get(category).copied().unwrap_or(0);
+            if opened != *committed {
+                problems.push(Problem::entry(
+                    *at,
+                    format!(
+                        "declaration {index}: category `{category}` was committed as {committed} but the opened items count {opened}"
+                    ),
+                ));
+            }
+        }
+        if let Some(c) = st.check {
+            report.hidden_totals[c].compared_with_items = true;
+        }
+    }
 }
 
 fn check_escrow(leaves: &[(u64, &Leaf)], report: &mut AuditReport, problems: &mut Vec<Problem>) {
@@ -349,6 +440,33 @@ fn check_escrow(leaves: &[(u64, &Leaf)], report: &mut AuditReport, problems: &mu
                         format!("declaration as-of `{}` is not a YYYY-MM-DD date", d.as_of),
                     ));
                 }
+                let mut check = None;
+                if let Some(h) = &d.hidden_totals {
+                    match hidden_context(&d.treaty, &leaf.statement.party, &d.as_of) {
+                        Err(m) => problems.push(Problem::entry(index, m)),
+                        Ok((treaty, party, as_of)) => {
+                            let ctx = ProofContext {
+                                treaty: &treaty,
+                                party,
+                                as_of,
+                                root: &d.root,
+                            };
+                            match verify_totals(&ctx, h) {
+                                Ok(limits) => {
+                                    report.hidden_totals.push(HiddenTotalsCheck {
+                                        declaration: index,
+                                        limits,
+                                        revealed: None,
+                                        compared_with_items: false,
+                                    });
+                                    check = Some(report.hidden_totals.len() - 1);
+                                }
+                                Err(m) => problems
+                                    .push(Problem::entry(index, format!("hidden totals: {m}"))),
+                            }
+                        }
+                    }
+                }
                 if let Some(sites) = &d.sites {
                     if sites.is_empty() || root_of_site_commitments(sites) != d.root {
                         problems.push(Problem::entry(
@@ -365,6 +483,14 @@ fn check_escrow(leaves: &[(u64, &Leaf)], report: &mut AuditReport, problems: &mu
                     DeclState {
                         root: d.root,
                         uids: HashMap::new(),
+                        treaty: d.treaty.clone(),
+                        leaves: d.sites.clone(),
+                        size: d.sites.as_ref().map(|s| s.len() as u64),
+                        hidden: d.hidden_totals.clone(),
+                        opened_sites: BTreeMap::new(),
+                        opened_dummies: 0,
+                        revealed: None,
+                        check,
                     },
                 );
             }
@@ -424,8 +550,49 @@ fn check_escrow(leaves: &[(u64, &Leaf)], report: &mut AuditReport, problems: &mu
                 }
                 for c in &d.site_counts {
                     report.openings += 1;
-                    if let Err(e) = c.verify(&d.root) {
-                        problems.push(Problem::entry(index, e.to_string()));
+                    match c.verify(&d.root) {
+                        Ok(()) => state.size = Some(c.sites),
+                        Err(e) => problems.push(Problem::entry(index, e.to_string())),
+                    }
+                }
+                if !d.dummy_sites.is_empty() {
+                    match &state.leaves {
+                        None => problems.push(Problem::entry(
+                            index,
+                            "opens padding sites of a declaration whose site commitments were never published",
+                        )),
+                        Some(leaves) => {
+                            for salt in &d.dummy_sites {
+                                report.openings += 1;
+                                if leaves.contains(&dummy_site_leaf(salt)) {
+                                    state.opened_dummies += 1;
+                                } else {
+                                    problems.push(Problem::entry(
+                                        index,
+                                        "an opened padding site is not among the declaration's sites",
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                if let Some(t) = &d.totals {
+                    match &state.hidden {
+                        None => problems.push(Problem::entry(
+                            index,
+                            "reveals totals of a declaration that did not hide them",
+                        )),
+                        Some(h) => match check_totals_opening(h, t) {
+                            Ok(counts) => {
+                                report.openings += counts.len() as u64;
+                                if let Some(c) = state.check {
+                                    report.hidden_totals[c].revealed = Some(counts.clone());
+                                }
+                                state.revealed = Some((index, counts));
+                            }
+                            Err(m) => problems
+                                .push(Problem::entry(index, format!("revealed totals: {m}"))),
+                        },
                     }
                 }
                 for s in &d.site_items {
@@ -434,6 +601,11 @@ fn check_escrow(leaves: &[(u64, &Leaf)], report: &mut AuditReport, problems: &mu
                         problems.push(Problem::entry(index, e.to_string()));
                         continue;
                     }
+                    state.size = Some(s.header.sites);
+                    state.opened_sites.insert(
+                        s.header.site.clone(),
+                        s.items.iter().map(|i| i.record.clone()).collect(),
+                    );
                     for item in &s.items {
                         let uid = &item.record.uid;
                         match state.uids.get(uid) {
@@ -497,6 +669,7 @@ fn check_escrow(leaves: &[(u64, &Leaf)], report: &mut AuditReport, problems: &mu
             }
         }
     }
+    compare_revealed(&decls, report, problems);
 }
 
 /// For benchmarks: every entry's signed message and signature, read and parsed before the

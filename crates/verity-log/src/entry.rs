@@ -8,7 +8,7 @@ use base64::prelude::BASE64_STANDARD;
 use ed25519_dalek::{Signature, Signer as _};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use verity_escrow::{Digest, SiteCountOpening, SiteOpening};
+use verity_escrow::{Digest, HiddenTotals, Salt, SiteCountOpening, SiteOpening, TotalsOpening};
 use verity_treaty::model::DisclosureLevel;
 
 /// Format tag inside every statement.
@@ -43,6 +43,10 @@ pub struct Declaration {
     /// Aggregates in clear, when the party publishes them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregates: Option<ClearAggregates>,
+    /// Under hidden totals: commitments to the category counts and the proof that every
+    /// applicable limit holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden_totals: Option<HiddenTotals>,
 }
 
 /// A disclosure: the openings of one stage of an earlier declaration.
@@ -66,6 +70,13 @@ pub struct Disclosure {
     /// Level `items`: chosen sites opened whole.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub site_items: Vec<SiteOpening>,
+    /// Level `items`, every site opened: the salts of the padding sites, so every leaf of the
+    /// declaration is accounted for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dummy_sites: Vec<Salt>,
+    /// At the treaty's reveal stage: the committed counts and their blinding factors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totals: Option<TotalsOpening>,
 }
 
 /// What happened to an item.

@@ -11,7 +11,9 @@ mod keys;
 mod store;
 mod tree;
 
-pub use audit::{AuditReport, Problem, audit, bare_batch_verify, bare_signature_inputs};
+pub use audit::{
+    AuditReport, HiddenTotalsCheck, Problem, audit, bare_batch_verify, bare_signature_inputs,
+};
 pub use bundle::{BUNDLE_FORMAT, BundleCheck, EntryProof, ItemOpeningBundle, MAX_BUNDLE_BYTES};
 pub use checkpoint::{MAX_NOTE_BYTES, VerifiedCheckpoint, sign_checkpoint, verify_checkpoint};
 pub use entry::{

@@ -45,6 +45,7 @@ fn fixture(notifications: usize) -> Fixture {
             root: decl.root(),
             sites: Some(decl.site_commitments()),
             aggregates: None,
+            hidden_totals: None,
         })],
     )
     .unwrap();
@@ -59,6 +60,8 @@ fn fixture(notifications: usize) -> Fixture {
             sites: vec![],
             site_counts: vec![],
             site_items: vec![decl.open_site(&site).unwrap()],
+            dummy_sites: vec![],
+            totals: None,
         })],
     )
     .unwrap();
@@ -261,6 +264,8 @@ fn escrow_consistency_is_audited() {
             sites: vec![],
             site_counts: vec![],
             site_items: vec![opening],
+            dummy_sites: vec![],
+            totals: None,
         })],
     )
     .unwrap();
@@ -305,6 +310,7 @@ fn failed_appends_change_nothing() {
         root: f.decl.root(),
         sites: None,
         aggregates: None,
+        hidden_totals: None,
     });
     assert!(log.append(&f.key, vec![notification(9), huge]).is_err());
     // Another party's key is refused.
@@ -420,4 +426,85 @@ mod decoders {
             prop_assert!(accepted.is_err());
         }
     }
+}
+
+/// A party that commits fewer stored warheads than its items hold is caught at the stage that
+/// opens every site and reveals the totals: the audit names the category and both counts.
+#[test]
+fn revealed_totals_that_disagree_with_the_opened_items_are_a_finding() {
+    use verity_escrow::{Padding, ProofContext, prove_totals};
+    let dir = tempfile::tempdir().unwrap();
+    let key = PartyKey::generate("verity.log/CHN").unwrap();
+    let (key_path, _) = key.write(dir.path(), "chn").unwrap();
+    let db = dir.path().join("chn.db");
+    let mut log = Log::init(&db, "CHN", &key, &key_path).unwrap();
+    let treaty = verity_treaty::builtin::treaty("trilateral-draft").unwrap();
+    let items: Vec<ItemRecord> = (0..40)
+        .map(|i| ItemRecord {
+            uid: format!("WC-{i}"),
+            class: "warhead_container".into(),
+            item_type: "Container".into(),
+            site: format!("STORE-{}", i % 2),
+            status: "non-deployed".into(),
+            warheads: 4,
+        })
+        .collect();
+    let padding = Padding {
+        sites: 4,
+        items_per_site: 32,
+    };
+    let mut sealed = SealedDeclaration::commit_padded(items, Some(padding)).unwrap();
+    let root = sealed.root();
+    // The truth is 160 stored warheads; the party commits to 120.
+    let claimed: std::collections::BTreeMap<String, u64> =
+        [("stored_warheads".to_string(), 120)].into_iter().collect();
+    let ctx = ProofContext {
+        treaty: &treaty,
+        party: verity_treaty::PartyCode::parse("CHN").unwrap(),
+        as_of: chrono::NaiveDate::from_ymd_opt(2027, 2, 5).unwrap(),
+        root: &root,
+    };
+    let (hidden, opening) = prove_totals(&ctx, &claimed).unwrap();
+    sealed.set_totals_opening(opening.clone());
+    log.append(
+        &key,
+        vec![EntryBody::Declaration(Declaration {
+            treaty: "trilateral-draft".into(),
+            as_of: "2027-02-05".into(),
+            root,
+            sites: Some(sealed.site_commitments()),
+            aggregates: None,
+            hidden_totals: Some(hidden),
+        })],
+    )
+    .unwrap();
+    let before = clean(&db, &key.verifier());
+    assert!(before.problems.is_empty(), "{:?}", before.problems);
+    assert_eq!(before.hidden_totals[0].limits[0].status, "proved");
+    log.append(
+        &key,
+        vec![EntryBody::Disclosure(Disclosure {
+            declaration: 0,
+            root,
+            stage: 3,
+            level: DisclosureLevel::Items,
+            sites: vec![],
+            site_counts: vec![],
+            site_items: vec![
+                sealed.open_site("STORE-0").unwrap(),
+                sealed.open_site("STORE-1").unwrap(),
+            ],
+            dummy_sites: sealed.dummy_site_salts().to_vec(),
+            totals: Some(opening),
+        })],
+    )
+    .unwrap();
+    let r = clean(&db, &key.verifier());
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert_eq!(r.problems[0].entry, Some(1));
+    assert_eq!(
+        r.problems[0].message,
+        "declaration 0: category `stored_warheads` was committed as 120 but the opened items count 160"
+    );
+    assert!(r.hidden_totals[0].compared_with_items);
 }

@@ -70,8 +70,12 @@ pub(crate) enum Command {
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
         as_of: NaiveDate,
         /// Also publish the category counts and limit values in clear.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "hide_totals")]
         clear_aggregates: bool,
+        /// Publish commitments to the counts and a proof of every limit instead of any count,
+        /// padded to the treaty's public bounds (the default when the treaty hides totals).
+        #[arg(long)]
+        hide_totals: bool,
     },
     /// Append the openings of a disclosure stage of a declaration.
     Disclose {
@@ -207,6 +211,13 @@ pub(crate) enum BenchCommand {
         /// Entries in the log.
         #[arg(long, default_value_t = 100_000)]
         entries: u64,
+    },
+    /// Prove and verify one declaration's hidden-totals proof (K categories, three limits);
+    /// compare with the bare Bulletproofs crate on as many ranges of the same size.
+    Proofs {
+        /// Accountable categories in the synthetic treaty.
+        #[arg(long, default_value_t = 13)]
+        categories: usize,
     },
 }
 

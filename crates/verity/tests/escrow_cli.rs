@@ -660,3 +660,206 @@ fn checkpoints_and_proofs_verify_with_an_independent_implementation() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+fn china_inventory(path: &Path, stored_containers: usize) {
+    let mut text = String::from("uid,class,type,site,status,warheads\n");
+    for i in 0..24 {
+        text.push_str(&format!(
+            "CN-ICBM-{i:03},icbm,DF-41,BASE-{},deployed,1\n",
+            i % 3
+        ));
+    }
+    for i in 0..stored_containers {
+        text.push_str(&format!(
+            "CN-WC-{i:04},warhead_container,Container,STORE-{},non-deployed,4\n",
+            i % 5
+        ));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn china() -> Party {
+    let p = Party {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    p.ok(&["keygen", "--party", "CHN", "--out", "keys"]);
+    p.ok(&[
+        "log",
+        "init",
+        "--party",
+        "CHN",
+        "--key",
+        "keys",
+        "--db",
+        &p.db(),
+    ]);
+    std::fs::rename(p.path("keys/chn.pub"), p.path("keys/usa.pub")).unwrap();
+    p
+}
+
+#[test]
+fn trilateral_hides_totals_proves_every_limit_and_reveals_them_at_stage_3() {
+    let p = china();
+    // SIPRI 2025: 24 deployed and 576 stored Chinese warheads (600 in all).
+    china_inventory(&p.path("chn.csv"), 144);
+    let d = p.json(&[
+        "declare",
+        "--db",
+        &p.db(),
+        "--inventory",
+        "chn.csv",
+        "--treaty",
+        "trilateral-draft",
+        "--as-of",
+        "2027-02-05",
+    ]);
+    assert_eq!(
+        d["hidden_totals"], true,
+        "the trilateral draft hides totals by default"
+    );
+    assert_eq!(d["padding"]["sites"], 64);
+    let statuses: Vec<(String, String)> = d["limits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["limit"].as_str().unwrap().into(),
+                l["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(statuses.contains(&("total_warheads".into(), "proved".into())));
+    assert!(statuses.contains(&("total_warheads_reduced".into(), "not-yet-applicable".into())));
+    // The published entry holds no count: 600, 576 and 24 appear nowhere in its JSON numbers.
+    let entries = p.json(&["log", "entries", "--db", &p.db()]);
+    let leaf = BASE64_STANDARD
+        .decode(entries[0]["leaf"].as_str().unwrap())
+        .unwrap();
+    let text = String::from_utf8(leaf).unwrap();
+    for count in ["600", "576"] {
+        assert!(!text.contains(&format!(":{count}")), "{count} published");
+    }
+    assert!(!text.contains("aggregates"));
+    let (code, out, _) = p.run(&["audit", "--db", &p.db(), "--key", "keys/usa.pub"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("within limits (proved), totals hidden"),
+        "{out}"
+    );
+    // Stage 2 under hidden totals needs chosen sites; stage 3 opens every site and the totals.
+    let (code, _, err) = p.run(&["disclose", "--db", &p.db(), "--stage", "2"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("give --sites"), "{err}");
+    p.ok(&[
+        "disclose",
+        "--db",
+        &p.db(),
+        "--stage",
+        "2",
+        "--sites",
+        "BASE-1",
+    ]);
+    p.ok(&["disclose", "--db", &p.db(), "--stage", "3"]);
+    let (code, a) = p.audit();
+    assert_eq!(code, 0, "{a}");
+    let h = &a["hidden_totals"][0];
+    assert_eq!(h["revealed"]["stored_warheads"], 576);
+    assert_eq!(h["revealed"]["warheads_on_deployed_icbms"], 24);
+    assert_eq!(h["compared_with_items"], true);
+    // Clear aggregates cannot be asked for under hidden totals.
+    let (code, _, err) = p.run(&[
+        "declare",
+        "--db",
+        &p.db(),
+        "--inventory",
+        "chn.csv",
+        "--treaty",
+        "trilateral-draft",
+        "--as-of",
+        "2027-02-05",
+        "--clear-aggregates",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("keeps totals hidden until stage 3"), "{err}");
+}
+
+#[test]
+fn one_warhead_over_the_ceiling_cannot_be_declared_and_nothing_is_stored() {
+    let p = china();
+    // 24 + 4 × 244 = 1,000: exactly China's ceiling. One more container is 1,004.
+    china_inventory(&p.path("at.csv"), 244);
+    china_inventory(&p.path("over.csv"), 245);
+    let before = std::fs::read(p.path("usa.db")).unwrap();
+    let (code, _, err) = p.run(&[
+        "declare",
+        "--db",
+        &p.db(),
+        "--inventory",
+        "over.csv",
+        "--treaty",
+        "trilateral-draft",
+        "--as-of",
+        "2027-02-05",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("limit `total_warheads`: the counts give 1004, over the ceiling of 1000"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(p.path("usa.db")).unwrap(), before);
+    p.ok(&[
+        "declare",
+        "--db",
+        &p.db(),
+        "--inventory",
+        "at.csv",
+        "--treaty",
+        "trilateral-draft",
+        "--as-of",
+        "2027-02-05",
+    ]);
+    assert_eq!(p.audit().0, 0);
+    // New START sets no padding bound: hiding totals there would leak them through the shape.
+    let usa = party();
+    write_inventory(&usa.path("inv.csv"), 20, 2);
+    let (code, _, err) = usa.run(&[
+        "declare",
+        "--db",
+        &usa.db(),
+        "--inventory",
+        "inv.csv",
+        "--treaty",
+        "new-start",
+        "--as-of",
+        "2020-02-05",
+        "--hide-totals",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`new-start` sets no public bound on sites and items"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bench_proofs_reports_ours_beside_the_bare_crate() {
+    let p = party();
+    let b = p.json(&["bench", "proofs", "--categories", "3"]);
+    assert_eq!(
+        (b["categories"].as_u64(), b["limits"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(
+        (b["values"].as_u64(), b["bits"].as_u64()),
+        (Some(8), Some(16))
+    );
+    for k in ["prove", "verify"] {
+        let (ours, bare) = (
+            b[format!("{k}_ours_s")].as_f64().unwrap(),
+            b[format!("{k}_bare_s")].as_f64().unwrap(),
+        );
+        assert!(ours > 0.0 && bare > 0.0);
+        assert!((b[format!("{k}_ratio")].as_f64().unwrap() - ours / bare).abs() < 1e-9);
+    }
+}

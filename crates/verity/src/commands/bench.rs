@@ -207,6 +207,7 @@ pub(crate) fn audit_bench(entries: u64, today: NaiveDate, as_json: bool) -> Resu
             root: decl.root(),
             sites: Some(decl.site_commitments()),
             aggregates: None,
+            hidden_totals: None,
         })],
     )?;
     let bar = ProgressBar::new(entries);
@@ -258,4 +259,164 @@ pub(crate) fn audit_bench(entries: u64, today: NaiveDate, as_json: bool) -> Resu
         },
         as_json,
     )
+}
+
+/// A synthetic treaty with `k` categories (one class each) and three limits: all categories,
+/// the even ones, the odd ones. Ceilings below 2^16, as real ones are.
+fn bench_treaty(k: usize) -> Result<verity_treaty::Treaty> {
+    use std::fmt::Write as _;
+    let mut t = String::from(
+        "id = \"bench-proofs\"\ntitle = \"Synthetic treaty for benchmarks\"\nshort_title = \"Bench\"\n\
+         kind = \"treaty\"\nstate = \"draft\"\nparties = [\"USA\", \"RUS\"]\n\
+         summary = \"Synthetic\"\nsource = \"verity bench proofs\"\n\
+         [dates]\nentry_into_force = 2027-02-05\nref = \"synthetic\"\n\
+         [items]\nstatuses = [\"deployed\"]\nclasses = [",
+    );
+    for i in 0..k {
+        write!(t, "{{ id = \"k{i}\", name = \"class {i}\" }},")?;
+    }
+    t.push_str("]\n");
+    for i in 0..k {
+        write!(
+            t,
+            "[[category]]\nid = \"c{i}\"\nname = \"category {i}\"\n\
+             counts = [{{ class = \"k{i}\", status = \"deployed\", measure = \"items\" }}]\nref = \"synthetic\"\n"
+        )?;
+    }
+    let terms = |pick: &dyn Fn(usize) -> bool| {
+        let v: Vec<String> = (0..k)
+            .filter(|i| pick(*i))
+            .map(|i| format!("c{i} = 1"))
+            .collect();
+        if v.is_empty() {
+            "c0 = 1".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    for (id, max, tm) in [
+        ("all", 60_000, terms(&|_| true)),
+        ("even", 30_000, terms(&|i| i % 2 == 0)),
+        ("odd", 30_000, terms(&|i| i % 2 == 1)),
+    ] {
+        write!(
+            t,
+            "[[limit]]\nid = \"{id}\"\nname = \"{id}\"\nmax = {max}\nterms = {{ {tm} }}\n\
+             applies_from = 2027-02-05\nref = \"synthetic\"\n"
+        )?;
+    }
+    Ok(verity_treaty::Treaty::from_toml("bench-proofs", &t)?)
+}
+
+#[derive(Debug, Serialize)]
+struct ProofMeasurement {
+    categories: usize,
+    limits: usize,
+    values: usize,
+    bits: u32,
+    prove_ours_s: f64,
+    prove_bare_s: f64,
+    prove_ratio: f64,
+    verify_ours_s: f64,
+    verify_bare_s: f64,
+    verify_ratio: f64,
+    target_ratio: f64,
+    within_target: bool,
+    runs: usize,
+}
+
+pub(crate) fn proofs(categories: usize, as_json: bool) -> Result<Outcome> {
+    if categories == 0 || categories > 60 {
+        bail!("--categories must be between 1 and 60");
+    }
+    let treaty = bench_treaty(categories)?;
+    let counts: std::collections::BTreeMap<String, u64> = (0..categories)
+        .map(|i| (format!("c{i}"), 100 + i as u64))
+        .collect();
+    let root = verity_escrow::Digest([0x42; 32]);
+    let ctx = verity_escrow::ProofContext {
+        treaty: &treaty,
+        party: verity_treaty::PartyCode::parse("USA").map_err(anyhow::Error::msg)?,
+        as_of: NaiveDate::from_ymd_opt(2027, 2, 5).expect("valid date"),
+        root: &root,
+    };
+    const PROOF_RUNS: usize = 7;
+    let bar = spinner("proving and verifying")?;
+    let (mut po, mut vo, mut pb, mut vb) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut bits = 0;
+    let values = (categories + 3).next_power_of_two();
+    for _ in 0..PROOF_RUNS {
+        let t = Instant::now();
+        let (h, _) = verity_escrow::prove_totals(&ctx, &counts)?;
+        po.push(t.elapsed().as_secs_f64());
+        bits = h.bits;
+        let t = Instant::now();
+        verity_escrow::verify_totals(&ctx, &h).map_err(anyhow::Error::msg)?;
+        vo.push(t.elapsed().as_secs_f64());
+        let (p, v) = verity_escrow::bare_range_proofs(categories + 3, h.bits as usize);
+        pb.push(p);
+        vb.push(v);
+    }
+    bar.finish_and_clear();
+    let m = ProofMeasurement {
+        categories,
+        limits: 3,
+        values,
+        bits,
+        prove_ours_s: median(po),
+        prove_bare_s: median(pb),
+        prove_ratio: 0.0,
+        verify_ours_s: median(vo),
+        verify_bare_s: median(vb),
+        verify_ratio: 0.0,
+        target_ratio: 1.2,
+        within_target: false,
+        runs: PROOF_RUNS,
+    };
+    let m = ProofMeasurement {
+        prove_ratio: m.prove_ours_s / m.prove_bare_s,
+        verify_ratio: m.verify_ours_s / m.verify_bare_s,
+        within_target: m.prove_ours_s / m.prove_bare_s <= 1.2
+            && m.verify_ours_s / m.verify_bare_s <= 1.2,
+        ..m
+    };
+    if as_json {
+        json(&m)?;
+        return Ok(Outcome::Clean);
+    }
+    let mut t = facts();
+    t.add_row([
+        "Declaration".to_string(),
+        format!(
+            "{categories} categories, 3 limits: {} ranges of {bits} bits (padded to {values})",
+            categories + 3
+        ),
+    ]);
+    t.add_row([
+        "Prove: ours / bare crate".to_string(),
+        format!(
+            "{:.1} ms / {:.1} ms = {:.2}",
+            m.prove_ours_s * 1e3,
+            m.prove_bare_s * 1e3,
+            m.prove_ratio
+        ),
+    ]);
+    t.add_row([
+        "Verify: ours / bare crate".to_string(),
+        format!(
+            "{:.2} ms / {:.2} ms = {:.2}",
+            m.verify_ours_s * 1e3,
+            m.verify_bare_s * 1e3,
+            m.verify_ratio
+        ),
+    ]);
+    t.add_row([
+        "Target".to_string(),
+        format!(
+            "ratios ≤ 1.2: {} (medians of {PROOF_RUNS} runs)",
+            if m.within_target { "met" } else { "NOT met" }
+        ),
+    ]);
+    outln!("{t}")?;
+    Ok(Outcome::Clean)
 }

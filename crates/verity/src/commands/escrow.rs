@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use verity_escrow::{
-    PrivateStore, SealedDeclaration, StagePlan, parse_inventory, stage_level, tally_items,
+    Padding, PrivateStore, ProofContext, SealedDeclaration, StagePlan, parse_inventory,
+    prove_totals, stage_level, tally_items, verify_totals,
 };
 use verity_log::{
     ClearAggregates, Declaration, Disclosure, EntryBody, ItemOpeningBundle, Log, PartyKey,
@@ -137,12 +138,21 @@ fn stage_one_due(treaty: &verity_treaty::Treaty, as_of: NaiveDate) -> bool {
     }
 }
 
+/// What a declaration publishes besides its root.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Publish {
+    /// Category counts and limit values in clear.
+    pub(crate) clear_aggregates: bool,
+    /// Commitments and a proof instead of counts (forced on when the treaty hides totals).
+    pub(crate) hide_totals: bool,
+}
+
 pub(crate) fn declare(
     db: &Path,
     inventory: &Path,
     treaty_arg: &str,
     as_of: NaiveDate,
-    clear_aggregates: bool,
+    publish: Publish,
     as_json: bool,
 ) -> Result<Outcome> {
     let mut log = Log::open(db)?;
@@ -162,25 +172,84 @@ pub(crate) fn declare(
                 .join(", ")
         );
     }
+    let treaty_hides = treaty.escrow().is_some_and(|e| e.hidden_totals);
+    let hide = publish.hide_totals || treaty_hides;
+    if hide && publish.clear_aggregates {
+        bail!(
+            "`{}` keeps totals hidden until stage {}: --clear-aggregates would publish them",
+            treaty.id(),
+            treaty
+                .escrow()
+                .and_then(|e| e.totals_revealed_at_stage)
+                .map_or_else(|| "its last".to_string(), |s| s.to_string())
+        );
+    }
+    let padding = if hide {
+        Some(Padding::of(&treaty).ok_or_else(|| {
+            anyhow::anyhow!(
+                "`{}` sets no public bound on sites and items ([escrow] padded_sites, padded_items_per_site): without padding the published shape of the declaration would give its totals away",
+                treaty.id()
+            )
+        })?)
+    } else {
+        None
+    };
     let text = resolve::read(inventory)?;
     let items = parse_inventory(&inventory.display().to_string(), &text, &treaty)?;
     let tally = tally_items(&treaty, &items)?;
     let item_count = items.len();
     let store = open_store(db)?;
-    let sealed = SealedDeclaration::commit(items)?;
+    let mut sealed = SealedDeclaration::commit_padded(items, padding)?;
     let root = sealed.root();
+    let hidden_totals = if hide {
+        let ctx = ProofContext {
+            treaty: &treaty,
+            party,
+            as_of,
+            root: &root,
+        };
+        match prove_totals(&ctx, &tally.categories) {
+            Ok((published, opening)) => {
+                sealed.set_totals_opening(opening);
+                Some(published)
+            }
+            Err(e @ verity_escrow::EscrowError::OverLimit { .. }) => {
+                eprintln!("not declared: {e}");
+                return Ok(Outcome::Findings);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
     store.put(&root, &sealed.to_private_json())?;
     let publish_sites = stage_one_due(&treaty, as_of);
-    let aggregates = clear_aggregates.then(|| ClearAggregates {
+    let aggregates = publish.clear_aggregates.then(|| ClearAggregates {
         limits: treaty.limit_values(&tally.categories),
         categories: tally.categories.clone(),
     });
+    let limits = match &hidden_totals {
+        Some(h) => Some(
+            verify_totals(
+                &ProofContext {
+                    treaty: &treaty,
+                    party,
+                    as_of,
+                    root: &root,
+                },
+                h,
+            )
+            .map_err(|m| anyhow::anyhow!("our own proof does not verify: {m}"))?,
+        ),
+        None => None,
+    };
     let body = Declaration {
         treaty: treaty.id().to_string(),
         as_of: as_of.format("%Y-%m-%d").to_string(),
         root,
         sites: publish_sites.then(|| sealed.site_commitments()),
         aggregates: aggregates.clone(),
+        hidden_totals,
     };
     let index = log.append(&key, vec![EntryBody::Declaration(body)])?[0];
     if as_json {
@@ -193,6 +262,9 @@ pub(crate) fn declare(
             "sites": sealed.sites().len(),
             "stage_1_published": publish_sites,
             "aggregates": aggregates,
+            "hidden_totals": hide,
+            "padding": padding.map(|p| serde_json::json!({"sites": p.sites, "items_per_site": p.items_per_site})),
+            "limits": limits,
         }))?;
     } else {
         let mut t = facts();
@@ -210,20 +282,43 @@ pub(crate) fn declare(
                 thousands(sealed.sites().len() as u64)
             ),
         ]);
+        if let Some(p) = padding {
+            t.add_row([
+                "Padded to (public bound)".to_string(),
+                format!(
+                    "{} sites × {} item slots",
+                    thousands(u64::from(p.sites)),
+                    thousands(u64::from(p.items_per_site))
+                ),
+            ]);
+        }
+        let published = [
+            Some("root"),
+            publish_sites.then_some("site commitments (stage 1)"),
+            publish.clear_aggregates.then_some("aggregates in clear"),
+            hide.then_some("count commitments and limit proofs (totals hidden)"),
+        ];
         t.add_row([
             "Published".to_string(),
-            match (publish_sites, clear_aggregates) {
-                (true, true) => "root, site commitments (stage 1), aggregates in clear",
-                (true, false) => "root, site commitments (stage 1)",
-                (false, true) => "root, aggregates in clear",
-                (false, false) => "root only",
-            }
-            .to_string(),
+            published
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", "),
         ]);
         if let Some(a) = &aggregates {
             for (id, v) in &a.limits {
                 t.add_row([format!("Limit `{id}` (clear)"), thousands(*v)]);
             }
+        }
+        for l in limits.iter().flatten() {
+            t.add_row([
+                format!("Limit `{}` (ceiling {})", l.limit, thousands(l.ceiling)),
+                match l.status {
+                    "proved" => "within limits (proved), totals hidden".to_string(),
+                    other => other.to_string(),
+                },
+            ]);
         }
         outln!("{t}")?;
     }
@@ -266,6 +361,12 @@ pub(crate) fn disclose(
         );
     }
     let level = stage_level(&treaty, stage)?;
+    if decl.hidden_totals.is_some() && level == DisclosureLevel::SiteItemCounts && sites.is_empty()
+    {
+        bail!(
+            "declaration {idx} hides its totals: stage {stage} opens the item counts of chosen sites only (give --sites), since every site's count would add up to the total"
+        );
+    }
     let chosen: Vec<String> = if sites.is_empty() {
         sealed.sites().iter().map(|s| s.name.clone()).collect()
     } else {
@@ -279,7 +380,13 @@ pub(crate) fn disclose(
         sites: Vec::new(),
         site_counts: Vec::new(),
         site_items: Vec::new(),
+        dummy_sites: Vec::new(),
+        totals: None,
     };
+    let reveal_stage = treaty.escrow().and_then(|e| e.totals_revealed_at_stage);
+    if reveal_stage == Some(stage) {
+        body.totals = sealed.totals_opening().cloned();
+    }
     match level {
         DisclosureLevel::Sites => {
             if !sites.is_empty() {
@@ -298,6 +405,9 @@ pub(crate) fn disclose(
                 .iter()
                 .map(|s| sealed.open_site(s))
                 .collect::<Result<_, _>>()?;
+            if sites.is_empty() {
+                body.dummy_sites = sealed.dummy_site_salts().to_vec();
+            }
         }
     }
     let opened = body.sites.len() + body.site_counts.len() + body.site_items.len();

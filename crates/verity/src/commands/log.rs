@@ -176,6 +176,27 @@ pub(crate) fn run_audit(db: &Path, key: &Path, as_json: bool) -> Result<Outcome>
         ]);
         t.add_row(["Root (base64)".to_string(), report.root.clone()]);
         outln!("{t}")?;
+        if !report.hidden_totals.is_empty() {
+            let mut h = table(["Declaration", "Limit", "Ceiling", "Verdict"]);
+            for d in &report.hidden_totals {
+                for l in &d.limits {
+                    let verdict = match (l.status, &d.revealed) {
+                        ("proved", None) => "within limits (proved), totals hidden".to_string(),
+                        ("proved", Some(_)) => {
+                            "within limits (proved); totals since revealed".to_string()
+                        }
+                        (other, _) => other.to_string(),
+                    };
+                    h.add_row([
+                        d.declaration.to_string(),
+                        l.limit.clone(),
+                        thousands(l.ceiling),
+                        verdict,
+                    ]);
+                }
+            }
+            outln!("{h}")?;
+        }
         match report.first_problem() {
             None => outln!(
                 "audit clean: every signature, tree hash, checkpoint and opening checks out"

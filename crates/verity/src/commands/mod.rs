@@ -61,7 +61,18 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             treaty,
             as_of,
             clear_aggregates,
-        } => escrow::declare(db, inventory, treaty, *as_of, *clear_aggregates, args.json),
+            hide_totals,
+        } => escrow::declare(
+            db,
+            inventory,
+            treaty,
+            *as_of,
+            escrow::Publish {
+                clear_aggregates: *clear_aggregates,
+                hide_totals: *hide_totals,
+            },
+            args.json,
+        ),
         Command::Disclose {
             db,
             stage,
@@ -91,6 +102,9 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         Command::Bench(BenchCommand::Commit { items }) => bench::commit(*items, args.json),
         Command::Bench(BenchCommand::Audit { entries }) => {
             bench::audit_bench(*entries, today, args.json)
+        }
+        Command::Bench(BenchCommand::Proofs { categories }) => {
+            bench::proofs(*categories, args.json)
         }
     }
 }

@@ -1,0 +1,430 @@
+//! Hidden totals: a Pedersen commitment to each category count of a declaration and one
+//! aggregated Bulletproofs range proof that every count used by a limit, and every applicable
+//! limit's slack `ceiling − Σ coefficient × count`, lies in `[0, 2^bits)`. The verifier derives
+//! each slack commitment itself from the category commitments (`ceiling·B − Σ k·C`), so the
+//! proof says "within every limit" and nothing about the counts.
+
+use crate::digest::Digest;
+use crate::error::EscrowError;
+use base64::Engine;
+use base64::prelude::BASE64_STANDARD;
+use bulletproofs::{BulletproofGens, PedersenGens, RangeProof};
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::VartimeMultiscalarMul;
+use merlin::Transcript;
+use rand_core::OsRng;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+use verity_treaty::{PartyCode, Treaty};
+
+/// Transcript label: separates these proofs from any other use of the generators.
+const TRANSCRIPT_LABEL: &[u8] = b"verity/hidden-totals/v1";
+/// Largest number of values one aggregated proof covers (generators are made for it).
+const MAX_VALUES: usize = 64;
+
+/// What a hidden-totals proof is about: the declaration it is bound to.
+#[derive(Debug, Clone, Copy)]
+pub struct ProofContext<'a> {
+    /// The treaty.
+    pub treaty: &'a Treaty,
+    /// The declaring party.
+    pub party: PartyCode,
+    /// The declaration's as-of date.
+    pub as_of: chrono::NaiveDate,
+    /// The declaration's escrow root.
+    pub root: &'a Digest,
+}
+
+/// The limits a proof covers, the categories it range-checks, and the range size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Statement {
+    /// (limit id, ceiling for the party, terms) for limits applicable on the as-of date.
+    limits: Vec<(String, u64, BTreeMap<String, u64>)>,
+    /// Limits not yet applicable on the as-of date (not proved).
+    pending: Vec<String>,
+    /// Categories that appear in a proved limit, sorted.
+    categories: Vec<String>,
+    /// Range size in bits.
+    bits: usize,
+}
+
+impl Statement {
+    fn of(ctx: &ProofContext<'_>) -> Result<Self, EscrowError> {
+        let mut limits = Vec::new();
+        let mut pending = Vec::new();
+        for l in ctx.treaty.limits() {
+            if l.applies_from > ctx.as_of {
+                pending.push(l.id.clone());
+                continue;
+            }
+            let max = l.max_for(ctx.party).ok_or_else(|| {
+                EscrowError::Request(format!(
+                    "limit `{}` of `{}` sets no ceiling for {}",
+                    l.id,
+                    ctx.treaty.id(),
+                    ctx.party.as_str()
+                ))
+            })?;
+            limits.push((l.id.clone(), max, l.terms.clone()));
+        }
+        let mut categories: Vec<String> = limits
+            .iter()
+            .flat_map(|(_, _, t)| t.keys().cloned())
+            .collect();
+        categories.sort();
+        categories.dedup();
+        // The smallest standard range above every ceiling. An honest count that does not fit
+        // exceeds every limit it appears in (coefficients are at least 1), so it could not be
+        // proved anyway; slacks are at most the ceiling.
+        let top = limits.iter().map(|(_, m, _)| *m).max().unwrap_or(0);
+        let bits = [16usize, 32, 64]
+            .into_iter()
+            .find(|b| *b == 64 || top < (1u64 << b))
+            .expect("64 bits always fit");
+        if categories.len() + limits.len() > MAX_VALUES {
+            return Err(EscrowError::Request(format!(
+                "{} categories and {} limits: more than the {MAX_VALUES} values one proof covers",
+                categories.len(),
+                limits.len()
+            )));
+        }
+        Ok(Self {
+            limits,
+            pending,
+            categories,
+            bits,
+        })
+    }
+
+    fn values(&self) -> usize {
+        (self.categories.len() + self.limits.len())
+            .max(1)
+            .next_power_of_two()
+    }
+
+    fn transcript(&self, ctx: &ProofContext<'_>) -> Transcript {
+        let mut t = Transcript::new(TRANSCRIPT_LABEL);
+        t.append_message(b"treaty", ctx.treaty.id().as_bytes());
+        t.append_message(b"party", ctx.party.as_str().as_bytes());
+        t.append_message(
+            b"as-of",
+            ctx.as_of.format("%Y-%m-%d").to_string().as_bytes(),
+        );
+        t.append_message(b"root", &ctx.root.0);
+        t.append_u64(b"bits", self.bits as u64);
+        for (id, max, terms) in &self.limits {
+            t.append_message(b"limit", id.as_bytes());
+            t.append_u64(b"ceiling", *max);
+            for (c, k) in terms {
+                t.append_message(b"term", c.as_bytes());
+                t.append_u64(b"coefficient", *k);
+            }
+        }
+        for c in &self.categories {
+            t.append_message(b"category", c.as_bytes());
+        }
+        t
+    }
+}
+
+/// Bulletproofs generators by (values, bits).
+type GensByShape = HashMap<(usize, usize), Arc<BulletproofGens>>;
+
+/// The generators for `values` ranges of `bits` bits, made once per process and shape:
+/// deriving them (hashing to the curve) costs more than verifying a small proof.
+fn generators(values: usize, bits: usize) -> (PedersenGens, Arc<BulletproofGens>) {
+    static CACHE: OnceLock<Mutex<GensByShape>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut map = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let gens = map
+        .entry((values, bits))
+        .or_insert_with(|| Arc::new(BulletproofGens::new(bits, values)))
+        .clone();
+    (pedersen(), gens)
+}
+
+/// The Pedersen generators (B, and B̃ hashed to the curve), made once per process.
+fn pedersen() -> PedersenGens {
+    static GENS: OnceLock<PedersenGens> = OnceLock::new();
+    *GENS.get_or_init(PedersenGens::default)
+}
+
+/// The published part: commitments and the proof, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HiddenTotals {
+    /// Range size in bits.
+    pub bits: u32,
+    /// Pedersen commitment (compressed Ristretto, hex) to each category count the limits use.
+    pub categories: BTreeMap<String, String>,
+    /// Commitments that pad the aggregated proof to a power of two values.
+    pub padding: Vec<String>,
+    /// The aggregated range proof, base64.
+    pub proof: String,
+}
+
+/// The secret side, kept in the private store until the treaty's reveal stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TotalsOpening {
+    /// Per category: the count and the blinding factor (hex scalar).
+    pub categories: BTreeMap<String, OpenedCount>,
+}
+
+/// A count with its blinding factor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenedCount {
+    /// The count.
+    pub count: u64,
+    /// The blinding factor, 32 bytes little-endian, hex.
+    pub blinding: String,
+}
+
+/// A limit as a hidden-totals proof covers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProvedLimit {
+    /// Limit id.
+    pub limit: String,
+    /// The party's ceiling.
+    pub ceiling: u64,
+    /// `proved` (within the limit, count hidden) or `not-yet-applicable` (not covered).
+    pub status: &'static str,
+}
+
+fn point_hex(p: &CompressedRistretto) -> String {
+    hex::encode(p.as_bytes())
+}
+
+fn parse_point(s: &str, what: &str) -> Result<RistrettoPoint, String> {
+    let mut b = [0u8; 32];
+    hex::decode_to_slice(s, &mut b).map_err(|e| format!("{what}: not 64 hex digits ({e})"))?;
+    CompressedRistretto(b)
+        .decompress()
+        .ok_or_else(|| format!("{what}: not a valid Ristretto point"))
+}
+
+fn parse_scalar(s: &str, what: &str) -> Result<Scalar, String> {
+    let mut b = [0u8; 32];
+    hex::decode_to_slice(s, &mut b).map_err(|e| format!("{what}: not 64 hex digits ({e})"))?;
+    Option::from(Scalar::from_canonical_bytes(b))
+        .ok_or_else(|| format!("{what}: not a canonical scalar"))
+}
+
+/// Commits the counts and proves every applicable limit. Refuses, naming the limit, when a
+/// count is over a limit or out of range: no proof can be made for it.
+pub fn prove_totals(
+    ctx: &ProofContext<'_>,
+    counts: &BTreeMap<String, u64>,
+) -> Result<(HiddenTotals, TotalsOpening), EscrowError> {
+    let st = Statement::of(ctx)?;
+    let count = |c: &str| counts.get(c).copied().unwrap_or(0);
+    let mut values = Vec::new();
+    let mut blindings = Vec::new();
+    let mut opening = BTreeMap::new();
+    let mut blind_of = BTreeMap::new();
+    for c in &st.categories {
+        let v = count(c);
+        if st.bits < 64 && v >= 1u64 << st.bits {
+            return Err(EscrowError::Request(format!(
+                "category `{c}` counts {v}, beyond the {}-bit range: it exceeds every limit it is in",
+                st.bits
+            )));
+        }
+        let r = Scalar::random(&mut OsRng);
+        values.push(v);
+        blindings.push(r);
+        blind_of.insert(c.clone(), r);
+        opening.insert(
+            c.clone(),
+            OpenedCount {
+                count: v,
+                blinding: hex::encode(r.as_bytes()),
+            },
+        );
+    }
+    for (id, max, terms) in &st.limits {
+        let used: u128 = terms
+            .iter()
+            .map(|(c, k)| u128::from(*k) * u128::from(count(c)))
+            .sum();
+        if used > u128::from(*max) {
+            return Err(EscrowError::OverLimit {
+                limit: id.clone(),
+                value: used,
+                ceiling: *max,
+            });
+        }
+        let r: Scalar = -terms
+            .iter()
+            .map(|(c, k)| Scalar::from(*k) * blind_of[c])
+            .sum::<Scalar>();
+        values.push(max - used as u64);
+        blindings.push(r);
+    }
+    let m = st.values();
+    let mut padding_blind = Vec::new();
+    while values.len() < m {
+        let r = Scalar::random(&mut OsRng);
+        values.push(0);
+        blindings.push(r);
+        padding_blind.push(r);
+    }
+    let (pc, bp) = generators(m, st.bits);
+    let (proof, commitments) = RangeProof::prove_multiple(
+        &bp,
+        &pc,
+        &mut st.transcript(ctx),
+        &values,
+        &blindings,
+        st.bits,
+    )
+    .map_err(|e| EscrowError::Request(format!("range proof: {e}")))?;
+    let k = st.categories.len();
+    let l = st.limits.len();
+    let published = HiddenTotals {
+        bits: st.bits as u32,
+        categories: st
+            .categories
+            .iter()
+            .zip(&commitments[..k])
+            .map(|(c, p)| (c.clone(), point_hex(p)))
+            .collect(),
+        padding: commitments[k + l..].iter().map(point_hex).collect(),
+        proof: BASE64_STANDARD.encode(proof.to_bytes()),
+    };
+    Ok((
+        published,
+        TotalsOpening {
+            categories: opening,
+        },
+    ))
+}
+
+/// Checks a hidden-totals proof for the declaration `ctx` describes. Returns each limit's
+/// status; the error says what failed.
+pub fn verify_totals(ctx: &ProofContext<'_>, h: &HiddenTotals) -> Result<Vec<ProvedLimit>, String> {
+    let st = Statement::of(ctx).map_err(|e| e.to_string())?;
+    if h.bits as usize != st.bits {
+        return Err(format!(
+            "proof uses {} bits, the treaty's ceilings need {}",
+            h.bits, st.bits
+        ));
+    }
+    let names: Vec<&String> = h.categories.keys().collect();
+    if names != st.categories.iter().collect::<Vec<_>>() {
+        return Err(format!(
+            "commitments are for categories {:?}, the proved limits use {:?}",
+            names, st.categories
+        ));
+    }
+    let m = st.values();
+    if st.categories.len() + st.limits.len() + h.padding.len() != m {
+        return Err(format!(
+            "{} padding commitments; {} are needed",
+            h.padding.len(),
+            m - st.categories.len() - st.limits.len()
+        ));
+    }
+    let pc = pedersen();
+    let mut points = BTreeMap::new();
+    let mut all = Vec::with_capacity(m);
+    for (c, hexp) in &h.categories {
+        let p = parse_point(hexp, &format!("commitment of `{c}`"))?;
+        points.insert(c.clone(), p);
+        all.push(p.compress());
+    }
+    for (_, max, terms) in &st.limits {
+        // Commitment to the slack: ceiling·B − Σ k·C_c (coefficient 1 by addition, others by
+        // one variable-time multiscalar multiplication: all of it is public data).
+        let ones: RistrettoPoint = terms
+            .iter()
+            .filter(|(_, k)| **k == 1)
+            .map(|(c, _)| points[c])
+            .sum();
+        let (ks, ps): (Vec<Scalar>, Vec<RistrettoPoint>) = terms
+            .iter()
+            .filter(|(_, k)| **k != 1)
+            .map(|(c, k)| (Scalar::from(*k), points[c]))
+            .unzip();
+        let others = RistrettoPoint::vartime_multiscalar_mul(ks, ps);
+        let derived = pc.commit(Scalar::from(*max), Scalar::ZERO) - ones - others;
+        all.push(derived.compress());
+    }
+    for (i, p) in h.padding.iter().enumerate() {
+        all.push(parse_point(p, &format!("padding commitment {i}"))?.compress());
+    }
+    let bytes = BASE64_STANDARD
+        .decode(&h.proof)
+        .map_err(|e| format!("proof is not base64: {e}"))?;
+    let proof = RangeProof::from_bytes(&bytes).map_err(|e| format!("proof is malformed: {e}"))?;
+    let (_, bp) = generators(m, st.bits);
+    proof
+        .verify_multiple(&bp, &pc, &mut st.transcript(ctx), &all, st.bits)
+        .map_err(|_| "the range proof does not verify for this declaration".to_string())?;
+    let mut out: Vec<ProvedLimit> = st
+        .limits
+        .iter()
+        .map(|(id, max, _)| ProvedLimit {
+            limit: id.clone(),
+            ceiling: *max,
+            status: "proved",
+        })
+        .collect();
+    for id in &st.pending {
+        let l = ctx.treaty.limit(id).expect("from the treaty");
+        out.push(ProvedLimit {
+            limit: id.clone(),
+            ceiling: l.max_for(ctx.party).unwrap_or(0),
+            status: "not-yet-applicable",
+        });
+    }
+    Ok(out)
+}
+
+/// Checks revealed counts against the published commitments; returns the counts.
+pub fn check_totals_opening(
+    h: &HiddenTotals,
+    opening: &TotalsOpening,
+) -> Result<BTreeMap<String, u64>, String> {
+    let pc = pedersen();
+    if opening.categories.keys().ne(h.categories.keys()) {
+        return Err("the opened categories are not the committed ones".into());
+    }
+    let mut out = BTreeMap::new();
+    for (c, o) in &opening.categories {
+        let committed = parse_point(&h.categories[c], &format!("commitment of `{c}`"))?;
+        let r = parse_scalar(&o.blinding, &format!("blinding of `{c}`"))?;
+        if pc.commit(Scalar::from(o.count), r) != committed {
+            return Err(format!(
+                "category `{c}`: {} with the published blinding does not open its commitment",
+                o.count
+            ));
+        }
+        out.insert(c.clone(), o.count);
+    }
+    Ok(out)
+}
+
+/// For benchmarks: the bare crate proving and verifying `values` ranges of `bits` bits
+/// (same generators, plain transcript). Returns (prove seconds, verify seconds).
+pub fn bare_range_proofs(values: usize, bits: usize) -> (f64, f64) {
+    let m = values.max(1).next_power_of_two();
+    let (pc, bp) = generators(m, bits);
+    let v: Vec<u64> = (0..m as u64).map(|i| i % 1000).collect();
+    let r: Vec<Scalar> = (0..m).map(|_| Scalar::random(&mut OsRng)).collect();
+    let t = std::time::Instant::now();
+    let (proof, commitments) =
+        RangeProof::prove_multiple(&bp, &pc, &mut Transcript::new(b"bare"), &v, &r, bits)
+            .expect("valid values");
+    let prove = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    proof
+        .verify_multiple(&bp, &pc, &mut Transcript::new(b"bare"), &commitments, bits)
+        .expect("a proof just made verifies");
+    (prove, t.elapsed().as_secs_f64())
+}
