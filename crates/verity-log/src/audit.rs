@@ -17,6 +17,7 @@ use verity_escrow::{
     dummy_site_leaf, root_of_site_commitments, verify_totals,
 };
 use verity_treaty::PartyCode;
+use verity_treaty::compliance::{Mode, judge_hidden};
 use verity_treaty::model::DisclosureLevel;
 
 /// One thing found wrong.
@@ -85,6 +86,9 @@ pub struct HiddenTotalsCheck {
     pub declaration: u64,
     /// Each limit: `proved` (within limits, totals hidden) or `not-yet-applicable`.
     pub limits: Vec<ProvedLimit>,
+    /// The compliance engine's verdict per limit, from the verified proof (a draft is judged
+    /// as if in force on its notional dates, as in exercises).
+    pub verdicts: Vec<verity_treaty::compliance::LimitVerdict>,
     /// The counts, once a disclosure revealed them (and they opened the commitments).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revealed: Option<BTreeMap<String, u64>>,
@@ -453,9 +457,28 @@ fn check_escrow(leaves: &[(u64, &Leaf)], report: &mut AuditReport, problems: &mu
                             };
                             match verify_totals(&ctx, h) {
                                 Ok(limits) => {
+                                    let proved: Vec<String> = limits
+                                        .iter()
+                                        .filter(|l| l.status == "proved")
+                                        .map(|l| l.limit.clone())
+                                        .collect();
+                                    let mode = if treaty.binding_period().is_some() {
+                                        Mode::AsWritten
+                                    } else {
+                                        Mode::AsIfInForce
+                                    };
+                                    let verdicts = judge_hidden(
+                                        &treaty,
+                                        party,
+                                        as_of,
+                                        &proved,
+                                        mode,
+                                        &format!("log entry {index}"),
+                                    );
                                     report.hidden_totals.push(HiddenTotalsCheck {
                                         declaration: index,
                                         limits,
+                                        verdicts,
                                         revealed: None,
                                         compared_with_items: false,
                                     });

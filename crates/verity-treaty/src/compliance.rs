@@ -74,6 +74,8 @@ pub enum Verdict {
     Unknown,
     /// The instrument did not bind anyone on the figure's date.
     NotInForce,
+    /// Totals hidden: a zero-knowledge proof that was checked shows the limit holds.
+    WithinLimitsProved,
 }
 
 impl Verdict {
@@ -85,6 +87,7 @@ impl Verdict {
             Self::Violation => "violation",
             Self::Unknown => "unknown",
             Self::NotInForce => "not-in-force",
+            Self::WithinLimitsProved => "within-limits-proved",
         }
     }
 }
@@ -182,6 +185,55 @@ impl Assessment {
             .iter()
             .any(|f| f.severity == Severity::Violation)
     }
+}
+
+/// Verdicts for a declaration whose totals are hidden: `proved` lists the limits whose proof
+/// the caller has verified (this crate checks no cryptography). Each proved limit is
+/// `within-limits-proved` with no value or margin; a limit not proved is `unknown` (a limit
+/// not yet applicable is not covered by a proof); outside the instrument's period (as written,
+/// or notional under `Mode::AsIfInForce`) every limit is `not-in-force`.
+pub fn judge_hidden(
+    treaty: &Treaty,
+    party: PartyCode,
+    as_of: NaiveDate,
+    proved: &[String],
+    mode: Mode,
+    origin: &str,
+) -> Vec<LimitVerdict> {
+    let period = match mode {
+        Mode::AsWritten => treaty.binding_period(),
+        Mode::AsIfInForce => treaty.notional_period(),
+    };
+    let in_period = period.is_some_and(|(s, e)| as_of >= s && e.is_none_or(|e| as_of < e));
+    treaty
+        .limits()
+        .iter()
+        .filter_map(|limit| {
+            let max = limit.max_for(party)?;
+            let verdict = if !in_period {
+                Verdict::NotInForce
+            } else if proved.contains(&limit.id) {
+                Verdict::WithinLimitsProved
+            } else {
+                Verdict::Unknown
+            };
+            Some(LimitVerdict {
+                date: as_of,
+                party,
+                limit: limit.id.clone(),
+                limit_name: limit.name.clone(),
+                value: None,
+                max,
+                margin: None,
+                verdict,
+                applies_from: limit.applies_from,
+                derived: false,
+                reference: limit.reference.to_string(),
+                source: "hidden totals: commitments and range proof in the party's log".into(),
+                origin: origin.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// Judges every figure against every limit, and the record against the data-exchange schedule,

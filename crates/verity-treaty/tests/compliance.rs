@@ -317,3 +317,68 @@ fn per_party_ceilings_apply_per_party() {
     let a = assess(&t, &rows, d("2028-06-01"), Mode::AsWritten);
     assert!(a.verdicts.iter().all(|v| v.verdict == Verdict::NotInForce));
 }
+
+#[test]
+fn hidden_totals_are_judged_from_verified_proofs_only() {
+    use verity_treaty::compliance::judge_hidden;
+    let t = builtin::treaty("trilateral-draft").unwrap();
+    let chn = PartyCode::parse("CHN").unwrap();
+    let proved: Vec<String> = ["total_warheads", "deployed_strategic_warheads"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let v = judge_hidden(
+        &t,
+        chn,
+        d("2027-02-05"),
+        &proved,
+        Mode::AsIfInForce,
+        "log entry 0",
+    );
+    let by: BTreeMap<&str, Verdict> = v.iter().map(|x| (x.limit.as_str(), x.verdict)).collect();
+    assert_eq!(by["total_warheads"], Verdict::WithinLimitsProved);
+    assert_eq!(
+        by["deployed_strategic_warheads"],
+        Verdict::WithinLimitsProved
+    );
+    assert_eq!(
+        by["deployed_icbm_slbm_bombers"],
+        Verdict::Unknown,
+        "no proof, no verdict"
+    );
+    assert_eq!(by["total_warheads_reduced"], Verdict::Unknown);
+    let total = v.iter().find(|x| x.limit == "total_warheads").unwrap();
+    assert_eq!((total.max, total.value, total.margin), (1000, None, None));
+    assert_eq!(Verdict::WithinLimitsProved.as_str(), "within-limits-proved");
+    // A draft binds no one as written.
+    let v = judge_hidden(
+        &t,
+        chn,
+        d("2027-02-05"),
+        &proved,
+        Mode::AsWritten,
+        "log entry 0",
+    );
+    assert!(v.iter().all(|x| x.verdict == Verdict::NotInForce));
+    // New START as written: in force in 2020, expired in 2026.
+    let usa = PartyCode::parse("USA").unwrap();
+    let all: Vec<String> = new_start().limits().iter().map(|l| l.id.clone()).collect();
+    let v = judge_hidden(
+        &new_start(),
+        usa,
+        d("2020-09-01"),
+        &all,
+        Mode::AsWritten,
+        "x",
+    );
+    assert!(v.iter().all(|x| x.verdict == Verdict::WithinLimitsProved));
+    let v = judge_hidden(
+        &new_start(),
+        usa,
+        d("2026-11-27"),
+        &all,
+        Mode::AsWritten,
+        "x",
+    );
+    assert!(v.iter().all(|x| x.verdict == Verdict::NotInForce));
+}

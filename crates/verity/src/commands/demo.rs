@@ -147,6 +147,7 @@ fn cell(v: &LimitVerdict) -> String {
         Verdict::Violation => "VIOLATION",
         Verdict::Unknown => "unknown",
         Verdict::NotInForce => "not in force",
+        Verdict::WithinLimitsProved => "within limits (proved)",
     };
     format!("{value}{star} {word}")
 }

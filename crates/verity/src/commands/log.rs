@@ -8,6 +8,7 @@ use base64::Engine;
 use base64::prelude::BASE64_STANDARD;
 use indicatif::{ProgressBar, ProgressStyle};
 use verity_log::{Log, VerifierKey, audit, leaf_hash};
+use verity_treaty::compliance::Verdict;
 
 use crate::Outcome;
 use crate::output::{facts, json, table, thousands};
@@ -177,20 +178,26 @@ pub(crate) fn run_audit(db: &Path, key: &Path, as_json: bool) -> Result<Outcome>
         t.add_row(["Root (base64)".to_string(), report.root.clone()]);
         outln!("{t}")?;
         if !report.hidden_totals.is_empty() {
-            let mut h = table(["Declaration", "Limit", "Ceiling", "Verdict"]);
+            let mut h = table(["Declaration", "Limit", "Ceiling", "Applies from", "Verdict"]);
             for d in &report.hidden_totals {
-                for l in &d.limits {
-                    let verdict = match (l.status, &d.revealed) {
-                        ("proved", None) => "within limits (proved), totals hidden".to_string(),
-                        ("proved", Some(_)) => {
+                for v in &d.verdicts {
+                    let verdict = match (v.verdict, &d.revealed) {
+                        (Verdict::WithinLimitsProved, None) => {
+                            "within limits (proved), totals hidden".to_string()
+                        }
+                        (Verdict::WithinLimitsProved, Some(_)) => {
                             "within limits (proved); totals since revealed".to_string()
                         }
-                        (other, _) => other.to_string(),
+                        (Verdict::Unknown, _) if v.applies_from > v.date => {
+                            "not yet applicable (not covered by the proof)".to_string()
+                        }
+                        (other, _) => other.as_str().to_string(),
                     };
                     h.add_row([
                         d.declaration.to_string(),
-                        l.limit.clone(),
-                        thousands(l.ceiling),
+                        v.limit.clone(),
+                        thousands(v.max),
+                        v.applies_from.to_string(),
                         verdict,
                     ]);
                 }
