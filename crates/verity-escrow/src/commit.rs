@@ -195,6 +195,17 @@ impl SaltBuffer {
         Salt(*self.get(k))
     }
 
+    /// Every record's commitment under its salt, on every core.
+    fn commit_all(&self, records: &[ItemRecord]) -> Vec<Digest> {
+        records
+            .par_iter()
+            .enumerate()
+            .map_init(Vec::new, |buf, (k, r)| {
+                item_commitment_with(buf, self.get(k), r)
+            })
+            .collect()
+    }
+
     /// `n` salts from the operating system's CSPRNG: every 32,768 salts (1 MiB) come from a
     /// ChaCha20 stream keyed with 32 fresh bytes from the OS (the construction behind Linux's
     /// own `getrandom`), drawn on every core. Reading a million salts through the system call
@@ -300,13 +311,7 @@ impl SealedDeclaration {
                 u32::MAX
             )));
         }
-        let commitments: Vec<Digest> = records
-            .par_iter()
-            .enumerate()
-            .map_init(Vec::new, |buf, (k, r)| {
-                item_commitment_with(buf, salts.get(k), r)
-            })
-            .collect();
+        let commitments = salts.commit_all(&records);
         // Bucket items by site, in order of first appearance.
         let mut site_ids: HashMap<&str, u32> = HashMap::new();
         let mut groups: Vec<(String, Vec<u32>)> = Vec::new();
@@ -497,13 +502,7 @@ impl SealedDeclaration {
             let members = (start..records.len() as u32).collect();
             parts.push((site.name, site.salt, members, site.dummies));
         }
-        let commitments: Vec<Digest> = records
-            .par_iter()
-            .enumerate()
-            .map_init(Vec::new, |buf, (k, r)| {
-                item_commitment_with(buf, salts.get(k), r)
-            })
-            .collect();
+        let commitments = salts.commit_all(&records);
         let padding = form.padding.map(|(sites, items_per_site)| Padding {
             sites,
             items_per_site,

@@ -59,6 +59,41 @@ fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Decodes `base64(0x01 ‖ 32 bytes)`, naming what is wrong.
+fn decode_material(b64: &str, what: &str) -> Result<[u8; 32], String> {
+    let raw = BASE64_STANDARD
+        .decode(b64)
+        .map_err(|e| format!("the key material is not valid base64: {e}"))?;
+    if raw.len() != 33 {
+        return Err(format!(
+            "wrong length: {} bytes of key material, expected 33 (algorithm byte and a 32-byte Ed25519 {what})",
+            raw.len()
+        ));
+    }
+    if raw[0] != ALG_ED25519 {
+        return Err(format!(
+            "algorithm byte 0x{:02x}, expected 0x01 (Ed25519)",
+            raw[0]
+        ));
+    }
+    Ok(raw[1..].try_into().expect("length checked"))
+}
+
+/// Checks the written key id against the one the name and key give.
+fn check_id(id_hex: &str, name: &str, key: &VerifyingKey) -> Result<u32, String> {
+    let id = u32::from_str_radix(id_hex, 16)
+        .ok()
+        .filter(|_| id_hex.len() == 8)
+        .ok_or_else(|| format!("key id `{id_hex}` is not 8 hex digits"))?;
+    let expected = key_id(name, key);
+    if id != expected {
+        return Err(format!(
+            "key id {id:08x} does not match the key (expected {expected:08x}): the file is corrupt"
+        ));
+    }
+    Ok(id)
+}
+
 impl PartyKey {
     /// A fresh key from the operating system's CSPRNG.
     pub fn generate(name: &str) -> Result<Self, String> {
@@ -135,33 +170,9 @@ impl PartyKey {
         }
         let (name, id_hex, b64) = (parts[2], parts[3], parts[4]);
         check_name(name)?;
-        let raw = BASE64_STANDARD
-            .decode(b64)
-            .map_err(|e| format!("the key material is not valid base64: {e}"))?;
-        if raw.len() != 33 {
-            return Err(format!(
-                "wrong length: {} bytes of key material, expected 33 (algorithm byte and a 32-byte Ed25519 seed)",
-                raw.len()
-            ));
-        }
-        if raw[0] != ALG_ED25519 {
-            return Err(format!(
-                "algorithm byte 0x{:02x}, expected 0x01 (Ed25519)",
-                raw[0]
-            ));
-        }
-        let seed: [u8; 32] = raw[1..].try_into().expect("length checked");
+        let seed = decode_material(b64, "seed")?;
         let key = Self::from_signing_key(name, SigningKey::from_bytes(&seed));
-        let id = u32::from_str_radix(id_hex, 16)
-            .ok()
-            .filter(|_| id_hex.len() == 8)
-            .ok_or_else(|| format!("key id `{id_hex}` is not 8 hex digits"))?;
-        let expected = key_id(name, &key.signing.verifying_key());
-        if id != expected {
-            return Err(format!(
-                "key id {id:08x} does not match the key (expected {expected:08x}): the file is corrupt"
-            ));
-        }
+        check_id(id_hex, name, &key.signing.verifying_key())?;
         Ok(key)
     }
 
@@ -241,37 +252,13 @@ impl VerifierKey {
             return Err("this is a private signing key, not a public verifier key".into());
         }
         check_name(name)?;
-        let raw = BASE64_STANDARD
-            .decode(b64)
-            .map_err(|e| format!("the key material is not valid base64: {e}"))?;
-        if raw.len() != 33 {
-            return Err(format!(
-                "wrong length: {} bytes of key material, expected 33 (algorithm byte and a 32-byte Ed25519 key)",
-                raw.len()
-            ));
-        }
-        if raw[0] != ALG_ED25519 {
-            return Err(format!(
-                "algorithm byte 0x{:02x}, expected 0x01 (Ed25519)",
-                raw[0]
-            ));
-        }
-        let bytes: [u8; 32] = raw[1..].try_into().expect("length checked");
+        let bytes = decode_material(b64, "key")?;
         let key = VerifyingKey::from_bytes(&bytes)
             .map_err(|_| "the key bytes are not a valid Ed25519 point".to_string())?;
         if key.is_weak() {
             return Err("the key is a weak (small-order) Ed25519 key".into());
         }
-        let id = u32::from_str_radix(id_hex, 16)
-            .ok()
-            .filter(|_| id_hex.len() == 8)
-            .ok_or_else(|| format!("key id `{id_hex}` is not 8 hex digits"))?;
-        let expected = key_id(name, &key);
-        if id != expected {
-            return Err(format!(
-                "key id {id:08x} does not match the key (expected {expected:08x}): the file is corrupt"
-            ));
-        }
+        let id = check_id(id_hex, name, &key)?;
         Ok(Self {
             name: name.to_string(),
             id,
