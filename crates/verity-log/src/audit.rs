@@ -365,8 +365,8 @@ struct DeclState {
     hidden: Option<HiddenTotals>,
     /// Real sites opened whole: name → opened items.
     opened_sites: BTreeMap<String, Vec<verity_escrow::ItemRecord>>,
-    /// Padding sites opened.
-    opened_dummies: u64,
+    /// Padding sites opened (their leaves, so one opened twice counts once).
+    opened_dummies: std::collections::BTreeSet<Digest>,
     /// Revealed counts and where.
     revealed: Option<(u64, BTreeMap<String, u64>)>,
     check: Option<usize>,
@@ -398,7 +398,7 @@ fn compare_revealed(
         let (Some((at, counts)), Some(size)) = (&st.revealed, st.size) else {
             continue;
         };
-        if st.opened_sites.len() as u64 + st.opened_dummies != size {
+        if (st.opened_sites.len() + st.opened_dummies.len()) as u64 != size {
             continue;
         }
         let Ok(treaty) = verity_treaty::builtin::treaty(&st.treaty) else {
@@ -511,7 +511,7 @@ fn check_escrow(leaves: &[(u64, &Leaf)], report: &mut AuditReport, problems: &mu
                         size: d.sites.as_ref().map(|s| s.len() as u64),
                         hidden: d.hidden_totals.clone(),
                         opened_sites: BTreeMap::new(),
-                        opened_dummies: 0,
+                        opened_dummies: std::collections::BTreeSet::new(),
                         revealed: None,
                         check,
                     },
@@ -587,8 +587,9 @@ fn check_escrow(leaves: &[(u64, &Leaf)], report: &mut AuditReport, problems: &mu
                         Some(leaves) => {
                             for salt in &d.dummy_sites {
                                 report.openings += 1;
-                                if leaves.contains(&dummy_site_leaf(salt)) {
-                                    state.opened_dummies += 1;
+                                let leaf = dummy_site_leaf(salt);
+                                if leaves.contains(&leaf) {
+                                    state.opened_dummies.insert(leaf);
                                 } else {
                                     problems.push(Problem::entry(
                                         index,
