@@ -1,14 +1,17 @@
-//! `verity demo`: the main job on the embedded data. For now: every treaty's status today and
-//! New START's compliance history from the published aggregate data exchanges, judged by the
-//! compliance engine limit by limit and against the exchange schedule.
+//! `verity demo`: the main job on the embedded data. For now: every treaty's status today,
+//! New START's compliance history from the published aggregate data exchanges, and the
+//! trilateral draft's hidden totals: each party proves every limit without revealing a count.
 
 use std::collections::BTreeMap;
 
 use anyhow::Result;
 use chrono::NaiveDate;
 use serde::Serialize;
+use verity_escrow::{
+    ItemRecord, Padding, ProofContext, SealedDeclaration, prove_totals, verify_totals,
+};
 use verity_treaty::compliance::{self, Assessment, LimitVerdict, Mode, Severity, Verdict};
-use verity_treaty::{StatusReport, builtin};
+use verity_treaty::{PartyCode, StatusReport, builtin};
 
 use crate::Outcome;
 use crate::commands::check::print_findings;
@@ -21,6 +24,144 @@ struct DemoReport {
     treaties: Vec<StatusReport>,
     new_start: Assessment,
     figures_file: &'static str,
+    hidden_totals: Vec<HiddenDemo>,
+}
+
+/// One party's escrowed declaration under the trilateral draft, with totals hidden.
+#[derive(Serialize)]
+struct HiddenDemo {
+    party: PartyCode,
+    /// SIPRI 2025 figures the synthetic item list adds up to (known only to the party).
+    warheads: u64,
+    deployed: u64,
+    stored: u64,
+    retired: u64,
+    items: usize,
+    /// What anyone sees: leaves of the declaration's tree, proof size, verdict per limit.
+    published_site_leaves: usize,
+    proof_bytes: usize,
+    verdicts: Vec<LimitVerdict>,
+}
+
+/// A synthetic item list with SIPRI's deployed/stored/retired split: deployed warheads on
+/// four-warhead ICBMs, stored and retired ones in containers of four, sites of bounded size.
+fn synthetic_arsenal(
+    party: PartyCode,
+    deployed: u64,
+    stored: u64,
+    retired: u64,
+) -> Vec<ItemRecord> {
+    let mut items = Vec::new();
+    let mut add = |count: u64, class: &str, kind: &str, site: &str, status: &str, per_site: u64| {
+        let mut left = count;
+        let mut k = 0u64;
+        while left > 0 {
+            let w = left.min(4);
+            items.push(ItemRecord {
+                uid: format!("{party}-{site}-{k:05}"),
+                class: class.into(),
+                item_type: kind.into(),
+                site: format!("{party}-{site}-{}", k / per_site),
+                status: status.into(),
+                warheads: w,
+            });
+            left -= w;
+            k += 1;
+        }
+    };
+    add(
+        deployed,
+        "icbm",
+        "ICBM, 4 warheads",
+        "BASE",
+        "deployed",
+        300,
+    );
+    add(
+        stored,
+        "warhead_container",
+        "Container",
+        "STORE",
+        "non-deployed",
+        1500,
+    );
+    add(
+        retired,
+        "warhead_container",
+        "Container",
+        "DISMANTLE",
+        "retired",
+        1500,
+    );
+    items
+}
+
+/// Each trilateral party declares its SIPRI 2025 arsenal (as a synthetic item list) with
+/// hidden totals, padded to the draft's bounds; the proofs are verified and judged.
+fn hidden_totals_demo() -> Result<Vec<HiddenDemo>> {
+    let treaty = builtin::treaty("trilateral-draft")?;
+    let padding =
+        Padding::of(&treaty).ok_or_else(|| anyhow::anyhow!("the draft sets padding bounds"))?;
+    let as_of = treaty
+        .dates()
+        .entry_into_force
+        .ok_or_else(|| anyhow::anyhow!("the draft has notional dates"))?;
+    let estimates = builtin::estimates()?;
+    let mut out = Vec::new();
+    for party in treaty.parties() {
+        let e = estimates
+            .iter()
+            .find(|e| e.state == *party && e.year == 2025)
+            .ok_or_else(|| anyhow::anyhow!("no 2025 estimate for {party}"))?;
+        let (deployed, stored, retired) = (
+            e.deployed.unwrap_or(0),
+            e.stored.unwrap_or(0),
+            e.retired.unwrap_or(0),
+        );
+        let items = synthetic_arsenal(*party, deployed, stored, retired);
+        let count = items.len();
+        let tally = treaty
+            .tally(items.iter().map(ItemRecord::facts))
+            .map_err(anyhow::Error::msg)?;
+        let sealed = SealedDeclaration::commit_padded(items, Some(padding))?;
+        let root = sealed.root();
+        let ctx = ProofContext {
+            treaty: &treaty,
+            party: *party,
+            as_of,
+            root: &root,
+        };
+        let (published, _) = prove_totals(&ctx, &tally.categories)?;
+        let limits = verify_totals(&ctx, &published).map_err(anyhow::Error::msg)?;
+        let proved: Vec<String> = limits
+            .iter()
+            .filter(|l| l.status == "proved")
+            .map(|l| l.limit.clone())
+            .collect();
+        out.push(HiddenDemo {
+            party: *party,
+            warheads: deployed + stored + retired,
+            deployed,
+            stored,
+            retired,
+            items: count,
+            published_site_leaves: sealed.site_commitments().len(),
+            proof_bytes: base64_len(&published.proof),
+            verdicts: compliance::judge_hidden(
+                &treaty,
+                *party,
+                as_of,
+                &proved,
+                Mode::AsIfInForce,
+                "demo declaration",
+            ),
+        });
+    }
+    Ok(out)
+}
+
+fn base64_len(b64: &str) -> usize {
+    b64.len() / 4 * 3 - b64.bytes().rev().take_while(|&c| c == b'=').count()
 }
 
 pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
@@ -29,6 +170,7 @@ pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
     let new_start = builtin::treaty("new-start")?;
     let rows = builtin::new_start_aggregates()?;
     let assessment = compliance::assess(&new_start, &rows, today, Mode::AsWritten);
+    let hidden = hidden_totals_demo()?;
 
     if as_json {
         json(&DemoReport {
@@ -36,6 +178,7 @@ pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
             treaties: statuses,
             new_start: assessment,
             figures_file: builtin::NEW_START_AGGREGATES.0,
+            hidden_totals: hidden,
         })?;
         return Ok(Outcome::Clean);
     }
@@ -126,6 +269,48 @@ pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
         notable.len()
     )?;
     print_findings(&notable)?;
+
+    outln!(
+        "\nTrilateral draft, as if in force on its notional date: each party declares its SIPRI 2025 \
+         arsenal (a synthetic item list with those totals) with totals hidden"
+    )?;
+    let limit_ids: Vec<String> = hidden
+        .first()
+        .map(|h| h.verdicts.iter().map(|v| v.limit.clone()).collect())
+        .unwrap_or_default();
+    let mut header = vec![
+        "Party".to_string(),
+        "Warheads (the party's secret)".to_string(),
+        "Published".to_string(),
+    ];
+    header.extend(limit_ids.iter().cloned());
+    let mut hv = table(header);
+    for h in &hidden {
+        let mut row = vec![
+            h.party.to_string(),
+            thousands(h.warheads),
+            format!(
+                "{} site leaves, {}-byte proof",
+                h.published_site_leaves, h.proof_bytes
+            ),
+        ];
+        for v in &h.verdicts {
+            row.push(match v.verdict {
+                Verdict::WithinLimitsProved => format!("≤ {}: proved", thousands(v.max)),
+                Verdict::Unknown if v.applies_from > v.date => {
+                    format!("≤ {} from {}", thousands(v.max), v.applies_from)
+                }
+                other => other.as_str().to_string(),
+            });
+        }
+        hv.add_row(row);
+    }
+    outln!("{hv}")?;
+    outln!(
+        "Every party publishes the same shape (64 site leaves, 2,048 item slots per site, one \
+         proof of every applicable limit); `verity declare --treaty trilateral-draft` and \
+         `verity audit` do the same on a party's log."
+    )?;
     Ok(Outcome::Clean)
 }
 
