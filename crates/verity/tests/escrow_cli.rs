@@ -16,11 +16,17 @@ const PASS: &str = "a long test passphrase";
 
 struct Party {
     dir: tempfile::TempDir,
+    /// Lower-case party code: the key files are `keys/<code>.key` and `keys/<code>.pub`.
+    code: String,
 }
 
 impl Party {
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    fn pubkey(&self) -> String {
+        format!("keys/{}.pub", self.code)
     }
 
     fn db(&self) -> String {
@@ -65,7 +71,7 @@ impl Party {
             "--db",
             &self.db(),
             "--key",
-            "keys/usa.pub",
+            &self.pubkey(),
             "--json",
         ]);
         assert!(code == 0 || code == 1, "{err}");
@@ -103,22 +109,28 @@ fn write_inventory(path: &Path, n: usize, sites: usize) {
     std::fs::write(path, text).unwrap();
 }
 
-fn party() -> Party {
+/// A fresh directory with `code`'s keys and log (`usa.db`, whatever the party).
+fn party_of(code: &str) -> Party {
     let p = Party {
         dir: tempfile::tempdir().unwrap(),
+        code: code.to_lowercase(),
     };
-    p.ok(&["keygen", "--party", "USA", "--out", "keys"]);
+    p.ok(&["keygen", "--party", code, "--out", "keys"]);
     p.ok(&[
         "log",
         "init",
         "--party",
-        "USA",
+        code,
         "--key",
         "keys",
         "--db",
         &p.db(),
     ]);
     p
+}
+
+fn party() -> Party {
+    party_of("USA")
 }
 
 fn declared(n: usize, sites: usize) -> Party {
@@ -679,22 +691,7 @@ fn china_inventory(path: &Path, stored_containers: usize) {
 }
 
 fn china() -> Party {
-    let p = Party {
-        dir: tempfile::tempdir().unwrap(),
-    };
-    p.ok(&["keygen", "--party", "CHN", "--out", "keys"]);
-    p.ok(&[
-        "log",
-        "init",
-        "--party",
-        "CHN",
-        "--key",
-        "keys",
-        "--db",
-        &p.db(),
-    ]);
-    std::fs::rename(p.path("keys/chn.pub"), p.path("keys/usa.pub")).unwrap();
-    p
+    party_of("CHN")
 }
 
 #[test]
@@ -741,7 +738,7 @@ fn trilateral_hides_totals_proves_every_limit_and_reveals_them_at_stage_3() {
         assert!(!text.contains(&format!(":{count}")), "{count} published");
     }
     assert!(!text.contains("aggregates"));
-    let (code, out, _) = p.run(&["audit", "--db", &p.db(), "--key", "keys/usa.pub"]);
+    let (code, out, _) = p.run(&["audit", "--db", &p.db(), "--key", &p.pubkey()]);
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("within limits (proved), totals hidden"),
