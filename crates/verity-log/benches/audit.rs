@@ -5,7 +5,7 @@
 #![allow(missing_docs)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use verity_escrow::Digest;
+use verity_escrow::ItemRecord;
 use verity_log::{
     EntryBody, ItemEvent, Log, Notification, PartyKey, audit, bare_batch_verify,
     bare_signature_inputs,
@@ -25,8 +25,16 @@ fn audit_bench(c: &mut Criterion) {
                     declaration: 0,
                     event: ItemEvent::Created,
                     event_date: "2026-11-27".into(),
+                    uid: format!("B{chunk}-{i}"),
                     old: None,
-                    new: Some(Digest([(chunk * 1000 + i) as u8; 32])),
+                    new: Some(ItemRecord {
+                        uid: format!("B{chunk}-{i}"),
+                        class: "icbm".into(),
+                        item_type: "Minuteman III".into(),
+                        site: "Malmstrom".into(),
+                        status: "deployed".into(),
+                        warheads: 1,
+                    }),
                 })
             })
             .collect();

@@ -3,7 +3,7 @@
 //! hashes, every checkpoint's signature and root, and the escrow's internal consistency.
 
 use crate::checkpoint::verify_checkpoint;
-use crate::entry::{EntryBody, ItemEvent, Leaf};
+use crate::entry::{EntryBody, Leaf};
 use crate::error::LogError;
 use crate::keys::VerifierKey;
 use crate::store::{Log, StoredEntry};
@@ -69,6 +69,8 @@ pub struct AuditReport {
     pub disclosures: u64,
     /// Notification entries.
     pub notifications: u64,
+    /// Inspection entries (requests, seed commitments and reveals, openings, records).
+    pub inspection_entries: u64,
     /// Escrow openings checked against their declaration roots.
     pub openings: u64,
     /// The tree root at the log's size, base64 (as in checkpoints).
@@ -429,9 +431,67 @@ fn compare_revealed(
     }
 }
 
+/// Checks an inspection opening on its own: the site commitments rebuild the root, every
+/// padding proof opens the commitment at its position, every opened site verifies. Whether it
+/// opens exactly what the selection reaches needs the other party's log (`verity-inspect`).
+pub fn check_inspection_opening(o: &crate::entry::InspectionOpening) -> Vec<String> {
+    let mut out = Vec::new();
+    let n = o.site_commitments.len() as u64;
+    if root_of_site_commitments(&o.site_commitments) != o.root {
+        out.push(format!(
+            "inspection `{}`: the {n} site commitments do not rebuild the declaration root",
+            o.inspection
+        ));
+        return out;
+    }
+    for d in &o.dummies {
+        let at = usize::try_from(d.position)
+            .ok()
+            .and_then(|p| o.site_commitments.get(p));
+        if at != Some(&dummy_site_leaf(&d.salt)) {
+            out.push(format!(
+                "inspection `{}`: position {} is not a padding site (its salt does not open the commitment there)",
+                o.inspection, d.position
+            ));
+        }
+    }
+    for site in &o.sites {
+        if let Err(e) = site.verify(&o.root) {
+            out.push(format!("inspection `{}`: {e}", o.inspection));
+        } else if site.header.sites != n {
+            out.push(format!(
+                "inspection `{}`: site `{}` is proved in a tree of {} sites, not {n}",
+                o.inspection, site.header.site, site.header.sites
+            ));
+        }
+    }
+    out
+}
+
 fn check_escrow(leaves: &[(u64, &Leaf)], report: &mut AuditReport, problems: &mut Vec<Problem>) {
     let mut decls: BTreeMap<u64, DeclState> = BTreeMap::new();
+    let mut last_recorded: Option<chrono::NaiveDate> = None;
     for &(index, leaf) in leaves {
+        match chrono::NaiveDate::parse_from_str(&leaf.statement.recorded, "%Y-%m-%d") {
+            Ok(d) if valid_date(&leaf.statement.recorded) => {
+                if let Some(last) = last_recorded
+                    && d < last
+                {
+                    problems.push(Problem::entry(
+                        index,
+                        format!("recorded on {d}, before the previous entry ({last}): recorded dates never go back"),
+                    ));
+                }
+                last_recorded = Some(d);
+            }
+            _ => problems.push(Problem::entry(
+                index,
+                format!(
+                    "recorded date `{}` is not a YYYY-MM-DD date",
+                    leaf.statement.recorded
+                ),
+            )),
+        }
         match &leaf.statement.entry {
             EntryBody::Declaration(d) => {
                 report.declarations += 1;
@@ -669,27 +729,38 @@ fn check_escrow(leaves: &[(u64, &Leaf)], report: &mut AuditReport, problems: &mu
                         format!("event date `{}` is not a YYYY-MM-DD date", nf.event_date),
                     ));
                 }
-                let shape_ok = match nf.event {
-                    ItemEvent::Created => nf.old.is_none() && nf.new.is_some(),
-                    ItemEvent::Eliminated => nf.old.is_some() && nf.new.is_none(),
-                    ItemEvent::Moved | ItemEvent::StatusChanged => {
-                        nf.old.is_some() && nf.new.is_some() && nf.old != nf.new
-                    }
-                };
-                if !shape_ok {
-                    problems.push(Problem::entry(
+                if let Err(m) = nf
+                    .event
+                    .check_records(&nf.uid, nf.old.as_ref(), nf.new.as_ref())
+                {
+                    problems.push(Problem::entry(index, m));
+                }
+            }
+            EntryBody::InspectionRequest(_)
+            | EntryBody::SeedCommit(_)
+            | EntryBody::SeedReveal(_)
+            | EntryBody::InspectionRecord(_) => report.inspection_entries += 1,
+            EntryBody::InspectionOpening(o) => {
+                report.inspection_entries += 1;
+                match decls.get(&o.declaration) {
+                    Some(st) if st.root == o.root => {}
+                    _ => problems.push(Problem::entry(
                         index,
                         format!(
-                            "a `{:?}` notification needs {}",
-                            nf.event,
-                            match nf.event {
-                                ItemEvent::Created => "a new commitment and no old one",
-                                ItemEvent::Eliminated => "an old commitment and no new one",
-                                _ => "distinct old and new commitments",
-                            }
+                            "inspection `{}` opens entry {} with a root that is not that earlier declaration's",
+                            o.inspection, o.declaration
                         ),
-                    ));
+                    )),
                 }
+                for m in check_inspection_opening(o) {
+                    problems.push(Problem::entry(index, m));
+                }
+                report.openings += o
+                    .sites
+                    .iter()
+                    .map(|s| 1 + s.items.len() as u64)
+                    .sum::<u64>()
+                    + o.dummies.len() as u64;
             }
         }
     }

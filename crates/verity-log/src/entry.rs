@@ -8,8 +8,10 @@ use base64::prelude::BASE64_STANDARD;
 use ed25519_dalek::{Signature, Signer as _};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use verity_escrow::{Digest, HiddenTotals, Salt, SiteCountOpening, SiteOpening, TotalsOpening};
-use verity_treaty::model::DisclosureLevel;
+use verity_escrow::{
+    Digest, HiddenTotals, ItemRecord, Salt, SiteCountOpening, SiteOpening, TotalsOpening,
+};
+use verity_treaty::model::{DisclosureLevel, EventKind};
 
 /// Format tag inside every statement.
 pub const STATEMENT_FORMAT: &str = "verity-entry/v1";
@@ -89,27 +91,243 @@ pub enum ItemEvent {
     Moved,
     /// Status changed (e.g. deployed to non-deployed).
     StatusChanged,
-    /// Eliminated or converted out of accountability.
+    /// Eliminated.
     Eliminated,
+    /// Converted out of accountability (e.g. a launcher no longer capable of nuclear arms).
+    Converted,
+    /// The warheads attributed to the item changed.
+    WarheadsChanged,
 }
 
-/// A notification: a change to a declared item, with the commitments that keep the escrow
-/// consistent (old commitment withdrawn, new one added).
+impl ItemEvent {
+    /// The treaty's name for the event.
+    pub fn treaty_event(self) -> EventKind {
+        match self {
+            Self::Created => EventKind::Created,
+            Self::Moved => EventKind::Moved,
+            Self::StatusChanged => EventKind::StatusChanged,
+            Self::Eliminated => EventKind::Eliminated,
+            Self::Converted => EventKind::Converted,
+            Self::WarheadsChanged => EventKind::WarheadsChanged,
+        }
+    }
+
+    /// Checks that the records before and after fit the event: `created` has only a new
+    /// record, `eliminated` and `converted` only an old one, and the others both, differing in
+    /// exactly the field the event names (site, status or warheads) and in nothing else.
+    pub fn check_records(
+        self,
+        uid: &str,
+        old: Option<&ItemRecord>,
+        new: Option<&ItemRecord>,
+    ) -> Result<(), String> {
+        for r in old.iter().chain(new.iter()) {
+            if r.uid != uid {
+                return Err(format!(
+                    "the notification is about `{uid}` but carries a record of `{}`",
+                    r.uid
+                ));
+            }
+        }
+        let (o, n) = match (self, old, new) {
+            (Self::Created, None, Some(_)) => return Ok(()),
+            (Self::Eliminated | Self::Converted, Some(_), None) => return Ok(()),
+            (Self::Created, ..) => return Err("`created` needs a new record and no old one".into()),
+            (Self::Eliminated | Self::Converted, ..) => {
+                return Err(format!(
+                    "`{}` needs an old record and no new one",
+                    self.treaty_event().as_str()
+                ));
+            }
+            (_, Some(o), Some(n)) => (o, n),
+            _ => {
+                return Err(format!(
+                    "`{}` needs both the old and the new record",
+                    self.treaty_event().as_str()
+                ));
+            }
+        };
+        let differs = [
+            ("class", o.class != n.class),
+            ("type", o.item_type != n.item_type),
+            ("site", o.site != n.site),
+            ("status", o.status != n.status),
+            ("warheads", o.warheads != n.warheads),
+        ];
+        let expected = match self {
+            Self::Moved => "site",
+            Self::StatusChanged => "status",
+            _ => "warheads",
+        };
+        let changed: Vec<&str> = differs.iter().filter(|d| d.1).map(|d| d.0).collect();
+        if changed == [expected] {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{}` changes the {expected} and nothing else; the records differ in {}",
+                self.treaty_event().as_str(),
+                if changed.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    changed.join(", ")
+                }
+            ))
+        }
+    }
+}
+
+/// A notification: a change to a declared item since a declaration. It names the item and
+/// carries its records before and after in clear, as New START notifications give the unique
+/// identifier, type and location of the item concerned; under hidden totals it reveals the
+/// changed item, never the totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notification {
-    /// Log index of the declaration the item belongs to.
+    /// Log index of the declaration the change amends.
     pub declaration: u64,
     /// What happened.
     pub event: ItemEvent,
     /// When it happened (YYYY-MM-DD).
     pub event_date: String,
-    /// The item's commitment before the event (absent for `created`).
+    /// The item's unique identifier.
+    pub uid: String,
+    /// The item's record before the event (absent for `created`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old: Option<Digest>,
-    /// The item's commitment after the event (absent for `eliminated`).
+    pub old: Option<ItemRecord>,
+    /// The item's record after the event (absent for `eliminated` and `converted`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new: Option<Digest>,
+    pub new: Option<ItemRecord>,
+}
+
+/// A pointer to an entry of some party's log: its origin, index and RFC 6962 leaf hash, so
+/// a reader holding that log checks it names exactly the entry meant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryRef {
+    /// The log's origin (key name).
+    pub log: String,
+    /// The entry's index.
+    pub index: u64,
+    /// The RFC 6962 leaf hash of the entry's bytes.
+    pub leaf_hash: Digest,
+}
+
+/// An inspection request, in the inspecting party's log. Its recorded date is the request
+/// date, which the quota counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionRequest {
+    /// The inspection id, unique within the treaty.
+    pub inspection: String,
+    /// Treaty id.
+    pub treaty: String,
+    /// The treaty's inspection type id.
+    pub inspection_type: String,
+    /// The inspected party.
+    pub inspected: String,
+    /// The inspected party's declaration the inspection checks: its latest on the request date.
+    pub declaration: EntryRef,
+}
+
+/// A commitment to a random seed for an inspection, in each party's own log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedCommit {
+    /// The inspection id.
+    pub inspection: String,
+    /// The request entry (in the inspecting party's log).
+    pub request: EntryRef,
+    /// `SHA-256(domain ‖ id ‖ party ‖ seed)`, see `verity-inspect`.
+    pub commitment: Digest,
+}
+
+/// A seed revealed. The inspected party's reveal cites the inspecting party's commitment (so
+/// that commitment provably came first); the inspecting party's reveal cites the inspected
+/// party's reveal, or nothing when it reveals after the inspected party withheld past the
+/// deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedReveal {
+    /// The inspection id.
+    pub inspection: String,
+    /// The 32-byte seed.
+    pub seed: Digest,
+    /// The other party's entry this reveal follows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<EntryRef>,
+}
+
+/// A padding site among the drawn positions, shown to be padding by its salt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DummySiteProof {
+    /// Position among the declaration's site commitments.
+    pub position: u64,
+    /// The padding leaf's salt.
+    pub salt: Salt,
+}
+
+/// The inspected party's openings for an inspection: exactly the commitments the selection
+/// reaches, in the inspected party's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionOpening {
+    /// The inspection id.
+    pub inspection: String,
+    /// The request entry (in the inspecting party's log).
+    pub request: EntryRef,
+    /// Index of the declaration opened (in this log).
+    pub declaration: u64,
+    /// That declaration's root.
+    pub root: Digest,
+    /// Every site commitment of the declaration, in tree order (they rebuild the root): the
+    /// positions the selection draws from.
+    pub site_commitments: Vec<Digest>,
+    /// Drawn positions that are padding.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dummies: Vec<DummySiteProof>,
+    /// Drawn real sites, opened whole, in draw order.
+    pub sites: Vec<SiteOpening>,
+}
+
+/// An item as the inspectors found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedItem {
+    /// Unique identifier as read on the item.
+    pub uid: String,
+    /// Item class.
+    pub class: String,
+    /// Type designation.
+    #[serde(rename = "type")]
+    pub item_type: String,
+    /// Status as found.
+    pub status: String,
+    /// Warheads counted, for designated items only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warheads: Option<u64>,
+}
+
+/// What the inspectors found at one site: every accountable item seen there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteObservation {
+    /// The site's name.
+    pub site: String,
+    /// Items found.
+    pub found: Vec<ObservedItem>,
+}
+
+/// The inspectors' record of an inspection, in the inspecting party's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionRecord {
+    /// The inspection id.
+    pub inspection: String,
+    /// The inspected party's opening entry the observations answer.
+    pub opening: EntryRef,
+    /// One observation per inspected site.
+    pub sites: Vec<SiteObservation>,
 }
 
 /// The body of an entry, tagged by kind.
@@ -127,6 +345,16 @@ pub enum EntryBody {
     Disclosure(Disclosure),
     /// See [`Notification`].
     Notification(Notification),
+    /// See [`InspectionRequest`].
+    InspectionRequest(InspectionRequest),
+    /// See [`SeedCommit`].
+    SeedCommit(SeedCommit),
+    /// See [`SeedReveal`].
+    SeedReveal(SeedReveal),
+    /// See [`InspectionOpening`].
+    InspectionOpening(InspectionOpening),
+    /// See [`InspectionRecord`].
+    InspectionRecord(InspectionRecord),
 }
 
 impl EntryBody {
@@ -136,6 +364,11 @@ impl EntryBody {
             Self::Declaration(_) => "declaration",
             Self::Disclosure(_) => "disclosure",
             Self::Notification(_) => "notification",
+            Self::InspectionRequest(_) => "inspection-request",
+            Self::SeedCommit(_) => "seed-commit",
+            Self::SeedReveal(_) => "seed-reveal",
+            Self::InspectionOpening(_) => "inspection-opening",
+            Self::InspectionRecord(_) => "inspection-record",
         }
     }
 }
@@ -152,6 +385,9 @@ pub struct Statement {
     pub party: String,
     /// The entry's index in the log.
     pub index: u64,
+    /// The day the party recorded the entry (YYYY-MM-DD): never earlier than the previous
+    /// entry's. It is the party's own statement; witnesses' cosignatures bound it from outside.
+    pub recorded: String,
     /// Kind and body.
     pub entry: EntryBody,
 }

@@ -1,5 +1,5 @@
 //! A party's append-only log: signed canonical-JSON entries (declarations, disclosures,
-//! notifications) in SQLite, an RFC 6962 tree over them, C2SP checkpoints, inclusion and
+//! notifications, inspection steps) in SQLite, an RFC 6962 tree over them, C2SP checkpoints, inclusion and
 //! consistency proofs, and an audit that recomputes all of it from the bytes.
 
 mod audit;
@@ -13,12 +13,15 @@ mod tree;
 
 pub use audit::{
     AuditReport, HiddenTotalsCheck, Problem, audit, bare_batch_verify, bare_signature_inputs,
+    check_inspection_opening,
 };
 pub use bundle::{BUNDLE_FORMAT, BundleCheck, EntryProof, ItemOpeningBundle, MAX_BUNDLE_BYTES};
 pub use checkpoint::{MAX_NOTE_BYTES, VerifiedCheckpoint, sign_checkpoint, verify_checkpoint};
 pub use entry::{
-    ClearAggregates, Declaration, Disclosure, ENTRY_SIGNATURE_DOMAIN, EntryBody, ItemEvent, Leaf,
-    Notification, STATEMENT_FORMAT, Statement, canonical_json, signature_message,
+    ClearAggregates, Declaration, Disclosure, DummySiteProof, ENTRY_SIGNATURE_DOMAIN, EntryBody,
+    EntryRef, InspectionOpening, InspectionRecord, InspectionRequest, ItemEvent, Leaf,
+    Notification, ObservedItem, STATEMENT_FORMAT, SeedCommit, SeedReveal, SiteObservation,
+    Statement, canonical_json, signature_message,
 };
 pub use error::LogError;
 pub use keys::{PartyKey, VerifierKey, default_name, key_id};

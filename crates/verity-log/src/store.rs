@@ -7,6 +7,7 @@ use crate::entry::{EntryBody, Leaf, STATEMENT_FORMAT, Statement};
 use crate::error::LogError;
 use crate::keys::{PartyKey, VerifierKey};
 use crate::tree;
+use chrono::NaiveDate;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 
@@ -233,9 +234,49 @@ impl Log {
             .map_err(LogError::sqlite(&self.path))
     }
 
-    /// Appends entries in one durable transaction and signs the checkpoint of the new tree in
-    /// it. Returns the new entries' indexes. On any error nothing is stored.
+    /// Appends entries recorded today (UTC); see [`Log::append_on`].
     pub fn append(&mut self, key: &PartyKey, bodies: Vec<EntryBody>) -> Result<Vec<u64>, LogError> {
+        self.append_on(key, chrono::Utc::now().date_naive(), bodies)
+    }
+
+    /// The recorded date of the last entry, if any.
+    pub fn last_recorded(&self) -> Result<Option<NaiveDate>, LogError> {
+        let size = self.size()?;
+        if size == 0 {
+            return Ok(None);
+        }
+        let e = self.entry(size - 1)?;
+        let leaf = Leaf::parse(&e.leaf).map_err(|m| LogError::Store {
+            path: self.path.clone(),
+            message: format!("entry {}: {m}", e.index),
+        })?;
+        NaiveDate::parse_from_str(&leaf.statement.recorded, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| LogError::Store {
+                path: self.path.clone(),
+                message: format!(
+                    "entry {}: recorded date `{}` is not YYYY-MM-DD",
+                    e.index, leaf.statement.recorded
+                ),
+            })
+    }
+
+    /// Appends entries recorded on `recorded` in one durable transaction and signs the
+    /// checkpoint of the new tree in it. Returns the new entries' indexes. Refuses a date
+    /// earlier than the last entry's. On any error nothing is stored.
+    pub fn append_on(
+        &mut self,
+        key: &PartyKey,
+        recorded: NaiveDate,
+        bodies: Vec<EntryBody>,
+    ) -> Result<Vec<u64>, LogError> {
+        if let Some(last) = self.last_recorded()?
+            && recorded < last
+        {
+            return Err(LogError::Request(format!(
+                "cannot record on {recorded}: the log's last entry was recorded on {last}, and recorded dates never go back"
+            )));
+        }
         if key.verifier().text() != self.verifier.text() {
             return Err(LogError::Request(format!(
                 "the signing key `{}` is not this log's key",
@@ -276,6 +317,7 @@ impl Log {
                     log: self.origin.clone(),
                     party: self.party.clone(),
                     index,
+                    recorded: recorded.format("%Y-%m-%d").to_string(),
                     entry: body,
                 },
             );

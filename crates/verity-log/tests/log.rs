@@ -81,8 +81,16 @@ fn notification(i: usize) -> EntryBody {
         declaration: 0,
         event: ItemEvent::Created,
         event_date: "2026-10-01".into(),
+        uid: format!("N{i:05}"),
         old: None,
-        new: Some(verity_escrow::Digest([i as u8; 32])),
+        new: Some(ItemRecord {
+            uid: format!("N{i:05}"),
+            class: "icbm".into(),
+            item_type: "Minuteman III".into(),
+            site: "Malmstrom".into(),
+            status: "deployed".into(),
+            warheads: 1,
+        }),
     })
 }
 
@@ -175,13 +183,12 @@ fn a_byte_changed_in_an_entry_in_the_file_is_named_by_the_audit() {
     let log = Log::open_read_only(&f.db).unwrap();
     let victim = log.entry(4).unwrap();
     drop(log);
-    // Inside the signature, inside the body (its commitment), and inside the signed index:
+    // Inside the signature, inside the body (the item's UID), and inside the signed index:
     // each is named as entry 4.
     let leaf = Leaf::parse(&victim.leaf).unwrap();
-    let commitment = "02".repeat(32);
     for (needle, offset) in [
         (leaf.signature.as_bytes(), 10),
-        (commitment.as_bytes(), 40),
+        (b"\"uid\":\"N00002\"".as_slice(), 9),
         (b"\"index\":4,".as_slice(), 8),
     ] {
         let copy = f.db.with_extension("copy");
@@ -275,6 +282,7 @@ fn escrow_consistency_is_audited() {
             declaration: 1,
             event: ItemEvent::Eliminated,
             event_date: "2026-13-01".into(),
+            uid: "X".into(),
             old: None,
             new: None,
         })],
@@ -296,6 +304,11 @@ fn escrow_consistency_is_audited() {
             .any(|m| m.contains("Some(3)") && m.contains("not an earlier declaration"))
     );
     assert!(msgs.iter().any(|m| m.contains("2026-13-01")));
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("`eliminated` needs an old record and no new one")),
+        "{msgs:?}"
+    );
 }
 
 #[test]
@@ -416,6 +429,7 @@ mod decoders {
                 log: "verity.log/USA".into(),
                 party: "USA".into(),
                 index: 7,
+                recorded: "2026-10-02".into(),
                 entry: notification(1),
             });
             let mut bytes = leaf.clone();
@@ -507,4 +521,27 @@ fn revealed_totals_that_disagree_with_the_opened_items_are_a_finding() {
         "declaration 0: category `stored_warheads` was committed as 120 but the opened items count 160"
     );
     assert!(r.hidden_totals[0].compared_with_items);
+}
+
+#[test]
+fn recorded_dates_never_go_back() {
+    let f = fixture(0);
+    let mut log = Log::open(&f.db).unwrap();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let last = log.last_recorded().unwrap().unwrap();
+    let later = last + chrono::Days::new(3);
+    log.append_on(&f.key, later, vec![notification(1)]).unwrap();
+    let before = std::fs::read(&f.db).unwrap();
+    let err = log
+        .append_on(&f.key, day("2020-01-01"), vec![notification(2)])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cannot record on 2020-01-01") && err.contains(&later.to_string()),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&f.db).unwrap(), before, "nothing stored");
+    assert_eq!(log.last_recorded().unwrap(), Some(later));
+    let leaf = Leaf::parse(&log.entry(2).unwrap().leaf).unwrap();
+    assert_eq!(leaf.statement.recorded, later.to_string());
 }

@@ -61,6 +61,7 @@ pub struct Treaty {
     inspections: Vec<InspectionType>,
     disclosure_stages: Vec<DisclosureStage>,
     escrow: Option<EscrowRules>,
+    inspection_protocol: Option<InspectionProtocol>,
 }
 
 /// One item as the counting rules see it.
@@ -168,6 +169,10 @@ impl Treaty {
     /// Inspection types.
     pub fn inspections(&self) -> &[InspectionType] {
         &self.inspections
+    }
+    /// Deadlines and fallbacks of inspection selection (present whenever there are inspections).
+    pub fn inspection_protocol(&self) -> Option<&InspectionProtocol> {
+        self.inspection_protocol.as_ref()
     }
     /// Disclosure stages of the escrow.
     pub fn disclosure_stages(&self) -> &[DisclosureStage] {

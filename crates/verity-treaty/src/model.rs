@@ -219,6 +219,20 @@ pub enum EventKind {
     WarheadsChanged,
 }
 
+impl EventKind {
+    /// The event's name as the treaty file writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Moved => "moved",
+            Self::StatusChanged => "status-changed",
+            Self::Eliminated => "eliminated",
+            Self::Converted => "converted",
+            Self::WarheadsChanged => "warheads-changed",
+        }
+    }
+}
+
 /// When a notification is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "days")]
@@ -312,6 +326,41 @@ impl InspectionType {
             .find(|q| q.inspecting == inspecting && q.inspected == inspected)
             .map_or(self.quota_per_year, |q| q.per_year)
     }
+}
+
+/// What the selection falls back to when the inspected party withholds its seed reveal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InspectedWithholds {
+    /// The inspecting party's seed alone decides; the withholding is a violation.
+    InspectingSeedAlone,
+}
+
+/// What happens when the inspecting party withholds its seed reveal. The inspecting party
+/// reveals last and could see the outcome first, so the only fallback that gains it nothing is
+/// losing the inspection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InspectingWithholds {
+    /// No selection; the inspection lapses and still counts against the inspecting party's quota.
+    InspectionLapses,
+}
+
+/// Deadlines and fallbacks of the joint-randomness protocol that selects what an inspection
+/// checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InspectionProtocol {
+    /// Days after the request by which both seeds must be revealed.
+    pub seed_reveal_days: u32,
+    /// Days after the selection is fixed by which the inspected party must publish the
+    /// openings of the selected commitments.
+    pub opening_days: u32,
+    /// Fallback when the inspected party does not reveal in time.
+    pub if_inspected_withholds: InspectedWithholds,
+    /// Fallback when the inspecting party does not reveal in time.
+    pub if_inspecting_withholds: InspectingWithholds,
+    /// Citation.
+    pub reference: Reference,
 }
 
 /// A quota for one ordered pair of parties.

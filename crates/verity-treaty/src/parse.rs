@@ -45,6 +45,7 @@ struct RawTreaty {
     #[serde(default, rename = "disclosure_stage")]
     disclosure_stages: Vec<S<RawStage>>,
     escrow: Option<S<RawEscrow>>,
+    inspection_protocol: Option<S<RawInspectionProtocol>>,
 }
 
 #[derive(Deserialize)]
@@ -210,6 +211,17 @@ struct RawStage {
     level: DisclosureLevel,
     months_after_entry_into_force: S<u32>,
     scope: String,
+    #[serde(rename = "ref")]
+    reference: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInspectionProtocol {
+    seed_reveal_days: S<u32>,
+    opening_days: S<u32>,
+    if_inspected_withholds: InspectedWithholds,
+    if_inspecting_withholds: InspectingWithholds,
     #[serde(rename = "ref")]
     reference: String,
 }
@@ -803,6 +815,40 @@ pub(crate) fn parse(file: &str, source: &str) -> Result<Treaty, TreatyError> {
         }
     };
 
+    let inspection_protocol = match (&raw.inspection_protocol, raw.inspections.first()) {
+        (None, None) => None,
+        (None, Some(first)) => {
+            return Err(c.err(
+                first.span(),
+                "inspections need an [inspection_protocol] table: the seed-reveal and opening deadlines and the fallbacks when a party withholds its seed",
+            ));
+        }
+        (Some(p), None) => {
+            return Err(c.err(
+                p.span(),
+                "[inspection_protocol] without any [[inspection]] type",
+            ));
+        }
+        (Some(p), Some(_)) => {
+            let r = p.get_ref();
+            for (days, what) in [
+                (&r.seed_reveal_days, "seed_reveal_days"),
+                (&r.opening_days, "opening_days"),
+            ] {
+                if *days.get_ref() == 0 {
+                    return Err(c.err(days.span(), format!("{what} must be at least 1 day")));
+                }
+            }
+            Some(InspectionProtocol {
+                seed_reveal_days: *r.seed_reveal_days.get_ref(),
+                opening_days: *r.opening_days.get_ref(),
+                if_inspected_withholds: r.if_inspected_withholds,
+                if_inspecting_withholds: r.if_inspecting_withholds,
+                reference: r.reference.clone(),
+            })
+        }
+    };
+
     Ok(Treaty {
         id,
         title: raw.title,
@@ -833,6 +879,7 @@ pub(crate) fn parse(file: &str, source: &str) -> Result<Treaty, TreatyError> {
         data_exchange,
         notifications,
         inspections,
+        inspection_protocol,
         disclosure_stages,
         escrow,
     })

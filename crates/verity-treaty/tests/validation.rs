@@ -243,3 +243,41 @@ fn empty_and_garbage_inputs_are_errors_not_panics() {
         assert_eq!(err.location().unwrap().file, "junk.toml");
     }
 }
+
+#[test]
+fn inspection_protocol_rules() {
+    check(
+        "new-start",
+        "seed_reveal_days = 2",
+        "seed_reveal_days = 0",
+        "inspection_protocol.seed_reveal_days",
+        "seed_reveal_days must be at least 1 day",
+    );
+    // A fallback that would let the last revealer pick between two outcomes is not offered.
+    check(
+        "new-start",
+        "if_inspecting_withholds = \"inspection-lapses\"",
+        "if_inspecting_withholds = \"inspected-seed-alone\"",
+        "inspection_protocol.if_inspecting_withholds",
+        "unknown variant `inspected-seed-alone`, expected `inspection-lapses`",
+    );
+    let text = treaty_text("new-start");
+    let start = text.find("[inspection_protocol]").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    let err = Treaty::from_toml(
+        "broken.toml",
+        &format!("{}{}", &text[..start], &text[end..]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("inspections need an [inspection_protocol] table"),
+        "{err}"
+    );
+    let protocol = Treaty::from_toml("ok.toml", text)
+        .unwrap()
+        .inspection_protocol()
+        .cloned()
+        .unwrap();
+    assert_eq!((protocol.seed_reveal_days, protocol.opening_days), (2, 1));
+}

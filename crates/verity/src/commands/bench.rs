@@ -8,11 +8,8 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
-use rand_core::{OsRng, RngCore};
 use serde::Serialize;
-use verity_escrow::{
-    ItemRecord, Salt, SealedDeclaration, bare_leaf_and_node_hashing, item_commitment,
-};
+use verity_escrow::{ItemRecord, Salt, SealedDeclaration, bare_leaf_and_node_hashing};
 use verity_log::{
     Declaration, EntryBody, ItemEvent, Log, Notification, PartyKey, audit, bare_batch_verify,
     bare_signature_inputs,
@@ -38,15 +35,14 @@ fn spinner(msg: &str) -> Result<ProgressBar> {
 }
 
 fn notification(declaration: u64, i: u64, date: NaiveDate) -> EntryBody {
-    let mut salt = [0u8; 32];
-    OsRng.fill_bytes(&mut salt);
     let record = synthetic_item(i, 1);
     EntryBody::Notification(Notification {
         declaration,
         event: ItemEvent::Created,
         event_date: date.format("%Y-%m-%d").to_string(),
+        uid: record.uid.clone(),
         old: None,
-        new: Some(item_commitment(&Salt(salt), &record)),
+        new: Some(record),
     })
 }
 
