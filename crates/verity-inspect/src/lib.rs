@@ -1,13 +1,26 @@
-//! Inspections, first layer: the joint-randomness protocol that fixes a selection seed neither
-//! the inspecting nor the inspected party can steer, deterministic selection from that seed,
-//! and the yearly quota ledger. Log entries, openings and findings build on these.
+//! Inspections and the compliance view. The joint-randomness protocol fixes a selection seed
+//! neither party can steer; selection from that seed is deterministic; quotas are counted per
+//! type, ordered pair and year; observations are compared with openings; and `view` reads
+//! every party's log and reports each finding with evidence that verifies. `world` holds a
+//! ground truth for tests and exercises.
 
+mod compare;
 mod quota;
 mod randomness;
 mod select;
+pub mod view;
+mod world;
 
+pub use compare::{
+    FieldDifference, ItemCheck, ItemOutcome, SiteCheck, compare_site, expected_at_site,
+};
 pub use quota::{QuotaError, QuotaLedger, Request};
 pub use randomness::{
     Role, SeedCommitment, SeedOutcome, SeedProtocol, SeedProtocolError, derive_selection_seed,
+    seed_store_slot,
 };
-pub use select::{draw_positions, select_sites};
+pub use select::{
+    Draw, SelectedSite, SelectionResult, designate, draw_positions, eligible_items,
+    follow_selection, positions_to_open, select_sites,
+};
+pub use world::{Discrepancy, World, new_start_force, synthetic_arsenal};

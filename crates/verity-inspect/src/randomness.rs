@@ -90,6 +90,26 @@ pub enum SeedOutcome {
     Lapsed,
 }
 
+impl SeedOutcome {
+    /// The selection seed's bytes, once fixed.
+    pub fn seed(&self) -> Option<[u8; 32]> {
+        let hex_seed = match self {
+            Self::Joint { seed } | Self::InspectedWithheld { seed: Some(seed) } => seed,
+            _ => return None,
+        };
+        hex::decode(hex_seed).ok()?.try_into().ok()
+    }
+}
+
+/// Where a party keeps its own seed for inspection `id` until it reveals it: the key under
+/// which the CLI stores it in the party's encrypted private store.
+pub fn seed_store_slot(id: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"verity/inspect/seed-store/v1\n");
+    put(&mut h, id.as_bytes());
+    h.finalize().into()
+}
+
 /// What can go wrong in the protocol: each names the party and the step.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SeedProtocolError {

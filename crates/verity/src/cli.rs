@@ -133,6 +133,156 @@ pub(crate) enum Command {
     /// Measurements: log appends, escrow commitment and audit speed against bare primitives.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Notify a change to a declared item (recorded today, see --today): the item's record
+    /// before and after goes into the party's log.
+    Notify {
+        /// The party's log database.
+        #[arg(long)]
+        db: PathBuf,
+        /// created, moved, status-changed, eliminated, converted or warheads-changed.
+        #[arg(long)]
+        event: String,
+        /// The item's UID.
+        #[arg(long)]
+        uid: String,
+        /// When the change happened.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        event_date: NaiveDate,
+        /// New site (moved, created).
+        #[arg(long)]
+        site: Option<String>,
+        /// New status (status-changed, created).
+        #[arg(long)]
+        status: Option<String>,
+        /// New warheads (warheads-changed, created).
+        #[arg(long)]
+        warheads: Option<u64>,
+        /// Item class (created).
+        #[arg(long)]
+        class: Option<String>,
+        /// Type designation (created).
+        #[arg(long = "type")]
+        item_type: Option<String>,
+        /// The declaration amended (default: the newest).
+        #[arg(long)]
+        declaration: Option<u64>,
+    },
+    /// Inspections: request, seed commitments and reveals, selection, openings, records.
+    #[command(subcommand)]
+    Inspect(InspectCommand),
+    /// Read every party's log, verify each as `verity audit` does, and report every finding
+    /// with its severity and evidence. Exit status 1 when there is a violation.
+    Compliance {
+        /// The parties' log databases.
+        #[arg(long, num_args = 1.., required = true)]
+        logs: Vec<PathBuf>,
+        /// Their verifier keys, in the same order (default: the keys recorded in the logs,
+        /// which proves only that each log is self-consistent).
+        #[arg(long, num_args = 1..)]
+        keys: Vec<PathBuf>,
+        /// A built-in treaty id or the path of a treaty TOML file.
+        #[arg(long)]
+        treaty: String,
+        /// The date judged: entries recorded later are left out (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        on: Option<NaiveDate>,
+        /// Judge a draft or proposal as if in force on its notional dates (exercises).
+        #[arg(long)]
+        as_if_in_force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum InspectCommand {
+    /// The inspecting party requests an inspection (checked against the treaty's quota).
+    Request {
+        /// The inspecting party's log database.
+        #[arg(long)]
+        db: PathBuf,
+        /// A new inspection id, unique within the treaty.
+        #[arg(long)]
+        id: String,
+        /// The treaty's inspection type id, e.g. type-one.
+        #[arg(long = "type")]
+        inspection_type: String,
+        /// The inspected party's log database (its latest declaration is named).
+        #[arg(long)]
+        inspected_log: PathBuf,
+        /// A built-in treaty id or the path of a treaty TOML file.
+        #[arg(long)]
+        treaty: String,
+    },
+    /// Commit to a fresh random seed (kept in the encrypted private store).
+    CommitSeed {
+        /// This party's log database.
+        #[arg(long)]
+        db: PathBuf,
+        /// The inspection id.
+        #[arg(long)]
+        id: String,
+        /// The inspecting party's log, where the request is (default: --db).
+        #[arg(long)]
+        request_log: Option<PathBuf>,
+    },
+    /// Reveal this party's seed: the inspected party first (citing the inspecting party's
+    /// commitment), then the inspecting party (citing that reveal).
+    RevealSeed {
+        /// This party's log database.
+        #[arg(long)]
+        db: PathBuf,
+        /// The inspection id.
+        #[arg(long)]
+        id: String,
+        /// The other party's log database.
+        #[arg(long)]
+        other_log: PathBuf,
+        /// A built-in treaty id or the path of a treaty TOML file.
+        #[arg(long)]
+        treaty: String,
+    },
+    /// Show an inspection as the logs fix it: seed, sites drawn, items designated.
+    Select {
+        /// The two parties' log databases.
+        #[arg(long, num_args = 2, required = true)]
+        logs: Vec<PathBuf>,
+        /// The inspection id.
+        #[arg(long)]
+        id: String,
+        /// A built-in treaty id or the path of a treaty TOML file.
+        #[arg(long)]
+        treaty: String,
+    },
+    /// The inspected party opens exactly what the selection reaches.
+    Open {
+        /// The inspected party's log database.
+        #[arg(long)]
+        db: PathBuf,
+        /// The inspection id.
+        #[arg(long)]
+        id: String,
+        /// The inspecting party's log database.
+        #[arg(long)]
+        request_log: PathBuf,
+        /// A built-in treaty id or the path of a treaty TOML file.
+        #[arg(long)]
+        treaty: String,
+    },
+    /// The inspectors record what they found at each visited site.
+    Record {
+        /// The inspecting party's log database.
+        #[arg(long)]
+        db: PathBuf,
+        /// The inspection id.
+        #[arg(long)]
+        id: String,
+        /// The inspected party's log database (with the opening).
+        #[arg(long)]
+        opening_log: PathBuf,
+        /// Observations CSV: site,uid,class,type,status,warheads (warheads empty where not
+        /// counted).
+        #[arg(long)]
+        observations: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -43,59 +43,6 @@ struct HiddenDemo {
     verdicts: Vec<LimitVerdict>,
 }
 
-/// A synthetic item list with SIPRI's deployed/stored/retired split: deployed warheads on
-/// four-warhead ICBMs, stored and retired ones in containers of four, sites of bounded size.
-fn synthetic_arsenal(
-    party: PartyCode,
-    deployed: u64,
-    stored: u64,
-    retired: u64,
-) -> Vec<ItemRecord> {
-    let mut items = Vec::new();
-    let mut add = |count: u64, class: &str, kind: &str, site: &str, status: &str, per_site: u64| {
-        let mut left = count;
-        let mut k = 0u64;
-        while left > 0 {
-            let w = left.min(4);
-            items.push(ItemRecord {
-                uid: format!("{party}-{site}-{k:05}"),
-                class: class.into(),
-                item_type: kind.into(),
-                site: format!("{party}-{site}-{}", k / per_site),
-                status: status.into(),
-                warheads: w,
-            });
-            left -= w;
-            k += 1;
-        }
-    };
-    add(
-        deployed,
-        "icbm",
-        "ICBM, 4 warheads",
-        "BASE",
-        "deployed",
-        300,
-    );
-    add(
-        stored,
-        "warhead_container",
-        "Container",
-        "STORE",
-        "non-deployed",
-        1500,
-    );
-    add(
-        retired,
-        "warhead_container",
-        "Container",
-        "DISMANTLE",
-        "retired",
-        1500,
-    );
-    items
-}
-
 /// Each trilateral party declares its SIPRI 2025 arsenal (as a synthetic item list) with
 /// hidden totals, padded to the draft's bounds; the proofs are verified and judged.
 fn hidden_totals_demo() -> Result<Vec<HiddenDemo>> {
@@ -118,7 +65,7 @@ fn hidden_totals_demo() -> Result<Vec<HiddenDemo>> {
             e.stored.unwrap_or(0),
             e.retired.unwrap_or(0),
         );
-        let items = synthetic_arsenal(*party, deployed, stored, retired);
+        let items = verity_inspect::synthetic_arsenal(party.as_str(), deployed, stored, retired);
         let count = items.len();
         let tally = treaty
             .tally(items.iter().map(ItemRecord::facts))

@@ -104,7 +104,7 @@ pub(crate) fn log_init(party: &str, key: &Path, db: &Path, as_json: bool) -> Res
     Ok(Outcome::Clean)
 }
 
-fn open_store(db: &Path) -> Result<PrivateStore> {
+pub(crate) fn open_store(db: &Path) -> Result<PrivateStore> {
     let dir = PrivateStore::dir_for(db);
     if !dir.is_dir() {
         bail!(
@@ -153,6 +153,7 @@ pub(crate) fn declare(
     treaty_arg: &str,
     as_of: NaiveDate,
     publish: Publish,
+    today: NaiveDate,
     as_json: bool,
 ) -> Result<Outcome> {
     let mut log = Log::open(db)?;
@@ -251,7 +252,7 @@ pub(crate) fn declare(
         aggregates: aggregates.clone(),
         hidden_totals,
     };
-    let index = log.append(&key, vec![EntryBody::Declaration(body)])?[0];
+    let index = log.append_on(&key, today, vec![EntryBody::Declaration(body)])?[0];
     if as_json {
         json(&serde_json::json!({
             "index": index,
@@ -325,7 +326,7 @@ pub(crate) fn declare(
     Ok(Outcome::Clean)
 }
 
-fn load_declaration(
+pub(crate) fn load_declaration(
     log: &Log,
     index: Option<u64>,
     db: &Path,
@@ -346,6 +347,7 @@ pub(crate) fn disclose(
     sites: &[String],
     declaration: Option<u64>,
     treaty_arg: Option<&str>,
+    today: NaiveDate,
     as_json: bool,
 ) -> Result<Outcome> {
     let mut log = Log::open(db)?;
@@ -412,7 +414,7 @@ pub(crate) fn disclose(
     }
     let opened = body.sites.len() + body.site_counts.len() + body.site_items.len();
     let items: usize = body.site_items.iter().map(|s| s.items.len()).sum();
-    let index = log.append(&key, vec![EntryBody::Disclosure(body)])?[0];
+    let index = log.append_on(&key, today, vec![EntryBody::Disclosure(body)])?[0];
     if as_json {
         json(&serde_json::json!({
             "index": index,

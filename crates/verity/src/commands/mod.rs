@@ -6,6 +6,7 @@ mod check;
 mod demo;
 mod escrow;
 mod estimates;
+mod inspect;
 mod log;
 mod simulate;
 mod treaty;
@@ -14,7 +15,8 @@ use anyhow::Result;
 
 use crate::Outcome;
 use crate::cli::{
-    Args, BenchCommand, CheckCommand, Command, LogCommand, SimulateCommand, TreatyCommand,
+    Args, BenchCommand, CheckCommand, Command, InspectCommand, LogCommand, SimulateCommand,
+    TreatyCommand,
 };
 use crate::resolve;
 
@@ -71,6 +73,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
                 clear_aggregates: *clear_aggregates,
                 hide_totals: *hide_totals,
             },
+            today,
             args.json,
         ),
         Command::Disclose {
@@ -85,6 +88,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             sites,
             *declaration,
             treaty.as_deref(),
+            today,
             args.json,
         ),
         Command::Open {
@@ -106,5 +110,87 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         Command::Bench(BenchCommand::Proofs { categories }) => {
             bench::proofs(*categories, args.json)
         }
+        Command::Notify {
+            db,
+            event,
+            uid,
+            event_date,
+            site,
+            status,
+            warheads,
+            class,
+            item_type,
+            declaration,
+        } => inspect::notify(
+            db,
+            event,
+            uid,
+            *event_date,
+            &inspect::ItemChange {
+                site: site.clone(),
+                status: status.clone(),
+                warheads: *warheads,
+                class: class.clone(),
+                item_type: item_type.clone(),
+            },
+            *declaration,
+            today,
+            args.json,
+        ),
+        Command::Inspect(InspectCommand::Request {
+            db,
+            id,
+            inspection_type,
+            inspected_log,
+            treaty,
+        }) => inspect::request(
+            db,
+            id,
+            inspection_type,
+            inspected_log,
+            treaty,
+            today,
+            args.json,
+        ),
+        Command::Inspect(InspectCommand::CommitSeed {
+            db,
+            id,
+            request_log,
+        }) => inspect::commit_seed(db, id, request_log.as_deref(), today, args.json),
+        Command::Inspect(InspectCommand::RevealSeed {
+            db,
+            id,
+            other_log,
+            treaty,
+        }) => inspect::reveal_seed(db, id, other_log, treaty, today, args.json),
+        Command::Inspect(InspectCommand::Select { logs, id, treaty }) => {
+            inspect::select(logs, id, treaty, today, args.json)
+        }
+        Command::Inspect(InspectCommand::Open {
+            db,
+            id,
+            request_log,
+            treaty,
+        }) => inspect::open(db, id, request_log, treaty, today, args.json),
+        Command::Inspect(InspectCommand::Record {
+            db,
+            id,
+            opening_log,
+            observations,
+        }) => inspect::record(db, id, opening_log, observations, today, args.json),
+        Command::Compliance {
+            logs,
+            keys,
+            treaty,
+            on,
+            as_if_in_force,
+        } => inspect::compliance(
+            logs,
+            keys,
+            treaty,
+            on.unwrap_or(today),
+            *as_if_in_force,
+            args.json,
+        ),
     }
 }

@@ -1,0 +1,671 @@
+//! Inspections replayed from the logs: the quota, the declaration named, the seed protocol
+//! with its deadlines and fallbacks, the opening (in time, valid, exactly what the seed
+//! selects) and the inspectors' record compared with the declaration amended by notifications.
+
+use chrono::{Days, NaiveDate};
+use verity_log::{
+    EntryBody, EntryRef, InspectionOpening, InspectionRecord, InspectionRequest, Notification,
+    SeedCommit, SeedReveal, check_inspection_opening,
+};
+use verity_treaty::compliance::Severity;
+use verity_treaty::model::{InspectionProtocol, InspectionType};
+use verity_treaty::{PartyCode, Treaty};
+
+use super::{Evidence, Findings, InspectionSummary, PartyLog};
+use crate::compare::{ItemOutcome, compare_site, expected_at_site};
+use crate::quota::{QuotaError, QuotaLedger, Request};
+use crate::randomness::{Role, SeedCommitment, SeedOutcome, SeedProtocol};
+use crate::select::{SelectionResult, follow_selection};
+
+/// Finds an entry by reference among the logs read: the log, the index and the leaf hash must
+/// all agree.
+fn resolve<'a>(logs: &'a [PartyLog], r: &EntryRef) -> Option<(&'a PartyLog, u64)> {
+    let pl = logs.iter().find(|l| l.origin == r.log)?;
+    (pl.leaf(r.index).is_some() && pl.hashes.get(r.index as usize) == Some(&r.leaf_hash.0))
+        .then_some((pl, r.index))
+}
+
+/// The first entry of a party's log matching `pick`, with its index.
+fn first<'a, T>(
+    pl: &'a PartyLog,
+    pick: impl Fn(&'a EntryBody) -> Option<&'a T>,
+) -> Option<(u64, &'a T)> {
+    pl.bodies().find_map(|(i, b)| pick(b).map(|t| (i, t)))
+}
+
+struct Inspection<'a> {
+    id: &'a str,
+    request: &'a InspectionRequest,
+    inspecting: &'a PartyLog,
+    request_index: u64,
+    requested: NaiveDate,
+}
+
+pub(super) fn replay_inspections(
+    treaty: &Treaty,
+    logs: &[PartyLog],
+    on: NaiveDate,
+    findings: &mut Findings,
+) -> Vec<InspectionSummary> {
+    let mut requests: Vec<Inspection<'_>> = Vec::new();
+    for pl in logs {
+        for (i, body) in pl.bodies() {
+            if let EntryBody::InspectionRequest(r) = body
+                && let Some(requested) = pl.recorded(i)
+            {
+                requests.push(Inspection {
+                    id: &r.inspection,
+                    request: r,
+                    inspecting: pl,
+                    request_index: i,
+                    requested,
+                });
+            }
+        }
+    }
+    requests.sort_by(|a, b| {
+        (a.requested, &a.inspecting.party, a.request_index).cmp(&(
+            b.requested,
+            &b.inspecting.party,
+            b.request_index,
+        ))
+    });
+    let mut ledger = QuotaLedger::new(treaty);
+    let mut out = Vec::new();
+    for insp in &requests {
+        out.push(replay_one(treaty, logs, on, insp, &mut ledger, findings));
+    }
+    out
+}
+
+fn replay_one<'a>(
+    treaty: &Treaty,
+    logs: &'a [PartyLog],
+    on: NaiveDate,
+    insp: &Inspection<'a>,
+    ledger: &mut QuotaLedger<'_>,
+    findings: &mut Findings,
+) -> InspectionSummary {
+    let r = insp.request;
+    let id = insp.id;
+    let inspecting = insp.inspecting;
+    let req_ev = inspecting.evidence(insp.request_index);
+    let mut summary = InspectionSummary {
+        id: id.to_string(),
+        inspection_type: r.inspection_type.clone(),
+        inspecting: inspecting.party.clone(),
+        inspected: r.inspected.clone(),
+        requested: insp.requested,
+        number_in_year: None,
+        status: "refused".into(),
+        seed: None,
+        selection: None,
+        checks: Vec::new(),
+    };
+    let refuse = |rule: &str, message: String, findings: &mut Findings| {
+        findings.add(
+            rule,
+            Severity::Violation,
+            &inspecting.party,
+            Some(id),
+            message,
+            vec![req_ev.clone()],
+        );
+    };
+    if r.treaty != treaty.id() {
+        refuse(
+            "invalid-request",
+            format!(
+                "inspection `{id}` is requested under `{}`, not `{}`",
+                r.treaty,
+                treaty.id()
+            ),
+            findings,
+        );
+        return summary;
+    }
+    let parties = (
+        PartyCode::parse(&inspecting.party),
+        PartyCode::parse(&r.inspected),
+    );
+    let (Ok(by), Ok(of)) = parties else {
+        refuse(
+            "invalid-request",
+            format!(
+                "inspection `{id}`: `{}` → `{}` are not party codes",
+                inspecting.party, r.inspected
+            ),
+            findings,
+        );
+        return summary;
+    };
+    match ledger.request(Request {
+        id: id.to_string(),
+        inspection_type: r.inspection_type.clone(),
+        inspecting: by,
+        inspected: of,
+        date: insp.requested,
+    }) {
+        Ok(n) => summary.number_in_year = Some(n),
+        Err(e @ QuotaError::OverQuota { .. }) => {
+            refuse(
+                "request-over-quota",
+                format!("inspection `{id}` refused: {e}"),
+                findings,
+            );
+            return summary;
+        }
+        Err(e) => {
+            refuse(
+                "invalid-request",
+                format!("inspection `{id}` refused: {e}"),
+                findings,
+            );
+            return summary;
+        }
+    }
+    let kind: &InspectionType = treaty
+        .inspections()
+        .iter()
+        .find(|k| k.id == r.inspection_type)
+        .expect("the ledger accepted the type");
+    let protocol = treaty
+        .inspection_protocol()
+        .expect("a treaty with inspections has an inspection protocol");
+    let Some(inspected) = logs.iter().find(|l| l.party == r.inspected) else {
+        findings.add(
+            "log-not-supplied",
+            Severity::Warning,
+            &r.inspected,
+            Some(id),
+            format!(
+                "inspection `{id}`: no log of {} was given, so its side cannot be followed",
+                r.inspected
+            ),
+            vec![req_ev],
+        );
+        summary.status = "awaiting-seeds".into();
+        return summary;
+    };
+    // The declaration inspected: the inspected party's latest on the request date.
+    let latest = inspected
+        .bodies()
+        .filter(|(i, b)| {
+            matches!(b, EntryBody::Declaration(_))
+                && inspected.recorded(*i).is_some_and(|d| d <= insp.requested)
+        })
+        .map(|(i, _)| i)
+        .last();
+    let named = resolve(logs, &r.declaration)
+        .filter(|(pl, i)| pl.party == inspected.party && pl.declaration(*i).is_some());
+    match (named, latest) {
+        (Some((_, n)), Some(l)) if n == l => {}
+        _ => {
+            findings.add(
+                "request-names-wrong-declaration",
+                Severity::Violation,
+                &inspecting.party,
+                Some(id),
+                format!(
+                    "inspection `{id}` names entry {} of `{}`, which is not {}'s latest declaration on {}{}",
+                    r.declaration.index,
+                    r.declaration.log,
+                    inspected.party,
+                    insp.requested,
+                    latest.map(|l| format!(" (entry {l})")).unwrap_or_default()
+                ),
+                vec![req_ev],
+            );
+            return summary;
+        }
+    }
+    let c = Ctx {
+        logs,
+        on,
+        id,
+        insp,
+        inspecting,
+        inspected,
+        req_ev,
+        kind,
+        protocol,
+        declaration: r.declaration.index,
+    };
+    if let Some(fixed) = settle_seed(&c, &mut summary, findings)
+        && let Some(opened) = check_opening(&c, &fixed, &mut summary, findings)
+    {
+        check_record(&c, opened, &mut summary, findings);
+    }
+    summary
+}
+
+/// What the seed protocol fixed.
+struct FixedSeed {
+    seed: [u8; 32],
+    /// The day the selection was fixed (the inspecting party's reveal).
+    fixed_on: NaiveDate,
+    /// The day the opening is due.
+    due: NaiveDate,
+    /// The inspecting party's reveal entry.
+    reveal_index: Option<u64>,
+}
+
+/// The inspection's facts every phase needs.
+struct Ctx<'a, 'r> {
+    logs: &'a [PartyLog],
+    on: NaiveDate,
+    id: &'a str,
+    insp: &'r Inspection<'a>,
+    inspecting: &'a PartyLog,
+    inspected: &'a PartyLog,
+    req_ev: Evidence,
+    kind: &'r InspectionType,
+    protocol: &'r InspectionProtocol,
+    /// The inspected declaration's index in the inspected party's log.
+    declaration: u64,
+}
+
+/// The seed protocol, as the two logs played it: order, deadlines and fallbacks.
+fn settle_seed<'a>(
+    c: &Ctx<'a, '_>,
+    summary: &mut InspectionSummary,
+    findings: &mut Findings,
+) -> Option<FixedSeed> {
+    let (logs, on, id, insp, inspecting, inspected, protocol) = (
+        c.logs,
+        c.on,
+        c.id,
+        c.insp,
+        c.inspecting,
+        c.inspected,
+        c.protocol,
+    );
+    let req_ev = c.req_ev.clone();
+    let deadline = insp.requested + Days::new(u64::from(protocol.seed_reveal_days));
+    let find_commit = |pl: &'a PartyLog| {
+        first(pl, |b| match b {
+            EntryBody::SeedCommit(c)
+                if c.inspection == id
+                    && resolve(logs, &c.request).is_some_and(|(l, i)| {
+                        l.origin == inspecting.origin && i == insp.request_index
+                    }) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        })
+    };
+    let find_reveal = |pl: &'a PartyLog| {
+        first(pl, |b| match b {
+            EntryBody::SeedReveal(s) if s.inspection == id => Some(s),
+            _ => None,
+        })
+    };
+    let mut proto = SeedProtocol::new(id, &inspecting.party, &inspected.party);
+    let c_ing: Option<(u64, &SeedCommit)> = find_commit(inspecting);
+    let c_ed: Option<(u64, &SeedCommit)> = find_commit(inspected);
+    if let Some((_, c)) = c_ing {
+        let _ = proto.commit(Role::Inspecting, SeedCommitment(c.commitment.0));
+    }
+    if let Some((_, c)) = c_ed {
+        let _ = proto.commit(Role::Inspected, SeedCommitment(c.commitment.0));
+    }
+    let in_time = |pl: &PartyLog, i: u64| pl.recorded(i).is_some_and(|d| d <= deadline);
+    let r_ed: Option<(u64, &SeedReveal)> = find_reveal(inspected);
+    let r_ing: Option<(u64, &SeedReveal)> = find_reveal(inspecting);
+    let mut inspected_revealed = false;
+    if let Some((i, s)) = r_ed {
+        let cites = s.after.as_ref().and_then(|a| resolve(logs, a));
+        let ordered = matches!((cites, c_ing), (Some((l, ci)), Some((want, _))) if l.origin == inspecting.origin && ci == want)
+            && c_ed.is_some_and(|(ci, _)| ci < i);
+        if !ordered {
+            findings.add(
+                "seed-reveal-out-of-order",
+                Severity::Violation,
+                &inspected.party,
+                Some(id),
+                format!("inspection `{id}`: {}'s reveal does not follow its own commitment and cite {}'s seed commitment; it is disregarded", inspected.party, inspecting.party),
+                vec![inspected.evidence(i)],
+            );
+        } else if in_time(inspected, i) {
+            match proto.reveal(Role::Inspected, s.seed.0) {
+                Ok(()) => inspected_revealed = true,
+                Err(e) => findings.add(
+                    "bad-seed-reveal",
+                    Severity::Violation,
+                    &inspected.party,
+                    Some(id),
+                    format!("inspection `{id}`: {e}"),
+                    vec![inspected.evidence(i)],
+                ),
+            }
+        }
+    }
+    let mut fixed_on = None;
+    let mut reveal_index = None;
+    let mut inspecting_out_of_order = false;
+    if let Some((i, s)) = r_ing {
+        let cites_inspected =
+            s.after
+                .as_ref()
+                .and_then(|a| resolve(logs, a))
+                .is_some_and(|(l, ri)| {
+                    l.origin == inspected.origin && r_ed.is_some_and(|(want, _)| want == ri)
+                });
+        let result = if inspected_revealed && cites_inspected && in_time(inspecting, i) {
+            Some(proto.reveal(Role::Inspecting, s.seed.0))
+        } else if !inspected_revealed && inspecting.recorded(i).is_some_and(|d| d > deadline) {
+            Some(proto.reveal_after_withholding(s.seed.0))
+        } else if inspected_revealed && !in_time(inspecting, i) {
+            None // too late: the inspection lapses
+        } else {
+            inspecting_out_of_order = true;
+            findings.add(
+                "seed-reveal-out-of-order",
+                Severity::Violation,
+                &inspecting.party,
+                Some(id),
+                format!("inspection `{id}`: {}'s reveal came before {}'s (or cites another entry); it is disregarded and the inspection lapses", inspecting.party, inspected.party),
+                vec![inspecting.evidence(i)],
+            );
+            None
+        };
+        match result {
+            Some(Ok(())) => {
+                fixed_on = inspecting.recorded(i);
+                reveal_index = Some(i);
+            }
+            Some(Err(e)) => findings.add(
+                "bad-seed-reveal",
+                Severity::Violation,
+                &inspecting.party,
+                Some(id),
+                format!("inspection `{id}`: {e}"),
+                vec![inspecting.evidence(i)],
+            ),
+            None => {}
+        }
+    }
+    let committed_in_time = c_ing.is_some_and(|(i, _)| in_time(inspecting, i));
+    let outcome = if on > deadline && (!committed_in_time || inspecting_out_of_order) {
+        // The inspecting party never committed in time, or revealed before the inspected
+        // party (who could then choose between the joint and the fallback outcome): it loses
+        // the inspection.
+        Some(SeedOutcome::Lapsed)
+    } else {
+        proto.outcome(on > deadline)
+    };
+    summary.seed = outcome.clone();
+    match &outcome {
+        None => {
+            summary.status = "awaiting-seeds".into();
+            return None;
+        }
+        Some(SeedOutcome::Lapsed) => {
+            findings.add(
+                "inspection-lapsed",
+                Severity::Warning,
+                &inspecting.party,
+                Some(id),
+                format!("inspection `{id}`: {} did not commit to and reveal its seed, in order, by {deadline}; the inspection lapses and counts against its quota", inspecting.party),
+                vec![req_ev],
+            );
+            summary.status = "lapsed".into();
+            return None;
+        }
+        Some(SeedOutcome::InspectedWithheld { .. }) => {
+            findings.add(
+                "seed-withheld",
+                Severity::Violation,
+                &inspected.party,
+                Some(id),
+                format!("inspection `{id}`: {} did not reveal its seed by {deadline}; {}'s seed alone selects ({:?})", inspected.party, inspecting.party, protocol.if_inspected_withholds),
+                c_ed.map(|(i, _)| vec![req_ev.clone(), inspected.evidence(i)]).unwrap_or_else(|| vec![req_ev.clone()]),
+            );
+        }
+        Some(SeedOutcome::Joint { .. }) => {}
+    }
+    let Some(seed) = outcome.as_ref().and_then(SeedOutcome::seed) else {
+        summary.status = "awaiting-seeds".into();
+        return None;
+    };
+    let fixed_on = fixed_on.unwrap_or(deadline);
+    Some(FixedSeed {
+        seed,
+        fixed_on,
+        due: fixed_on + Days::new(u64::from(c.protocol.opening_days)),
+        reveal_index,
+    })
+}
+
+/// The inspected party's opening: in time, answering the request, valid against the
+/// declaration, and exactly what the seed selects.
+fn check_opening<'a>(
+    c: &Ctx<'a, '_>,
+    fixed: &FixedSeed,
+    summary: &mut InspectionSummary,
+    findings: &mut Findings,
+) -> Option<(u64, &'a InspectionOpening, SelectionResult)> {
+    let (logs, on, id, insp, inspecting, inspected, protocol) = (
+        c.logs,
+        c.on,
+        c.id,
+        c.insp,
+        c.inspecting,
+        c.inspected,
+        c.protocol,
+    );
+    let (declaration, req_ev) = (c.declaration, &c.req_ev);
+    let FixedSeed {
+        seed,
+        fixed_on,
+        due,
+        reveal_index,
+    } = *fixed;
+    let opening: Option<(u64, &InspectionOpening)> = first(inspected, |b| match b {
+        EntryBody::InspectionOpening(o) if o.inspection == id => Some(o),
+        _ => None,
+    });
+    let Some((oi, o)) = opening else {
+        if on > due {
+            findings.add(
+                "opening-withheld",
+                Severity::Violation,
+                &inspected.party,
+                Some(id),
+                format!("inspection `{id}`: the selection was fixed on {fixed_on}; {} has not opened the selected commitments, due by {due}", inspected.party),
+                reveal_index.map(|i| vec![inspecting.evidence(i)]).unwrap_or_else(|| vec![req_ev.clone()]),
+            );
+        }
+        summary.status = "awaiting-opening".into();
+        return None;
+    };
+    let o_ev = inspected.evidence(oi);
+    let answers = resolve(logs, &o.request)
+        .is_some_and(|(l, i)| l.origin == inspecting.origin && i == insp.request_index);
+    let right_decl = o.declaration == declaration
+        && inspected
+            .declaration(declaration)
+            .is_some_and(|d| d.root == o.root);
+    if !answers || !right_decl {
+        findings.add(
+            "opening-wrong-declaration",
+            Severity::Violation,
+            &inspected.party,
+            Some(id),
+            format!("inspection `{id}`: the opening does not answer the request or does not open declaration {declaration}"),
+            vec![req_ev.clone(), o_ev],
+        );
+        summary.status = "opening-rejected".into();
+        return None;
+    }
+    if let Some(at) = inspected.recorded(oi)
+        && at > due
+    {
+        findings.add(
+            "late-opening",
+            Severity::Violation,
+            &inspected.party,
+            Some(id),
+            format!("inspection `{id}`: the opening was due by {due} ({} day(s) after the selection was fixed on {fixed_on}) and recorded on {at}", protocol.opening_days),
+            vec![o_ev.clone()],
+        );
+    }
+    let problems = check_inspection_opening(o);
+    if !problems.is_empty() {
+        findings.add(
+            "invalid-opening",
+            Severity::Violation,
+            &inspected.party,
+            Some(id),
+            format!("inspection `{id}`: {}", problems.join("; ")),
+            vec![o_ev],
+        );
+        summary.status = "opening-rejected".into();
+        return None;
+    }
+    let selection = match follow_selection(&seed, &c.kind.selection, o) {
+        Ok(s) => s,
+        Err(m) => {
+            findings.add(
+                "opening-off-selection",
+                Severity::Violation,
+                &inspected.party,
+                Some(id),
+                format!("inspection `{id}`: the opening does not follow the selection the revealed seeds fix: {m}"),
+                vec![o_ev],
+            );
+            summary.status = "opening-rejected".into();
+            return None;
+        }
+    };
+    Some((oi, o, selection))
+}
+
+/// The inspectors' record, compared site by site with the declaration as amended by the
+/// notifications recorded before the opening.
+fn check_record(
+    c: &Ctx<'_, '_>,
+    (oi, o, selection): (u64, &InspectionOpening, SelectionResult),
+    summary: &mut InspectionSummary,
+    findings: &mut Findings,
+) {
+    let (logs, id, inspecting, inspected, declaration) =
+        (c.logs, c.id, c.inspecting, c.inspected, c.declaration);
+    let o_ev = inspected.evidence(oi);
+    let record: Option<(u64, &InspectionRecord)> = first(inspecting, |b| match b {
+        EntryBody::InspectionRecord(x) if x.inspection == id => Some(x),
+        _ => None,
+    });
+    let Some((ri, rec)) = record else {
+        summary.selection = Some(selection);
+        summary.status = "awaiting-record".into();
+        return;
+    };
+    let r_ev = inspecting.evidence(ri);
+    if !resolve(logs, &rec.opening).is_some_and(|(l, i)| l.origin == inspected.origin && i == oi) {
+        findings.add(
+            "record-wrong-opening",
+            Severity::Warning,
+            &inspecting.party,
+            Some(id),
+            format!(
+                "inspection `{id}`: the record does not cite {}'s opening (entry {oi})",
+                inspected.party
+            ),
+            vec![r_ev.clone()],
+        );
+    }
+    let updates: Vec<&Notification> = inspected
+        .bodies()
+        .filter_map(|(i, b)| match b {
+            EntryBody::Notification(n) if i < oi && n.declaration == declaration => Some(n),
+            _ => None,
+        })
+        .collect();
+    let d_ev = inspected.evidence(declaration);
+    for sel in &selection.sites {
+        let Some(obs) = rec.sites.iter().find(|s| s.site == sel.site) else {
+            findings.add(
+                "site-not-recorded",
+                Severity::Warning,
+                &inspecting.party,
+                Some(id),
+                format!(
+                    "inspection `{id}`: no observation of the selected site `{}`",
+                    sel.site
+                ),
+                vec![r_ev.clone()],
+            );
+            continue;
+        };
+        let opened = o
+            .sites
+            .iter()
+            .find(|s| s.header.site == sel.site)
+            .map(|s| s.items.iter().map(|i| i.record.clone()).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let expected = expected_at_site(&sel.site, &opened, updates.iter().copied());
+        let check = compare_site(&expected, obs, &sel.designated);
+        for c in check.discrepancies() {
+            let (rule, what) = match &c.outcome {
+                ItemOutcome::Mismatch { fields } => (
+                    "item-mismatch",
+                    fields
+                        .iter()
+                        .map(|f| {
+                            format!("{} declared `{}`, found `{}`", f.field, f.declared, f.found)
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                ItemOutcome::Missing => (
+                    "item-missing",
+                    "declared at the site, not found there".into(),
+                ),
+                ItemOutcome::Undeclared => (
+                    "item-undeclared",
+                    "found at the site, not declared there".into(),
+                ),
+                ItemOutcome::Match => continue,
+            };
+            findings.add(
+                rule,
+                Severity::Violation,
+                &inspected.party,
+                Some(id),
+                format!(
+                    "inspection `{id}` at `{}`: item `{}`: {what}",
+                    sel.site, c.uid
+                ),
+                vec![d_ev.clone(), o_ev.clone(), r_ev.clone()],
+            );
+            findings.about(&c.uid);
+        }
+        if !check.uncounted.is_empty() {
+            findings.add(
+                "designated-item-not-counted",
+                Severity::Warning,
+                &inspecting.party,
+                Some(id),
+                format!("inspection `{id}` at `{}`: the record gives no warhead count for designated {}", sel.site, check.uncounted.join(", ")),
+                vec![r_ev.clone()],
+            );
+        }
+        summary.checks.push(check);
+    }
+    for obs in &rec.sites {
+        if !selection.sites.iter().any(|s| s.site == obs.site) {
+            findings.add(
+                "observation-outside-selection",
+                Severity::Warning,
+                &inspecting.party,
+                Some(id),
+                format!("inspection `{id}`: the record observes `{}`, which the selection did not reach", obs.site),
+                vec![r_ev.clone()],
+            );
+        }
+    }
+    summary.selection = Some(selection);
+    summary.status = "complete".into();
+}

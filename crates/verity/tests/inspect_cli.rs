@@ -1,0 +1,639 @@
+//! The inspection flow and the compliance view through the command line, as a user runs them:
+//! two parties under New START declare, notify (one late), run an inspection step by step
+//! (request, seed commitments, reveals in order, selection, opening, record of what was found
+//! against a truth that differs from the declaration), use up the yearly quota and have the
+//! next request refused; `verity compliance` then reports exactly the planted findings, with
+//! inclusion proofs that verify against the logs' checkpoints. Wrong steps are refused with
+//! a clear error, exit 2, and the logs untouched.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+const PASS: &str = "a long test passphrase";
+
+fn run(dir: &Path, today: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("verity")
+        .unwrap()
+        .current_dir(dir)
+        .env("VERITY_TODAY", today)
+        .env("VERITY_PASSPHRASE", PASS)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn ok(dir: &Path, today: &str, args: &[&str]) -> String {
+    let (code, out, err) = run(dir, today, args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    out
+}
+
+fn json(dir: &Path, today: &str, args: &[&str]) -> Value {
+    let mut args = args.to_vec();
+    args.push("--json");
+    serde_json::from_str(&ok(dir, today, &args)).unwrap()
+}
+
+/// A small force: an ICBM base, a submarine base and a storage site.
+fn force(p: &str) -> Vec<[String; 6]> {
+    let mut rows = Vec::new();
+    let row = |uid: String, class: &str, t: &str, site: &str, status: &str, w: u64| {
+        [
+            uid,
+            class.to_string(),
+            t.to_string(),
+            format!("{p}-{site}"),
+            status.to_string(),
+            w.to_string(),
+        ]
+    };
+    for k in 0..4 {
+        rows.push(row(
+            format!("{p}-I{k}"),
+            "icbm",
+            "Minuteman III",
+            "ICBM-BASE",
+            "deployed",
+            1,
+        ));
+        rows.push(row(
+            format!("{p}-M{k}"),
+            "slbm",
+            "Trident II D5",
+            "SUB-BASE",
+            "deployed",
+            4,
+        ));
+    }
+    rows.push(row(
+        format!("{p}-L0"),
+        "icbm_launcher",
+        "Silo launcher",
+        "ICBM-BASE",
+        "non-deployed",
+        0,
+    ));
+    for k in 0..3 {
+        rows.push(row(
+            format!("{p}-S{k}"),
+            "icbm",
+            "Minuteman III",
+            "STORAGE",
+            "non-deployed",
+            0,
+        ));
+    }
+    rows
+}
+
+fn write_csv(path: &Path, rows: &[[String; 6]]) {
+    let mut text = String::from("uid,class,type,site,status,warheads\n");
+    for r in rows {
+        text.push_str(&r.join(","));
+        text.push('\n');
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn log_size(dir: &Path, db: &str) -> usize {
+    json(dir, "2019-12-31", &["log", "entries", "--db", db])
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn an_inspection_step_by_step_and_the_compliance_view() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for p in ["USA", "RUS"] {
+        let low = p.to_lowercase();
+        ok(
+            dir,
+            "2019-03-01",
+            &["keygen", "--party", p, "--out", "keys"],
+        );
+        ok(
+            dir,
+            "2019-03-01",
+            &[
+                "log",
+                "init",
+                "--party",
+                p,
+                "--key",
+                "keys",
+                "--db",
+                &format!("{low}.db"),
+            ],
+        );
+        write_csv(&dir.join(format!("{low}.csv")), &force(p));
+        ok(
+            dir,
+            "2019-03-01",
+            &[
+                "declare",
+                "--db",
+                &format!("{low}.db"),
+                "--inventory",
+                &format!("{low}.csv"),
+                "--treaty",
+                "new-start",
+                "--as-of",
+                "2019-03-01",
+                "--clear-aggregates",
+            ],
+        );
+    }
+    // Russia's truth: an undeclared missile at each base, and one SLBM with a fifth warhead.
+    let mut truth = force("RUS");
+    truth.push([
+        "RUS-X1".into(),
+        "icbm".into(),
+        "Minuteman III".into(),
+        "RUS-ICBM-BASE".into(),
+        "deployed".into(),
+        "1".into(),
+    ]);
+    truth.push([
+        "RUS-X2".into(),
+        "slbm".into(),
+        "Trident II D5".into(),
+        "RUS-SUB-BASE".into(),
+        "deployed".into(),
+        "4".into(),
+    ]);
+    truth.iter_mut().find(|r| r[0] == "RUS-M2").unwrap()[5] = "5".into();
+
+    // Notifications: Russia moves a stored missile to its ICBM base on 20 March and notifies
+    // on 1 April (due by 25 March); the United States eliminates one on 30 March, on time.
+    let before = log_size(dir, "rus.db");
+    let (code, _, err) = run(
+        dir,
+        "2019-04-01",
+        &[
+            "notify",
+            "--db",
+            "rus.db",
+            "--event",
+            "created",
+            "--uid",
+            "RUS-S0",
+            "--event-date",
+            "2019-03-20",
+            "--class",
+            "icbm",
+            "--type",
+            "X",
+            "--site",
+            "S",
+            "--status",
+            "deployed",
+            "--warheads",
+            "1",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`RUS-S0` is already declared") && err.contains("cannot be declared twice"),
+        "{err}"
+    );
+    let (code, _, err) = run(
+        dir,
+        "2019-04-01",
+        &[
+            "notify",
+            "--db",
+            "rus.db",
+            "--event",
+            "teleported",
+            "--uid",
+            "RUS-S0",
+            "--event-date",
+            "2019-03-20",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--event: expected created, moved"), "{err}");
+    assert_eq!(
+        log_size(dir, "rus.db"),
+        before,
+        "refused notifications leave the log as it was"
+    );
+    ok(
+        dir,
+        "2019-04-01",
+        &[
+            "notify",
+            "--db",
+            "rus.db",
+            "--event",
+            "moved",
+            "--uid",
+            "RUS-S0",
+            "--site",
+            "RUS-ICBM-BASE",
+            "--event-date",
+            "2019-03-20",
+        ],
+    );
+    truth.iter_mut().find(|r| r[0] == "RUS-S0").unwrap()[3] = "RUS-ICBM-BASE".into();
+    ok(
+        dir,
+        "2019-04-01",
+        &[
+            "notify",
+            "--db",
+            "usa.db",
+            "--event",
+            "eliminated",
+            "--uid",
+            "USA-S2",
+            "--event-date",
+            "2019-03-30",
+        ],
+    );
+
+    // The inspection, step by step.
+    let tr = ["--treaty", "new-start"];
+    let req = json(
+        dir,
+        "2019-04-10",
+        &[
+            "inspect",
+            "request",
+            "--db",
+            "usa.db",
+            "--id",
+            "I1",
+            "--type",
+            "type-one",
+            "--inspected-log",
+            "rus.db",
+            tr[0],
+            tr[1],
+        ],
+    );
+    assert_eq!(req["number_in_quota_year"], "1");
+    ok(
+        dir,
+        "2019-04-10",
+        &["inspect", "commit-seed", "--db", "usa.db", "--id", "I1"],
+    );
+    // The inspected party cannot reveal before it commits, nor the inspecting party before
+    // the inspected party reveals.
+    let (code, _, err) = run(
+        dir,
+        "2019-04-10",
+        &[
+            "inspect",
+            "reveal-seed",
+            "--db",
+            "usa.db",
+            "--id",
+            "I1",
+            "--other-log",
+            "rus.db",
+            tr[0],
+            tr[1],
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("RUS has not revealed yet: the inspected party reveals first"),
+        "{err}"
+    );
+    ok(
+        dir,
+        "2019-04-10",
+        &[
+            "inspect",
+            "commit-seed",
+            "--db",
+            "rus.db",
+            "--id",
+            "I1",
+            "--request-log",
+            "usa.db",
+        ],
+    );
+    ok(
+        dir,
+        "2019-04-11",
+        &[
+            "inspect",
+            "reveal-seed",
+            "--db",
+            "rus.db",
+            "--id",
+            "I1",
+            "--other-log",
+            "usa.db",
+            tr[0],
+            tr[1],
+        ],
+    );
+    ok(
+        dir,
+        "2019-04-11",
+        &[
+            "inspect",
+            "reveal-seed",
+            "--db",
+            "usa.db",
+            "--id",
+            "I1",
+            "--other-log",
+            "rus.db",
+            tr[0],
+            tr[1],
+        ],
+    );
+    let pending = json(
+        dir,
+        "2019-04-11",
+        &[
+            "inspect", "select", "--logs", "usa.db", "rus.db", "--id", "I1", tr[0], tr[1],
+        ],
+    );
+    assert_eq!(pending["status"], "awaiting-opening");
+    assert_eq!(pending["seed"]["outcome"], "joint");
+    ok(
+        dir,
+        "2019-04-11",
+        &[
+            "inspect",
+            "open",
+            "--db",
+            "rus.db",
+            "--id",
+            "I1",
+            "--request-log",
+            "usa.db",
+            tr[0],
+            tr[1],
+        ],
+    );
+    let sel = json(
+        dir,
+        "2019-04-11",
+        &[
+            "inspect", "select", "--logs", "usa.db", "rus.db", "--id", "I1", tr[0], tr[1],
+        ],
+    );
+    assert_eq!(sel["status"], "awaiting-record");
+    let site = sel["selection"]["sites"][0]["site"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let designated: Vec<String> = sel["selection"]["sites"][0]["designated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert!(site == "RUS-ICBM-BASE" || site == "RUS-SUB-BASE", "{site}");
+    assert_eq!(designated.len(), 1);
+
+    // The inspectors record the truth at the selected site.
+    let bad = dir.join("bad-observations.csv");
+    std::fs::write(&bad, "site,uid,class,type,status,warheads\nRUS-ICBM-BASE,RUS-I0,icbm,Minuteman III,deployed,one\n").unwrap();
+    let (code, _, err) = run(
+        dir,
+        "2019-04-12",
+        &[
+            "inspect",
+            "record",
+            "--db",
+            "usa.db",
+            "--id",
+            "I1",
+            "--opening-log",
+            "rus.db",
+            "--observations",
+            "bad-observations.csv",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("bad-observations.csv:2 (column warheads): `one` is not a whole number"),
+        "{err}"
+    );
+    let mut obs = String::from("site,uid,class,type,status,warheads\n");
+    for r in truth.iter().filter(|r| r[3] == site) {
+        let w = if designated.contains(&r[0]) {
+            r[5].as_str()
+        } else {
+            ""
+        };
+        obs.push_str(&format!(
+            "{},{},{},{},{},{w}\n",
+            r[3], r[0], r[1], r[2], r[4]
+        ));
+    }
+    std::fs::write(dir.join("observations.csv"), obs).unwrap();
+    ok(
+        dir,
+        "2019-04-12",
+        &[
+            "inspect",
+            "record",
+            "--db",
+            "usa.db",
+            "--id",
+            "I1",
+            "--opening-log",
+            "rus.db",
+            "--observations",
+            "observations.csv",
+        ],
+    );
+
+    // The rest of the year's Type One quota (10), then one more: refused, log unchanged.
+    for k in 2..=10 {
+        let r = json(
+            dir,
+            "2019-04-20",
+            &[
+                "inspect",
+                "request",
+                "--db",
+                "usa.db",
+                "--id",
+                &format!("I{k}"),
+                "--type",
+                "type-one",
+                "--inspected-log",
+                "rus.db",
+                tr[0],
+                tr[1],
+            ],
+        );
+        assert_eq!(r["number_in_quota_year"], k.to_string());
+    }
+    let before = log_size(dir, "usa.db");
+    let (code, _, err) = run(
+        dir,
+        "2019-04-20",
+        &[
+            "inspect",
+            "request",
+            "--db",
+            "usa.db",
+            "--id",
+            "I11",
+            "--type",
+            "type-one",
+            "--inspected-log",
+            "rus.db",
+            tr[0],
+            tr[1],
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("request refused: over quota: USA has used all 10 `type-one` inspections of RUS for the quota year 2019-02-05 to 2020-02-05"),
+        "{err}"
+    );
+    assert_eq!(log_size(dir, "usa.db"), before);
+    // A Type Two request is a separate quota.
+    ok(
+        dir,
+        "2019-04-20",
+        &[
+            "inspect",
+            "request",
+            "--db",
+            "usa.db",
+            "--id",
+            "II1",
+            "--type",
+            "type-two",
+            "--inspected-log",
+            "rus.db",
+            tr[0],
+            tr[1],
+        ],
+    );
+
+    // The compliance view: exactly the planted findings.
+    let view_args = [
+        "compliance",
+        "--logs",
+        "usa.db",
+        "rus.db",
+        "--keys",
+        "keys/usa.pub",
+        "keys/rus.pub",
+        "--treaty",
+        "new-start",
+        "--on",
+        "2019-04-20",
+        "--json",
+    ];
+    let (code, out, err) = run(dir, "2019-12-31", &view_args);
+    assert_eq!(code, 1, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let got: BTreeSet<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["party"].as_str().unwrap().to_string(),
+                f["subject"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let mut want: BTreeSet<(String, String, String)> = BTreeSet::new();
+    want.insert(("late-notification".into(), "RUS".into(), "RUS-S0".into()));
+    if site == "RUS-ICBM-BASE" {
+        want.insert(("item-undeclared".into(), "RUS".into(), "RUS-X1".into()));
+    } else {
+        want.insert(("item-undeclared".into(), "RUS".into(), "RUS-X2".into()));
+        if designated == ["RUS-M2"] {
+            want.insert(("item-mismatch".into(), "RUS".into(), "RUS-M2".into()));
+        }
+    }
+    assert_eq!(got, want, "{out}");
+    let late = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "late-notification")
+        .unwrap();
+    assert!(
+        late["message"]
+            .as_str()
+            .unwrap()
+            .contains("due within 5 days, by 2019-03-25; recorded on 2019-04-01, 7 days late"),
+        "{late}"
+    );
+    // Every evidence proof verifies against the checkpoint in the report (here: with the
+    // log's own `verify-opening`-independent path: `log prove` gives the same proof).
+    for f in report["findings"].as_array().unwrap() {
+        for e in f["evidence"].as_array().unwrap() {
+            let db = if e["party"] == "USA" {
+                "usa.db"
+            } else {
+                "rus.db"
+            };
+            let index = e["index"].as_u64().unwrap().to_string();
+            let size = e["tree_size"].as_u64().unwrap().to_string();
+            let proof = json(
+                dir,
+                "2019-12-31",
+                &[
+                    "log", "prove", "--db", db, "--index", &index, "--size", &size,
+                ],
+            );
+            let hashes: Vec<String> = proof["proof"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| hex_of_b64(h.as_str().unwrap()))
+                .collect();
+            let listed: Vec<String> = e["proof"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h.as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(hashes, listed, "{e}");
+        }
+    }
+    let statuses: Vec<&str> = report["inspections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "complete").count(), 1);
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "awaiting-seeds").count(),
+        10
+    );
+    // The table for a person says the same.
+    let (code, table, _) = run(dir, "2019-12-31", &view_args[..view_args.len() - 1]);
+    assert_eq!(code, 1);
+    assert!(
+        table.contains("VIOLATION")
+            && table.contains("late-notification")
+            && table.contains("item-undeclared"),
+        "{table}"
+    );
+}
+
+fn hex_of_b64(s: &str) -> String {
+    use base64::Engine;
+    let raw = base64::prelude::BASE64_STANDARD.decode(s).unwrap();
+    raw.iter().map(|b| format!("{b:02x}")).collect()
+}
