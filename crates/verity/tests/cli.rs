@@ -81,11 +81,16 @@ fn treaty_list_and_show() {
         "2021-02-03",
         "Type One",
         "within 5 days",
+        "both seeds revealed within 2 day(s) of the request",
     ] {
         assert!(out.contains(needle), "show lacks {needle}");
     }
     let v = json(&["treaty", "show", "trilateral-draft", "--json"]);
     assert_eq!(v["disclosure_stages"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        v["inspection_protocol"]["if_inspected_withholds"],
+        "inspecting-seed-alone"
+    );
     // A path works wherever an id does.
     let path = format!(
         "{}/../../treaties/new-start.toml",

@@ -3,7 +3,9 @@
 use anyhow::Result;
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
-use verity_treaty::model::{Ceiling, ItemsPerSite, NotificationDeadline};
+use verity_treaty::model::{
+    Ceiling, InspectedWithholds, InspectingWithholds, ItemsPerSite, NotificationDeadline,
+};
 use verity_treaty::{StatusReport, Treaty, builtin};
 
 use crate::Outcome;
@@ -289,6 +291,24 @@ fn print_treaty(t: &Treaty) -> Result<()> {
             ]);
         }
         outln!("{it}")?;
+        if let Some(p) = t.inspection_protocol() {
+            outln!(
+                "Selection by joint randomness: both seeds revealed within {} day(s) of the request (inspected party first), the selected commitments opened within {} day(s); if the inspected party withholds: {}; if the inspecting party withholds: {}   [{}]",
+                p.seed_reveal_days,
+                p.opening_days,
+                match p.if_inspected_withholds {
+                    InspectedWithholds::InspectingSeedAlone => {
+                        "the inspecting party's seed alone selects, and the withholding is a violation"
+                    }
+                },
+                match p.if_inspecting_withholds {
+                    InspectingWithholds::InspectionLapses => {
+                        "the inspection lapses and counts against its quota"
+                    }
+                },
+                p.reference
+            )?;
+        }
     }
     if !t.disclosure_stages().is_empty() {
         outln!("\nDisclosure stages")?;
