@@ -5,6 +5,7 @@
 //! ground truth for tests and exercises.
 
 mod compare;
+mod opening;
 mod quota;
 mod randomness;
 mod select;
@@ -14,13 +15,14 @@ mod world;
 pub use compare::{
     FieldDifference, ItemCheck, ItemOutcome, SiteCheck, compare_site, expected_at_site,
 };
+pub use opening::build_opening;
 pub use quota::{QuotaError, QuotaLedger, Request};
 pub use randomness::{
     Role, SeedCommitment, SeedOutcome, SeedProtocol, SeedProtocolError, derive_selection_seed,
     seed_store_slot,
 };
 pub use select::{
-    Draw, SelectedSite, SelectionResult, designate, draw_positions, eligible_items,
-    follow_selection, positions_to_open, select_sites,
+    Draw, Position, SelectedSite, SelectionResult, designate, draw_positions, eligible_items,
+    follow_selection, select_sites, walk_selection,
 };
-pub use world::{Discrepancy, World, new_start_force, synthetic_arsenal};
+pub use world::{Discrepancy, World, new_start_force, observe_site, synthetic_arsenal};

@@ -9,7 +9,7 @@ use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use verity_escrow::{ItemRecord, SiteOpening};
+use verity_escrow::ItemRecord;
 use verity_log::InspectionOpening;
 use verity_treaty::model::{ItemsPerSite, Selection};
 
@@ -132,12 +132,86 @@ pub fn designate(
         .collect()
 }
 
-/// Walks the seed's draw order over the inspected party's opening: each drawn position must be
-/// shown to be padding or opened whole; a real site with eligible items is selected, one
-/// without is passed over; the walk stops at the type's number of sites. Fails, naming the
-/// position, when a drawn position is neither opened nor shown to be padding, or when the
-/// opening holds a position the walk never reached. The openings' own validity (salts, proofs)
-/// is checked separately (`verity_log::check_inspection_opening`).
+/// What a drawn position holds, as the walk sees it.
+#[derive(Debug, Clone, Copy)]
+pub enum Position<'r> {
+    /// Padding (shown by its salt).
+    Padding,
+    /// A real site: its name and its declared items.
+    Site(&'r str, &'r [ItemRecord]),
+    /// Not known to the caller (an opening that lacks the position).
+    Unknown,
+}
+
+/// The selection: walks the seed's draw order over `n` positions. Padding is skipped; a real
+/// site with no item the type checks is passed over; the first `sites` real sites with
+/// eligible items are selected, with their designated items. Stops there. Fails with the
+/// first drawn position the caller does not know. Every user of selection (the compliance
+/// view, the inspected party's opening, the simulator) goes through this one walk.
+pub fn walk_selection<'r>(
+    seed: &[u8; 32],
+    kind: &Selection,
+    n: usize,
+    mut what: impl FnMut(usize) -> Position<'r>,
+) -> Result<SelectionResult, u64> {
+    let mut result = SelectionResult {
+        draws: Vec::new(),
+        sites: Vec::new(),
+    };
+    for pos in draw_positions(seed, "sites", n) {
+        if result.sites.len() == kind.sites as usize {
+            break;
+        }
+        let position = pos as u64;
+        let (name, records) = match what(pos) {
+            Position::Padding => {
+                result.draws.push(Draw::Padding { position });
+                continue;
+            }
+            Position::Unknown => return Err(position),
+            Position::Site(name, records) => (name, records),
+        };
+        let eligible = eligible_items(kind, records).len();
+        if eligible == 0 {
+            result.draws.push(Draw::PassedOver {
+                position,
+                site: name.to_string(),
+            });
+            continue;
+        }
+        result.draws.push(Draw::Selected {
+            position,
+            site: name.to_string(),
+        });
+        result.sites.push(SelectedSite {
+            position,
+            designated: designate(seed, kind, name, records),
+            site: name.to_string(),
+            eligible,
+        });
+    }
+    Ok(result)
+}
+
+impl SelectionResult {
+    /// Every drawn position, in draw order.
+    pub fn positions(&self) -> Vec<u64> {
+        self.draws
+            .iter()
+            .map(|d| match d {
+                Draw::Padding { position }
+                | Draw::PassedOver { position, .. }
+                | Draw::Selected { position, .. } => *position,
+            })
+            .collect()
+    }
+}
+
+/// Walks the seed's draw order over the inspected party's opening ([`walk_selection`]): each
+/// drawn position must be shown to be padding or opened whole. Fails, naming the position,
+/// when a drawn position is neither, or when the opening holds a position the walk never
+/// reached. The openings' own validity (salts, proofs) is checked separately
+/// (`verity_log::check_inspection_opening`).
 pub fn follow_selection(
     seed: &[u8; 32],
     kind: &Selection,
@@ -145,53 +219,31 @@ pub fn follow_selection(
 ) -> Result<SelectionResult, String> {
     let n = opening.site_commitments.len();
     let dummies: BTreeSet<u64> = opening.dummies.iter().map(|d| d.position).collect();
-    let mut sites: BTreeMap<u64, &SiteOpening> = BTreeMap::new();
+    let mut sites: BTreeMap<u64, (&str, Vec<ItemRecord>)> = BTreeMap::new();
     for s in &opening.sites {
-        if sites.insert(s.header.index, s).is_some() || dummies.contains(&s.header.index) {
+        let records = s.items.iter().map(|i| i.record.clone()).collect();
+        if sites
+            .insert(s.header.index, (s.header.site.as_str(), records))
+            .is_some()
+            || dummies.contains(&s.header.index)
+        {
             return Err(format!("position {} is opened twice", s.header.index));
         }
     }
-    let mut result = SelectionResult {
-        draws: Vec::new(),
-        sites: Vec::new(),
-    };
-    let mut reached = BTreeSet::new();
-    for pos in draw_positions(seed, "sites", n) {
-        if result.sites.len() == kind.sites as usize {
-            break;
+    let result = walk_selection(seed, kind, n, |pos| {
+        let pos = pos as u64;
+        if dummies.contains(&pos) {
+            Position::Padding
+        } else {
+            sites
+                .get(&pos)
+                .map_or(Position::Unknown, |(name, records)| {
+                    Position::Site(name, records)
+                })
         }
-        let position = pos as u64;
-        reached.insert(position);
-        if dummies.contains(&position) {
-            result.draws.push(Draw::Padding { position });
-            continue;
-        }
-        let Some(site) = sites.get(&position) else {
-            return Err(format!(
-                "position {position} was drawn but is neither opened nor shown to be padding"
-            ));
-        };
-        let records: Vec<ItemRecord> = site.items.iter().map(|i| i.record.clone()).collect();
-        let name = site.header.site.clone();
-        let eligible = eligible_items(kind, &records).len();
-        if eligible == 0 {
-            result.draws.push(Draw::PassedOver {
-                position,
-                site: name,
-            });
-            continue;
-        }
-        result.draws.push(Draw::Selected {
-            position,
-            site: name.clone(),
-        });
-        result.sites.push(SelectedSite {
-            position,
-            designated: designate(seed, kind, &name, &records),
-            site: name,
-            eligible,
-        });
-    }
+    })
+    .map_err(|p| format!("position {p} was drawn but is neither opened nor shown to be padding"))?;
+    let reached: BTreeSet<u64> = result.positions().into_iter().collect();
     if let Some(extra) = dummies
         .iter()
         .chain(sites.keys())
@@ -202,29 +254,4 @@ pub fn follow_selection(
         ));
     }
     Ok(result)
-}
-
-/// For the inspected party: which positions the selection reaches, given what each position
-/// is (`None` for padding, else the site's name and its items). Returns the positions to
-/// open, in draw order.
-pub fn positions_to_open(
-    seed: &[u8; 32],
-    kind: &Selection,
-    n: usize,
-    mut what: impl FnMut(usize) -> Option<(String, Vec<ItemRecord>)>,
-) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut selected = 0;
-    for pos in draw_positions(seed, "sites", n) {
-        if selected == kind.sites as usize {
-            break;
-        }
-        out.push(pos);
-        if let Some((_, records)) = what(pos)
-            && !eligible_items(kind, &records).is_empty()
-        {
-            selected += 1;
-        }
-    }
-    out
 }

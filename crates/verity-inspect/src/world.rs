@@ -112,23 +112,35 @@ impl World {
     /// What honest inspectors record at `site`: every true item there, with warheads
     /// counted on the designated ones only.
     pub fn observe(&self, party: &str, site: &str, designated: &[String]) -> SiteObservation {
-        let mut found: Vec<ObservedItem> = self
-            .truth(party)
-            .iter()
-            .filter(|r| r.site == site)
-            .map(|r| ObservedItem {
-                uid: r.uid.clone(),
-                class: r.class.clone(),
-                item_type: r.item_type.clone(),
-                status: r.status.clone(),
-                warheads: designated.contains(&r.uid).then_some(r.warheads),
-            })
-            .collect();
-        found.sort_by(|a, b| a.uid.cmp(&b.uid));
-        SiteObservation {
-            site: site.to_string(),
-            found,
-        }
+        observe_site(
+            site,
+            self.truth(party).iter().filter(|r| r.site == site),
+            designated,
+        )
+    }
+}
+
+/// What honest inspectors record at `site`, given the items truly there: each item's
+/// identifier, class, type and status as found, and warheads counted on the designated ones.
+pub fn observe_site<'a>(
+    site: &str,
+    there: impl IntoIterator<Item = &'a ItemRecord>,
+    designated: &[String],
+) -> SiteObservation {
+    let mut found: Vec<ObservedItem> = there
+        .into_iter()
+        .map(|r| ObservedItem {
+            uid: r.uid.clone(),
+            class: r.class.clone(),
+            item_type: r.item_type.clone(),
+            status: r.status.clone(),
+            warheads: designated.contains(&r.uid).then_some(r.warheads),
+        })
+        .collect();
+    found.sort_by(|a, b| a.uid.cmp(&b.uid));
+    SiteObservation {
+        site: site.to_string(),
+        found,
     }
 }
 

@@ -8,19 +8,15 @@
 use chrono::{Days, NaiveDate};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use verity_escrow::{
-    Digest, ItemRecord, Padding, ProofContext, SealedDeclaration, dummy_site_leaf, prove_totals,
-};
+use verity_escrow::{Digest, ItemRecord, Padding, ProofContext, SealedDeclaration, prove_totals};
 use verity_inspect::view::{ComplianceReport, LogSource, view};
 use verity_inspect::{
-    SeedCommitment, World, derive_selection_seed, follow_selection, positions_to_open,
+    SeedCommitment, World, build_opening, derive_selection_seed, follow_selection,
 };
 use verity_log::{
-    ClearAggregates, Declaration, DummySiteProof, EntryBody, EntryRef, InspectionOpening,
-    InspectionRecord, InspectionRequest, ItemEvent, Log, Notification, PartyKey, SeedCommit,
-    SeedReveal, leaf_hash,
+    ClearAggregates, Declaration, EntryBody, EntryRef, InspectionOpening, InspectionRecord,
+    InspectionRequest, ItemEvent, Log, Notification, PartyKey, SeedCommit, SeedReveal, leaf_hash,
 };
 use verity_treaty::compliance::Mode;
 use verity_treaty::{PartyCode, Treaty};
@@ -193,51 +189,16 @@ impl Party {
         request: EntryRef,
         seed: &[u8; 32],
     ) -> InspectionOpening {
-        let sealed = self.sealed.as_ref().unwrap();
         let kind = treaty.inspections().iter().find(|k| k.id == kind).unwrap();
-        let commitments = sealed.site_commitments();
-        let mut names = BTreeMap::new();
-        for site in sealed.sites() {
-            names.insert(
-                sealed.open_site_count(&site.name).unwrap().index as usize,
-                site.name.clone(),
-            );
-        }
-        let positions = positions_to_open(seed, &kind.selection, commitments.len(), |p| {
-            let name = names.get(&p)?;
-            let site = sealed.sites().iter().find(|s| &s.name == name)?;
-            Some((
-                name.clone(),
-                sealed.site_items(site).map(|(r, _, _)| r.clone()).collect(),
-            ))
-        });
-        let mut o = InspectionOpening {
-            inspection: id.into(),
+        build_opening(
+            self.sealed.as_ref().unwrap(),
+            self.declaration,
+            &kind.selection,
+            seed,
+            id,
             request,
-            declaration: self.declaration,
-            root: sealed.root(),
-            site_commitments: commitments.clone(),
-            dummies: Vec::new(),
-            sites: Vec::new(),
-        };
-        for p in positions {
-            match names.get(&p) {
-                Some(name) => o.sites.push(sealed.open_site(name).unwrap()),
-                None => {
-                    let salt = sealed
-                        .dummy_site_salts()
-                        .iter()
-                        .find(|s| dummy_site_leaf(s) == commitments[p])
-                        .unwrap()
-                        .clone();
-                    o.dummies.push(DummySiteProof {
-                        position: p as u64,
-                        salt,
-                    });
-                }
-            }
-        }
-        o
+        )
+        .unwrap()
     }
 }
 

@@ -8,13 +8,12 @@ use anyhow::{Context, Result, bail};
 use chrono::{Days, NaiveDate};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand_core::{OsRng, RngCore};
-use verity_escrow::{Digest, ItemRecord, dummy_site_leaf};
+use verity_escrow::{Digest, ItemRecord};
 use verity_inspect::view::{ComplianceReport, LogSource, view};
-use verity_inspect::{QuotaLedger, Request, SeedCommitment, SeedOutcome, positions_to_open};
+use verity_inspect::{QuotaLedger, Request, SeedCommitment, SeedOutcome, build_opening};
 use verity_log::{
-    DummySiteProof, EntryBody, EntryRef, InspectionOpening, InspectionRecord, InspectionRequest,
-    ItemEvent, Leaf, Log, Notification, ObservedItem, SeedCommit, SeedReveal, SiteObservation,
-    VerifierKey, leaf_hash,
+    EntryBody, EntryRef, InspectionRecord, InspectionRequest, ItemEvent, Leaf, Log, Notification,
+    ObservedItem, SeedCommit, SeedReveal, SiteObservation, VerifierKey, leaf_hash,
 };
 use verity_treaty::compliance::{Mode, Severity, Verdict};
 use verity_treaty::{PartyCode, Treaty};
@@ -589,55 +588,17 @@ pub(crate) fn open(
     let req_log = Log::open_read_only(request_log)?;
     let (ri, req, _) = find_request(&req_log, id)?;
     let (idx, decl, sealed) = load_declaration(&log, Some(req.declaration.index), db)?;
-    let commitments = sealed.site_commitments();
-    let dummies: Vec<(usize, verity_escrow::Salt)> = sealed
-        .dummy_site_salts()
-        .iter()
-        .filter_map(|salt| {
-            let leaf = dummy_site_leaf(salt);
-            commitments
-                .iter()
-                .position(|c| *c == leaf)
-                .map(|p| (p, salt.clone()))
-        })
-        .collect();
-    let mut names = std::collections::BTreeMap::new();
-    for site in sealed.sites() {
-        names.insert(
-            sealed.open_site_count(&site.name)?.index as usize,
-            site.name.clone(),
-        );
-    }
-    let positions = positions_to_open(&seed, &kind.selection, commitments.len(), |p| {
-        let name = names.get(&p)?;
-        let site = sealed.sites().iter().find(|s| &s.name == name)?;
-        Some((
-            name.clone(),
-            sealed.site_items(site).map(|(r, _, _)| r.clone()).collect(),
-        ))
-    });
-    let mut body = InspectionOpening {
-        inspection: id.to_string(),
-        request: entry_ref(&req_log, ri)?,
-        declaration: idx,
-        root: decl.root,
-        site_commitments: commitments.clone(),
-        dummies: Vec::new(),
-        sites: Vec::new(),
-    };
-    for p in positions {
-        if let Some((_, salt)) = dummies.iter().find(|(q, _)| *q == p) {
-            body.dummies.push(DummySiteProof {
-                position: p as u64,
-                salt: salt.clone(),
-            });
-        } else if let Some(name) = names.get(&p) {
-            body.sites.push(sealed.open_site(name)?);
-        } else {
-            bail!(
-                "position {p} of declaration {idx} is neither a site nor padding in the private store"
-            );
-        }
+    let body = build_opening(
+        &sealed,
+        idx,
+        &kind.selection,
+        &seed,
+        id,
+        entry_ref(&req_log, ri)?,
+    )
+    .map_err(|m| anyhow::anyhow!("{m}"))?;
+    if body.root != decl.root {
+        bail!("the private store's declaration {idx} does not match the log's root");
     }
     let opened: Vec<String> = body.sites.iter().map(|s| s.header.site.clone()).collect();
     let padding = body.dummies.len();

@@ -1,0 +1,74 @@
+//! The inspected party's side of an inspection: from its sealed declaration and the selection
+//! seed, the opening of exactly what the selection reaches (padding positions by their salts,
+//! real sites whole), built with the same walk everyone else recomputes.
+
+use std::collections::BTreeMap;
+use verity_escrow::{ItemRecord, SealedDeclaration, dummy_site_leaf};
+use verity_log::{DummySiteProof, EntryRef, InspectionOpening};
+use verity_treaty::model::Selection;
+
+use crate::select::{Position, walk_selection};
+
+/// The opening for inspection `id` of `sealed` (the declaration at log index `declaration`).
+pub fn build_opening(
+    sealed: &SealedDeclaration,
+    declaration: u64,
+    kind: &Selection,
+    seed: &[u8; 32],
+    id: &str,
+    request: EntryRef,
+) -> Result<InspectionOpening, String> {
+    let commitments = sealed.site_commitments();
+    let mut sites: BTreeMap<usize, (&str, Vec<ItemRecord>)> = BTreeMap::new();
+    for site in sealed.sites() {
+        let header = sealed
+            .open_site_count(&site.name)
+            .map_err(|e| e.to_string())?;
+        let records = sealed.site_items(site).map(|(r, _, _)| r.clone()).collect();
+        sites.insert(header.index as usize, (site.name.as_str(), records));
+    }
+    let mut padding = BTreeMap::new();
+    for salt in sealed.dummy_site_salts() {
+        let leaf = dummy_site_leaf(salt);
+        if let Some(p) = commitments.iter().position(|c| *c == leaf) {
+            padding.insert(p, salt.clone());
+        }
+    }
+    let walk = walk_selection(seed, kind, commitments.len(), |p| {
+        if padding.contains_key(&p) {
+            Position::Padding
+        } else {
+            sites
+                .get(&p)
+                .map_or(Position::Unknown, |(name, records)| {
+                    Position::Site(name, records)
+                })
+        }
+    })
+    .map_err(|p| {
+        format!("position {p} of declaration {declaration} is neither a site nor padding in the private store")
+    })?;
+    let mut opening = InspectionOpening {
+        inspection: id.to_string(),
+        request,
+        declaration,
+        root: sealed.root(),
+        site_commitments: commitments,
+        dummies: Vec::new(),
+        sites: Vec::new(),
+    };
+    for p in walk.positions() {
+        let at = p as usize;
+        if let Some(salt) = padding.get(&at) {
+            opening.dummies.push(DummySiteProof {
+                position: p,
+                salt: salt.clone(),
+            });
+        } else if let Some((name, _)) = sites.get(&at) {
+            opening
+                .sites
+                .push(sealed.open_site(name).map_err(|e| e.to_string())?);
+        }
+    }
+    Ok(opening)
+}
