@@ -1,6 +1,9 @@
-//! Inspection-sampling statistics for Verity: how likely a regime is to catch a falsified
-//! declaration. This first layer covers plain random sampling without replacement: the exact
-//! hypergeometric detection probability and a seeded, parallel Monte Carlo estimate of it.
+//! The simulator: how likely a regime is to catch a falsified declaration, and which regime
+//! catches enough. `sampling` is plain random sampling without replacement (the exact
+//! hypergeometric value and a seeded Monte Carlo of it); `regime` plays a treaty's yearly
+//! inspections against a party's cheating `strategy` with the real selection and comparison
+//! code, beside the exact value of the same model; `forces` builds default inventories from
+//! the SIPRI estimates.
 //!
 //! ```
 //! use verity_sim::sampling::{Sampling, closed_form};
@@ -11,4 +14,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod design;
+pub mod forces;
+pub mod plot;
+pub mod regime;
 pub mod sampling;
+pub mod strategy;

@@ -34,9 +34,13 @@ pub(crate) enum Command {
         #[arg(long, value_name = "YYYY")]
         year: Option<i32>,
     },
-    /// Detection statistics: how likely inspections are to catch falsified declarations.
-    #[command(subcommand)]
-    Simulate(SimulateCommand),
+    /// What a regime would catch: a cheating strategy played against the treaty's yearly
+    /// inspections (the real selection and comparison code), as a seeded Monte Carlo beside the
+    /// exact value, per party and year; `simulate sampling` for plain random sampling.
+    Simulate(SimulateArgs),
+    /// The cheapest regime reaching a target: fewest inspections a year, then fewest items per
+    /// inspection, against a strategy, with the trade-off table.
+    Design(DesignArgs),
     /// The main job on the embedded data: every treaty's status today and New START's
     /// compliance history from the published aggregates.
     Demo,
@@ -362,6 +366,13 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         entries: u64,
     },
+    /// Simulated inspection-years per second (a New START year of inspections of Russia with
+    /// warheads under-declared), on one thread and on every core, and the speed-up.
+    Simulate {
+        /// Trials (each one inspection-year).
+        #[arg(long, default_value_t = 20_000)]
+        trials: u64,
+    },
     /// Prove and verify one declaration's hidden-totals proof (K categories, three limits);
     /// compare with the bare Bulletproofs crate on as many ranges of the same size.
     Proofs {
@@ -399,6 +410,88 @@ pub(crate) enum CheckCommand {
     /// The same file against the data-exchange schedule: exchanges withheld, late or absent
     /// from the record. Exit status 1 if an exchange was withheld or late.
     Exchanges(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub(crate) struct SimulateArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<SimulateCommand>,
+    #[command(flatten)]
+    pub(crate) world: WorldArgs,
+    /// Years of inspections: detection within 1, 2, … this many years.
+    #[arg(long, default_value_t = 3)]
+    pub(crate) years: u32,
+    /// Monte Carlo trials per party.
+    #[arg(long, default_value_t = 10_000)]
+    pub(crate) trials: u64,
+    /// Seed: the same seed gives the same answer on any machine and thread count.
+    #[arg(long, default_value_t = 2026)]
+    pub(crate) seed: u64,
+    /// Write the plot of detection against inspections per year, every strategy, as
+    /// FILE.svg and FILE.png.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) plot: Option<PathBuf>,
+    /// Write an HTML report with the table and the plot embedded.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+}
+
+/// The simulated world: treaty, inspected party, inventory and strategy.
+#[derive(Debug, clap::Args)]
+pub(crate) struct WorldArgs {
+    /// A built-in treaty id or the path of a treaty TOML file.
+    #[arg(long, required = true)]
+    pub(crate) treaty: Option<String>,
+    /// honest, hide-at-undeclared-site, under-declare-warheads, declare-eliminated-that-exist,
+    /// swap-identifiers or spread-hidden.
+    #[arg(long, required = true)]
+    pub(crate) strategy: Option<String>,
+    /// Items (or pairs, for swap-identifiers) the strategy falsifies.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) k: usize,
+    /// Declared sites spread-hidden spreads over.
+    #[arg(long, default_value_t = 3)]
+    pub(crate) sites: usize,
+    /// The inspected party (default: every party for `simulate`; the treaty's last-listed
+    /// party for `design`).
+    #[arg(long)]
+    pub(crate) party: Option<String>,
+    /// The party's honest inventory (uid,class,type,site,status,warheads); default: synthetic,
+    /// from its SIPRI estimate.
+    #[arg(long, requires = "party")]
+    pub(crate) inventory: Option<PathBuf>,
+    /// The SIPRI estimate year for the default inventory.
+    #[arg(long, default_value_t = 2025)]
+    pub(crate) estimates_year: i32,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DesignArgs {
+    #[command(flatten)]
+    pub(crate) world: WorldArgs,
+    /// The inspection type whose quota and items per inspection are searched (default: the
+    /// treaty's first); the other types are off.
+    #[arg(long = "type")]
+    pub(crate) inspection_type: Option<String>,
+    /// Target detection probability, e.g. 0.95.
+    #[arg(long)]
+    pub(crate) target: f64,
+    /// Years of inspections the target is over.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) years: u32,
+    /// Largest number of inspections a year searched.
+    #[arg(long, default_value_t = 40)]
+    pub(crate) max_inspections: u32,
+    /// Largest number of items per inspection searched.
+    #[arg(long, default_value_t = 100)]
+    pub(crate) max_items: u32,
+    /// Monte Carlo trials confirming the cheapest design.
+    #[arg(long, default_value_t = 4_000)]
+    pub(crate) trials: u64,
+    /// Seed of the confirming run.
+    #[arg(long, default_value_t = 2026)]
+    pub(crate) seed: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -15,8 +15,8 @@ use anyhow::Result;
 
 use crate::Outcome;
 use crate::cli::{
-    Args, BenchCommand, CheckCommand, Command, InspectCommand, LogCommand, SimulateCommand,
-    TreatyCommand,
+    Args, BenchCommand, CheckCommand, Command, InspectCommand, LogCommand, SimulateArgs,
+    SimulateCommand, TreatyCommand,
 };
 use crate::resolve;
 
@@ -32,13 +32,19 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         Command::Check(CheckCommand::Aggregates(c)) => check::aggregates(c, today, args.json),
         Command::Check(CheckCommand::Exchanges(c)) => check::exchanges(c, today, args.json),
         Command::Estimates { year } => estimates::run(*year, args.json),
-        Command::Simulate(SimulateCommand::Sampling {
-            items,
-            falsified,
-            checks,
-            trials,
-            seed,
+        Command::Simulate(SimulateArgs {
+            command:
+                Some(SimulateCommand::Sampling {
+                    items,
+                    falsified,
+                    checks,
+                    trials,
+                    seed,
+                }),
+            ..
         }) => simulate::sampling(*items, *falsified, *checks, *trials, *seed, args.json),
+        Command::Simulate(a) => simulate::regime(a, args.json),
+        Command::Design(d) => simulate::design(d, args.json),
         Command::Demo => demo::run(today, args.json),
         Command::Keygen { party, out, name } => {
             escrow::keygen(party, out, name.as_deref(), args.json)
@@ -107,6 +113,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         Command::Bench(BenchCommand::Audit { entries }) => {
             bench::audit_bench(*entries, today, args.json)
         }
+        Command::Bench(BenchCommand::Simulate { trials }) => simulate::bench(*trials, args.json),
         Command::Bench(BenchCommand::Proofs { categories }) => {
             bench::proofs(*categories, args.json)
         }

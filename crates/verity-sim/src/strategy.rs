@@ -1,0 +1,206 @@
+//! Cheating strategies: each turns an honest inventory into what the party declares and what
+//! is truly there. The cheater spreads its choices round-robin over the sites that hold the
+//! items it needs, the hardest placement for site-by-site inspection to find.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use verity_escrow::ItemRecord;
+use verity_treaty::model::Selection;
+
+/// How a party cheats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "strategy")]
+pub enum Strategy {
+    /// No cheating (every detection would be a false alarm).
+    Honest,
+    /// `k` items kept at a site the declaration does not list.
+    HideAtUndeclaredSite {
+        /// Items hidden.
+        k: usize,
+    },
+    /// `k` deployed missiles carry one more warhead than declared.
+    UnderDeclareWarheads {
+        /// Missiles under-declared.
+        k: usize,
+    },
+    /// `k` items declared eliminated that still exist where they were.
+    DeclareEliminatedThatExist {
+        /// Items falsely eliminated.
+        k: usize,
+    },
+    /// `k` pairs of items at different sites carry each other's identifiers.
+    SwapIdentifiers {
+        /// Pairs swapped.
+        k: usize,
+    },
+    /// `k` undeclared items spread over `sites` declared sites.
+    SpreadHidden {
+        /// Items hidden.
+        k: usize,
+        /// Declared sites they are spread over.
+        sites: usize,
+    },
+}
+
+/// Every strategy's name, as the CLI takes it.
+pub const STRATEGY_NAMES: [&str; 6] = [
+    "honest",
+    "hide-at-undeclared-site",
+    "under-declare-warheads",
+    "declare-eliminated-that-exist",
+    "swap-identifiers",
+    "spread-hidden",
+];
+
+/// Why a strategy cannot be applied to an inventory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StrategyError {
+    /// An unknown strategy name.
+    #[error("unknown strategy `{0}`: expected one of {names}", names = STRATEGY_NAMES.join(", "))]
+    Unknown(String),
+    /// Not enough items or sites for the strategy.
+    #[error("{0}")]
+    TooFew(String),
+}
+
+impl Strategy {
+    /// A strategy by name with its size `k` (and, for `spread-hidden`, the sites).
+    pub fn parse(name: &str, k: usize, sites: usize) -> Result<Self, StrategyError> {
+        Ok(match name {
+            "honest" => Self::Honest,
+            "hide-at-undeclared-site" => Self::HideAtUndeclaredSite { k },
+            "under-declare-warheads" => Self::UnderDeclareWarheads { k },
+            "declare-eliminated-that-exist" => Self::DeclareEliminatedThatExist { k },
+            "swap-identifiers" => Self::SwapIdentifiers { k },
+            "spread-hidden" => Self::SpreadHidden { k, sites },
+            other => return Err(StrategyError::Unknown(other.to_string())),
+        })
+    }
+
+    /// The strategy's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Honest => STRATEGY_NAMES[0],
+            Self::HideAtUndeclaredSite { .. } => STRATEGY_NAMES[1],
+            Self::UnderDeclareWarheads { .. } => STRATEGY_NAMES[2],
+            Self::DeclareEliminatedThatExist { .. } => STRATEGY_NAMES[3],
+            Self::SwapIdentifiers { .. } => STRATEGY_NAMES[4],
+            Self::SpreadHidden { .. } => STRATEGY_NAMES[5],
+        }
+    }
+
+    /// `(declared, truth)` from an honest inventory. `designated` is the selection of the
+    /// inspection type that counts warheads (for the missiles worth under-declaring).
+    pub fn apply(
+        &self,
+        honest: &[ItemRecord],
+        designated: &Selection,
+    ) -> Result<(Vec<ItemRecord>, Vec<ItemRecord>), StrategyError> {
+        let mut declared = honest.to_vec();
+        let mut truth = honest.to_vec();
+        match *self {
+            Self::Honest => {}
+            Self::HideAtUndeclaredSite { k } => {
+                let model = honest.first().ok_or_else(|| too_few("an item to copy"))?;
+                truth.extend((0..k).map(|i| hidden_copy(model, "UNDECLARED-SITE", i)));
+            }
+            Self::UnderDeclareWarheads { k } => {
+                let chosen = round_robin(honest, k, |r| {
+                    designated.item_classes.contains(&r.class)
+                        && designated.item_statuses.contains(&r.status)
+                        && r.warheads > 0
+                })
+                .ok_or_else(|| too_few(&format!("{k} missiles the inspections count")))?;
+                for i in chosen {
+                    truth[i].warheads += 1;
+                }
+            }
+            Self::DeclareEliminatedThatExist { k } => {
+                let chosen = round_robin(honest, k, |_| true)
+                    .ok_or_else(|| too_few(&format!("{k} items")))?;
+                let gone: Vec<&str> = chosen.iter().map(|&i| honest[i].uid.as_str()).collect();
+                declared.retain(|r| !gone.contains(&r.uid.as_str()));
+            }
+            Self::SwapIdentifiers { k } => {
+                let chosen = round_robin(honest, 2 * k, |_| true)
+                    .ok_or_else(|| too_few(&format!("{} items", 2 * k)))?;
+                for pair in chosen.chunks(2) {
+                    let (a, b) = (pair[0], pair[1]);
+                    if honest[a].site == honest[b].site {
+                        return Err(too_few("two sites to swap identifiers between"));
+                    }
+                    let uid_a = truth[a].uid.clone();
+                    truth[a].uid = std::mem::replace(&mut truth[b].uid, uid_a);
+                }
+            }
+            Self::SpreadHidden { k, sites } => {
+                let names = site_names(honest);
+                if sites == 0 || sites > names.len() {
+                    return Err(too_few(&format!(
+                        "{sites} declared sites to spread over ({} declared)",
+                        names.len()
+                    )));
+                }
+                for i in 0..k {
+                    let site = &names[i % sites];
+                    let model = honest
+                        .iter()
+                        .find(|r| &r.site == site)
+                        .expect("a declared site has an item");
+                    truth.push(hidden_copy(model, site, i));
+                }
+            }
+        }
+        Ok((declared, truth))
+    }
+}
+
+fn too_few(what: &str) -> StrategyError {
+    StrategyError::TooFew(format!("the inventory has too few: needs {what}"))
+}
+
+fn hidden_copy(model: &ItemRecord, site: &str, i: usize) -> ItemRecord {
+    ItemRecord {
+        uid: format!("HIDDEN-{i:05}"),
+        site: site.to_string(),
+        ..model.clone()
+    }
+}
+
+fn site_names(items: &[ItemRecord]) -> Vec<String> {
+    let mut names: Vec<String> = items.iter().map(|r| r.site.clone()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// `k` indexes of items matching `pick`, taken one site at a time in turn (sites by name,
+/// items in inventory order), or `None` when there are fewer than `k`.
+fn round_robin(
+    items: &[ItemRecord],
+    k: usize,
+    pick: impl Fn(&ItemRecord) -> bool,
+) -> Option<Vec<usize>> {
+    let mut by_site: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, r) in items.iter().enumerate().filter(|(_, r)| pick(r)) {
+        by_site.entry(&r.site).or_default().push(i);
+    }
+    let mut queues: Vec<std::vec::IntoIter<usize>> =
+        by_site.into_values().map(Vec::into_iter).collect();
+    let mut out = Vec::with_capacity(k);
+    while out.len() < k {
+        let before = out.len();
+        for q in &mut queues {
+            if out.len() == k {
+                break;
+            }
+            if let Some(i) = q.next() {
+                out.push(i);
+            }
+        }
+        if out.len() == before {
+            return None;
+        }
+    }
+    Some(out)
+}
