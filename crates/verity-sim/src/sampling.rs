@@ -277,6 +277,34 @@ mod tests {
         }
     }
 
+    /// A grid of 27 problems (N, m, n): with 95% intervals about one in twenty misses the
+    /// exact value by chance, so each must lie within a 99.9% interval (3.29 standard errors)
+    /// and no more than four of the 27 outside its 95% interval.
+    #[test]
+    fn simulation_agrees_with_the_closed_form_over_a_grid() {
+        let mut outside_95 = 0;
+        for n in [20u64, 400, 2000] {
+            for m in [1, n / 20, n / 4] {
+                for k in [1u64, 10, 43] {
+                    let s = Sampling::new(n, m, k.min(n)).unwrap();
+                    let e = simulate(s, 10_000, 99, &|_| {}).unwrap();
+                    let se = (e.closed_form * (1.0 - e.closed_form) / 10_000.0).sqrt();
+                    assert!(
+                        (e.simulated - e.closed_form).abs() <= 3.29 * se + 1e-12,
+                        "{e:?}"
+                    );
+                    if !(e.ci_low <= e.closed_form && e.closed_form <= e.ci_high) {
+                        outside_95 += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            outside_95 <= 4,
+            "{outside_95} of 27 outside their 95% interval"
+        );
+    }
+
     #[test]
     fn same_seed_same_answer_and_edge_cases_are_exact() {
         let s = Sampling::new(400, 20, 10).unwrap();

@@ -189,7 +189,9 @@ fn chart(
         let scenario = Scenario::new(&declared, &truth);
         let label = match s {
             Strategy::SpreadHidden { k, sites } => format!("{name} (k = {k} over {sites} sites)"),
-            Strategy::SwapIdentifiers { k } => format!("{name} ({k} pairs)"),
+            Strategy::SwapIdentifiers { k } => {
+                format!("{name} ({k} pair{})", if k == 1 { "" } else { "s" })
+            }
             _ => format!("{name} (k = {})", w.k),
         };
         series.push(Series {
