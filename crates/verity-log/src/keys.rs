@@ -157,6 +157,11 @@ impl PartyKey {
         &self.signing
     }
 
+    /// The Ed25519 key itself, for signatures in other formats (a witness's cosignatures).
+    pub fn ed25519(&self) -> &SigningKey {
+        &self.signing
+    }
+
     pub(crate) fn note_signer(&self) -> &signed_note::StandardSigner {
         &self.note_signer
     }

@@ -171,6 +171,20 @@ pub(crate) enum Command {
         #[arg(long)]
         declaration: Option<u64>,
     },
+    /// Run the party's node: its log over HTTP (read API; `/append` for the operator's bearer
+    /// token in `<db>.token`), and a C2SP witness of the peers' logs. Stops on SIGTERM or
+    /// Ctrl-C.
+    Serve {
+        /// The party's log database.
+        #[arg(long)]
+        db: PathBuf,
+        /// Address to listen on (a loopback address and a port; port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Logs this node witnesses: one C2SP verifier key per line (`#` comments allowed).
+        #[arg(long)]
+        peers: Option<PathBuf>,
+    },
     /// Inspections: request, seed commitments and reveals, selection, openings, records.
     #[command(subcommand)]
     Inspect(InspectCommand),

@@ -82,6 +82,8 @@ pub(crate) fn log_init(party: &str, key: &Path, db: &Path, as_json: bool) -> Res
     let pass = resolve::passphrase(true)?;
     PrivateStore::create(&store_dir, pass.as_bytes())?;
     let log = Log::init(db, party.as_str(), &key, &key_path)?;
+    verity_node::create_token(db).map_err(anyhow::Error::msg)?;
+    let token = verity_node::token_path(db);
     if as_json {
         json(&serde_json::json!({
             "db": db,
@@ -89,6 +91,7 @@ pub(crate) fn log_init(party: &str, key: &Path, db: &Path, as_json: bool) -> Res
             "origin": log.origin(),
             "verifier": log.recorded_verifier().text(),
             "private_store": store_dir,
+            "operator_token": token,
         }))?;
     } else {
         let mut t = facts();
@@ -98,6 +101,10 @@ pub(crate) fn log_init(party: &str, key: &Path, db: &Path, as_json: bool) -> Res
         t.add_row([
             "Private store (encrypted)".to_string(),
             store_dir.display().to_string(),
+        ]);
+        t.add_row([
+            "Node operator token (mode 0600)".to_string(),
+            token.display().to_string(),
         ]);
         outln!("{t}")?;
     }

@@ -8,6 +8,7 @@ mod escrow;
 mod estimates;
 mod inspect;
 mod log;
+mod node;
 mod simulate;
 mod treaty;
 
@@ -185,6 +186,9 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             opening_log,
             observations,
         }) => inspect::record(db, id, opening_log, observations, today, args.json),
+        Command::Serve { db, listen, peers } => {
+            node::serve(db, listen, peers.as_deref(), args.today)
+        }
         Command::Compliance {
             logs,
             keys,

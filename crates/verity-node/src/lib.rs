@@ -1,0 +1,11 @@
+//! A party's node: its log served over HTTP (read API for everyone, a write API for its own
+//! operator only, behind a bearer token), and a C2SP tlog-witness that cosigns other logs'
+//! checkpoints after checking consistency and raises an alarm on a split view.
+
+mod server;
+mod token;
+pub mod witness;
+
+pub use server::{MAX_ENTRIES_PER_REQUEST, NodeState, ROUTES, openapi, router, serve};
+pub use token::{create_token, load_token, token_path};
+pub use witness::{AddCheckpoint, Alarm, Witness, WitnessError, cosignature_key_id};

@@ -1,0 +1,606 @@
+//! The node's HTTP service (axum): the party's log for everyone to read (checkpoint, entries,
+//! proofs), one write route for the node's operator behind a bearer token, the witness's
+//! add-checkpoint route, the witness's view of the logs it watches, and the OpenAPI document
+//! generated from these handlers. Bodies are size-limited, requests time out, SIGTERM or
+//! Ctrl-C shuts the server down gracefully, and every refusal is a JSON error.
+
+// utoipa's `path` macro writes qualified paths to the parameter types.
+#![allow(unused_qualifications)]
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::prelude::BASE64_STANDARD;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tower_http::timeout::TimeoutLayer;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use verity_log::{EntryBody, Log, LogError, MAX_LEAF_BYTES, PartyKey, leaf_hash};
+
+use crate::witness::{AddCheckpoint, Alarm, Witness, WitnessError};
+
+/// Every route the server has, as (method, path): the OpenAPI document must describe each.
+pub const ROUTES: [(&str, &str); 9] = [
+    ("get", "/"),
+    ("get", "/checkpoint"),
+    ("get", "/entries"),
+    ("get", "/proof/inclusion"),
+    ("get", "/proof/consistency"),
+    ("post", "/append"),
+    ("post", "/add-checkpoint"),
+    ("get", "/witness"),
+    ("get", "/openapi.json"),
+];
+
+/// Most entries one `/entries` request returns.
+pub const MAX_ENTRIES_PER_REQUEST: u64 = 1000;
+
+/// What the handlers share.
+pub struct NodeState {
+    /// The party's log database.
+    pub db: PathBuf,
+    /// The operator's bearer token.
+    pub token: String,
+    /// The party's signing key (for `/append`).
+    pub key: PartyKey,
+    /// The witness, when this node witnesses other logs.
+    pub witness: Option<Mutex<Witness>>,
+    /// Serialises this node's appends.
+    pub writer: Mutex<()>,
+    /// How long a request may take, body included, before it is refused with 408.
+    pub timeout: Duration,
+    /// The date appends are recorded on, for exercises run on a fixed calendar; `None`: the
+    /// system clock's UTC date.
+    pub today: Option<chrono::NaiveDate>,
+}
+
+impl NodeState {
+    /// A node serving `db`, signing appends with `key`, with the operator's `token`; witnessing
+    /// when `witness` is given; requests time out after 10 seconds.
+    pub fn new(db: PathBuf, key: PartyKey, token: String, witness: Option<Witness>) -> Self {
+        Self {
+            db,
+            token,
+            key,
+            witness: witness.map(Mutex::new),
+            writer: Mutex::new(()),
+            timeout: Duration::from_secs(10),
+            today: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for NodeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeState")
+            .field("db", &self.db)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A JSON error.
+#[derive(Debug, Serialize, ToSchema)]
+struct ApiError {
+    /// What is wrong.
+    error: String,
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        axum::Json(ApiError {
+            error: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+/// A refusal computed off the async runtime: status and message, made a JSON error.
+#[derive(Debug)]
+struct Failure(StatusCode, String);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        error(self.0, self.1)
+    }
+}
+
+fn log_error(e: LogError) -> Failure {
+    match e {
+        LogError::Request(m) => Failure(StatusCode::BAD_REQUEST, m),
+        other => Failure(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())))
+}
+
+/// The node's summary.
+#[derive(Debug, Serialize, ToSchema)]
+struct Summary {
+    party: String,
+    origin: String,
+    /// The verifier key every answer verifies against.
+    verifier: String,
+    size: u64,
+    /// The witness's verifier key, when this node witnesses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    witness: Option<String>,
+    routes: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/", responses((status = 200, description = "The node: party, log origin, verifier key, size, routes", body = Summary)))]
+async fn summary(State(s): State<Arc<NodeState>>) -> Response {
+    let db = s.db.clone();
+    let log = match blocking(move || Log::open_read_only(&db).map_err(log_error)).await {
+        Ok(l) => l,
+        Err(r) => return r.into_response(),
+    };
+    let size = log.size().unwrap_or(0);
+    axum::Json(Summary {
+        party: log.party().to_string(),
+        origin: log.origin().to_string(),
+        verifier: log.recorded_verifier().text().to_string(),
+        size,
+        witness: s
+            .witness
+            .as_ref()
+            .map(|w| w.lock().expect("witness lock").verifier_text()),
+        routes: ROUTES
+            .iter()
+            .map(|(m, p)| format!("{} {p}", m.to_uppercase()))
+            .collect(),
+    })
+    .into_response()
+}
+
+#[utoipa::path(get, path = "/checkpoint", responses(
+    (status = 200, description = "The latest signed checkpoint (C2SP signed note)", content_type = "text/plain"),
+    (status = 404, description = "The log has no checkpoint yet", body = ApiError)))]
+async fn checkpoint(State(s): State<Arc<NodeState>>) -> Response {
+    let db = s.db.clone();
+    match blocking(move || {
+        Log::open_read_only(&db)
+            .and_then(|l| l.latest_checkpoint())
+            .map_err(log_error)
+    })
+    .await
+    {
+        Ok(Some((_, note))) => {
+            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response()
+        }
+        Ok(None) => error(StatusCode::NOT_FOUND, "the log has no checkpoint yet"),
+        Err(r) => r.into_response(),
+    }
+}
+
+/// A range of entries.
+#[derive(Debug, Deserialize, IntoParams)]
+struct Range {
+    /// First index.
+    from: u64,
+    /// One past the last index (at most 1,000 entries per request).
+    to: u64,
+}
+
+/// One entry.
+#[derive(Debug, Serialize, ToSchema)]
+struct EntryOut {
+    index: u64,
+    kind: String,
+    /// The exact leaf bytes, base64.
+    leaf: String,
+}
+
+#[utoipa::path(get, path = "/entries", params(Range), responses(
+    (status = 200, description = "Entries in [from, to), with their exact leaf bytes", body = [EntryOut]),
+    (status = 400, description = "A bad range", body = ApiError)))]
+async fn entries(State(s): State<Arc<NodeState>>, Query(r): Query<Range>) -> Response {
+    if r.to < r.from || r.to - r.from > MAX_ENTRIES_PER_REQUEST {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "from {} to {}: give from <= to and at most {MAX_ENTRIES_PER_REQUEST} entries",
+                r.from, r.to
+            ),
+        );
+    }
+    let db = s.db.clone();
+    match blocking(move || {
+        Log::open_read_only(&db)
+            .and_then(|l| l.entries(r.from, r.to))
+            .map_err(log_error)
+    })
+    .await
+    {
+        Ok(es) => axum::Json(
+            es.into_iter()
+                .map(|e| EntryOut {
+                    index: e.index,
+                    kind: e.kind,
+                    leaf: BASE64_STANDARD.encode(e.leaf),
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+/// An inclusion proof request.
+#[derive(Debug, Deserialize, IntoParams)]
+struct InclusionQuery {
+    /// Entry index.
+    index: u64,
+    /// Tree size (a checkpoint's).
+    size: u64,
+}
+
+/// A proof.
+#[derive(Debug, Serialize, ToSchema)]
+struct ProofOut {
+    /// For inclusion: the entry's index; for consistency: the older size.
+    from: u64,
+    /// The tree size the proof is for.
+    size: u64,
+    /// For inclusion: the entry's RFC 6962 leaf hash, base64.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    leaf_hash: Option<String>,
+    /// The proof's hashes, base64.
+    proof: Vec<String>,
+}
+
+fn b64s(hashes: &[[u8; 32]]) -> Vec<String> {
+    hashes.iter().map(|h| BASE64_STANDARD.encode(h)).collect()
+}
+
+#[utoipa::path(get, path = "/proof/inclusion", params(InclusionQuery), responses(
+    (status = 200, description = "RFC 6962 inclusion proof", body = ProofOut),
+    (status = 400, description = "Index or size out of range", body = ApiError)))]
+async fn inclusion(State(s): State<Arc<NodeState>>, Query(q): Query<InclusionQuery>) -> Response {
+    let db = s.db.clone();
+    match blocking(move || {
+        let log = Log::open_read_only(&db).map_err(log_error)?;
+        let proof = log.inclusion_proof(q.index, q.size).map_err(log_error)?;
+        let leaf = log.entry(q.index).map_err(log_error)?.leaf;
+        Ok((proof, leaf_hash(&leaf)))
+    })
+    .await
+    {
+        Ok((proof, hash)) => axum::Json(ProofOut {
+            from: q.index,
+            size: q.size,
+            leaf_hash: Some(BASE64_STANDARD.encode(hash)),
+            proof: b64s(&proof),
+        })
+        .into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+/// A consistency proof request.
+#[derive(Debug, Deserialize, IntoParams)]
+struct ConsistencyQuery {
+    /// The older tree size.
+    from: u64,
+    /// The newer tree size.
+    to: u64,
+}
+
+#[utoipa::path(get, path = "/proof/consistency", params(ConsistencyQuery), responses(
+    (status = 200, description = "RFC 6962 consistency proof", body = ProofOut),
+    (status = 400, description = "Sizes out of range", body = ApiError)))]
+async fn consistency(
+    State(s): State<Arc<NodeState>>,
+    Query(q): Query<ConsistencyQuery>,
+) -> Response {
+    let db = s.db.clone();
+    match blocking(move || {
+        Log::open_read_only(&db)
+            .and_then(|l| l.consistency_proof(q.from, q.to))
+            .map_err(log_error)
+    })
+    .await
+    {
+        Ok(proof) => axum::Json(ProofOut {
+            from: q.from,
+            size: q.to,
+            leaf_hash: None,
+            proof: b64s(&proof),
+        })
+        .into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+/// What `/append` returns.
+#[derive(Debug, Serialize, ToSchema)]
+struct Appended {
+    index: u64,
+    /// The signed checkpoint covering it.
+    checkpoint: String,
+}
+
+fn authorised(headers: &HeaderMap, token: &str) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    // Compare in constant time over the token's length.
+    given.len() == token.len()
+        && given
+            .bytes()
+            .zip(token.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+#[utoipa::path(post, path = "/append", request_body(content = String, description = "One entry body as JSON: {\"kind\": …, \"body\": {…}}", content_type = "application/json"),
+    security(("operator_token" = [])),
+    responses(
+        (status = 201, description = "Signed, appended, durable", body = Appended),
+        (status = 400, description = "Not a valid entry body", body = ApiError),
+        (status = 401, description = "No or wrong bearer token", body = ApiError),
+        (status = 413, description = "Larger than an entry may be")))]
+async fn append(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
+    if !authorised(&headers, &s.token) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "the write API needs the operator's bearer token",
+        );
+    }
+    let entry: EntryBody = match serde_json::from_slice(&body) {
+        Ok(e) => e,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("not a valid entry body: {e}"),
+            );
+        }
+    };
+    if let EntryBody::Notification(n) = &entry
+        && let Err(m) = n
+            .event
+            .check_records(&n.uid, n.old.as_ref(), n.new.as_ref())
+    {
+        return error(StatusCode::BAD_REQUEST, m);
+    }
+    if let EntryBody::InspectionOpening(o) = &entry {
+        let problems = verity_log::check_inspection_opening(o);
+        if !problems.is_empty() {
+            return error(StatusCode::BAD_REQUEST, problems.join("; "));
+        }
+    }
+    let state = s.clone();
+    match blocking(move || {
+        let _guard = state.writer.lock().expect("writer lock");
+        let mut log = Log::open(&state.db).map_err(log_error)?;
+        let today = state
+            .today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let index = log
+            .append_on(&state.key, today, vec![entry])
+            .map_err(log_error)?[0];
+        let note = log
+            .latest_checkpoint()
+            .map_err(log_error)?
+            .map(|(_, n)| String::from_utf8_lossy(&n).into_owned())
+            .unwrap_or_default();
+        Ok((index, note))
+    })
+    .await
+    {
+        Ok((index, checkpoint)) => (
+            StatusCode::CREATED,
+            axum::Json(Appended { index, checkpoint }),
+        )
+            .into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+#[utoipa::path(post, path = "/add-checkpoint", request_body(content = String, description = "C2SP tlog-witness: `old N`, the consistency proof (one base64 hash per line), an empty line, the signed checkpoint", content_type = "text/plain"),
+    responses(
+        (status = 200, description = "The witness's cosignature line (C2SP tlog-cosignature v1)", content_type = "text/x.tlog.signature"),
+        (status = 400, description = "Malformed request"),
+        (status = 403, description = "Not signed by the log's key"),
+        (status = 404, description = "A log this witness does not watch, or no witness here"),
+        (status = 409, description = "`old` is not the latest cosigned size, which the body gives", content_type = "text/x.tlog.size"),
+        (status = 422, description = "Inconsistent, or a split view (kept as an alarm)")))]
+async fn add_checkpoint(State(s): State<Arc<NodeState>>, body: Bytes) -> Response {
+    if s.witness.is_none() {
+        return error(
+            StatusCode::NOT_FOUND,
+            "this node does not witness other logs",
+        );
+    }
+    let req = match AddCheckpoint::parse(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let state = s.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        state
+            .witness
+            .as_ref()
+            .expect("checked above")
+            .lock()
+            .expect("witness lock")
+            .add_checkpoint(&req, now)
+    })
+    .await;
+    match out {
+        Ok(Ok(line)) => ([(header::CONTENT_TYPE, "text/x.tlog.signature")], line).into_response(),
+        Ok(Err(WitnessError::Conflict { latest, .. })) => (
+            StatusCode::CONFLICT,
+            [(header::CONTENT_TYPE, "text/x.tlog.size")],
+            format!("{latest}\n"),
+        )
+            .into_response(),
+        Ok(Err(e)) => error(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.to_string(),
+        ),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// The witness's view.
+#[derive(Debug, Serialize, ToSchema)]
+struct WitnessView {
+    /// The witness's verifier key.
+    witness: String,
+    /// Each watched log's latest cosigned checkpoint.
+    logs: Vec<WatchedLog>,
+    /// Split views found, each with both signed notes.
+    alarms: Vec<AlarmOut>,
+}
+
+/// One watched log.
+#[derive(Debug, Serialize, ToSchema)]
+struct WatchedLog {
+    origin: String,
+    size: u64,
+    checkpoint: String,
+}
+
+/// An alarm.
+#[derive(Debug, Serialize, ToSchema)]
+struct AlarmOut {
+    origin: String,
+    reason: String,
+    cosigned: String,
+    presented: String,
+}
+
+impl From<Alarm> for AlarmOut {
+    fn from(a: Alarm) -> Self {
+        Self {
+            origin: a.origin,
+            reason: a.reason,
+            cosigned: a.cosigned,
+            presented: a.presented,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/witness", responses(
+    (status = 200, description = "Logs watched, their latest cosigned checkpoints, and alarms", body = WitnessView),
+    (status = 404, description = "No witness here", body = ApiError)))]
+async fn witness_view(State(s): State<Arc<NodeState>>) -> Response {
+    let Some(w) = &s.witness else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "this node does not witness other logs",
+        );
+    };
+    let w = w.lock().expect("witness lock");
+    match (w.cosigned(), w.alarms()) {
+        (Ok(logs), Ok(alarms)) => axum::Json(WitnessView {
+            witness: w.verifier_text(),
+            logs: logs
+                .into_iter()
+                .map(|(origin, size, checkpoint)| WatchedLog {
+                    origin,
+                    size,
+                    checkpoint,
+                })
+                .collect(),
+            alarms: alarms.into_iter().map(AlarmOut::from).collect(),
+        })
+        .into_response(),
+        (Err(e), _) | (_, Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Verity node", description = "A party's log, its operator's write route, and a C2SP tlog-witness"),
+    paths(summary, checkpoint, entries, inclusion, consistency, append, add_checkpoint, witness_view, openapi_json),
+    modifiers(&OperatorToken)
+)]
+struct ApiDoc;
+
+struct OperatorToken;
+
+impl utoipa::Modify for OperatorToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "operator_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document, generated from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+#[utoipa::path(get, path = "/openapi.json", responses((status = 200, description = "This document", content_type = "application/json")))]
+async fn openapi_json() -> Response {
+    axum::Json(openapi()).into_response()
+}
+
+/// The router with its limits: bodies up to one entry's size (16 MiB) plus framing, and the
+/// state's timeout per request.
+pub fn router(state: Arc<NodeState>) -> Router {
+    let timeout = state.timeout;
+    Router::new()
+        .route("/", get(summary))
+        .route("/checkpoint", get(checkpoint))
+        .route("/entries", get(entries))
+        .route("/proof/inclusion", get(inclusion))
+        .route("/proof/consistency", get(consistency))
+        .route("/append", post(append))
+        .route("/add-checkpoint", post(add_checkpoint))
+        .route("/witness", get(witness_view))
+        .route("/openapi.json", get(openapi_json))
+        .layer(DefaultBodyLimit::max(MAX_LEAF_BYTES + 64 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .with_state(state)
+}
+
+/// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<NodeState>,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            let term = async {
+                if let Ok(mut s) =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                {
+                    s.recv().await;
+                }
+            };
+            #[cfg(not(unix))]
+            let term = std::future::pending::<()>();
+            tokio::select! {
+                _ = ctrl_c => {},
+                _ = term => {},
+            }
+        })
+        .await
+}

@@ -1,0 +1,317 @@
+//! The node over HTTP on 127.0.0.1 (a port the test picks): every read answer verifies
+//! against the party's key; the write route refuses requests without the operator's token and
+//! changes nothing; the witness route cosigns, answers a stale size with 409 and a split view
+//! with 422 and an alarm; malformed, oversized and slow requests get a JSON 4xx and the node
+//! keeps serving; the OpenAPI document describes every route.
+
+use base64::Engine;
+use base64::prelude::BASE64_STANDARD;
+use ed25519_dalek::SigningKey;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use verity_log::{
+    EntryBody, ItemEvent, Log, Notification, PartyKey, check_consistency, check_inclusion,
+    leaf_hash, sign_checkpoint, verify_checkpoint,
+};
+use verity_node::{NodeState, ROUTES, Witness};
+
+const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn notification(i: u64) -> EntryBody {
+    EntryBody::Notification(Notification {
+        declaration: 0,
+        event: ItemEvent::Eliminated,
+        event_date: "2027-03-01".into(),
+        uid: format!("U{i}"),
+        old: Some(verity_escrow::ItemRecord {
+            uid: format!("U{i}"),
+            class: "icbm".into(),
+            item_type: "ICBM".into(),
+            site: "BASE".into(),
+            status: "deployed".into(),
+            warheads: 1,
+        }),
+        new: None,
+    })
+}
+
+struct Node {
+    url: String,
+    key: PartyKey,
+    db: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Node {
+    let dir = tempfile::tempdir().unwrap();
+    let key = PartyKey::from_seed("verity.log/USA", [1; 32]).unwrap();
+    let (key_path, _) = key.write(dir.path(), "usa").unwrap();
+    let db = dir.path().join("usa.db");
+    let mut log = Log::init(&db, "USA", &key, &key_path).unwrap();
+    for i in 0..5 {
+        log.append(&key, vec![notification(i)]).unwrap();
+    }
+    drop(log);
+    let witness = Witness::open(
+        &dir.path().join("witness.db"),
+        "witness.verity/USA",
+        SigningKey::from_bytes(&[8; 32]),
+    )
+    .unwrap();
+    let rus = PartyKey::from_seed("verity.log/RUS", [2; 32]).unwrap();
+    witness.add_log(&rus.verifier()).unwrap();
+    let signer = PartyKey::from_seed("verity.log/USA", [1; 32]).unwrap();
+    let mut state = NodeState::new(db.clone(), signer, TOKEN.into(), Some(witness));
+    state.timeout = Duration::from_secs(1);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(verity_node::serve(listener, Arc::new(state)));
+    Node {
+        url,
+        key,
+        db,
+        _dir: dir,
+    }
+}
+
+fn hashes(v: &Value) -> Vec<[u8; 32]> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            BASE64_STANDARD
+                .decode(h.as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn read_answers_verify_against_the_party_key() {
+    let n = start().await;
+    let http = reqwest::Client::new();
+    let note = http
+        .get(format!("{}/checkpoint", n.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(note.status(), 200);
+    let cp = verify_checkpoint(&note.bytes().await.unwrap(), &n.key.verifier()).unwrap();
+    assert_eq!(cp.size, 5);
+    let entries: Value = http
+        .get(format!("{}/entries?from=0&to=5", n.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for e in entries.as_array().unwrap() {
+        let index = e["index"].as_u64().unwrap();
+        let leaf = BASE64_STANDARD.decode(e["leaf"].as_str().unwrap()).unwrap();
+        let proof: Value = http
+            .get(format!("{}/proof/inclusion?index={index}&size=5", n.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(check_inclusion(
+            &hashes(&proof["proof"]),
+            5,
+            cp.root,
+            index,
+            leaf_hash(&leaf)
+        ));
+        let leaf_sig = verity_log::Leaf::parse(&leaf).unwrap();
+        leaf_sig.verify(&n.key.verifier()).unwrap();
+    }
+    let proof: Value = http
+        .get(format!("{}/proof/consistency?from=2&to=5", n.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let old_root = Log::open_read_only(&n.db).unwrap().root(2).unwrap();
+    assert!(check_consistency(
+        &hashes(&proof["proof"]),
+        2,
+        old_root,
+        5,
+        cp.root
+    ));
+    // Out of range and malformed queries: JSON 400s.
+    for q in [
+        "entries?from=3&to=1",
+        "entries?from=0&to=5000",
+        "proof/inclusion?index=9&size=5",
+        "entries?from=x&to=1",
+    ] {
+        let r = http.get(format!("{}/{q}", n.url)).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{q}");
+    }
+}
+
+#[tokio::test]
+async fn the_write_route_needs_the_token_and_refusals_change_nothing() {
+    let n = start().await;
+    let http = reqwest::Client::new();
+    let body = serde_json::to_vec(&notification(9)).unwrap();
+    for auth in [None, Some("Bearer wrong"), Some("0123456789abcdef")] {
+        let mut r = http.post(format!("{}/append", n.url)).body(body.clone());
+        if let Some(a) = auth {
+            r = r.header("authorization", a);
+        }
+        let r = r.send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        let e: Value = r.json().await.unwrap();
+        assert!(e["error"].as_str().unwrap().contains("bearer token"));
+    }
+    // Malformed and inconsistent bodies: 400; oversized: 413.
+    let bearer = format!("Bearer {TOKEN}");
+    for bad in [b"{not json".to_vec(), br#"{"kind":"notification","body":{"declaration":0,"event":"moved","event_date":"2027-01-01","uid":"X"}}"#.to_vec()] {
+        let r = http.post(format!("{}/append", n.url)).header("authorization", &bearer).body(bad).send().await.unwrap();
+        assert_eq!(r.status(), 400);
+    }
+    let r = http
+        .post(format!("{}/append", n.url))
+        .header("authorization", &bearer)
+        .body(vec![b' '; 17 * 1024 * 1024 + 100_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(Log::open_read_only(&n.db).unwrap().size().unwrap(), 5);
+    // With the token: appended, durable, and the returned checkpoint covers it.
+    let r = http
+        .post(format!("{}/append", n.url))
+        .header("authorization", &bearer)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let a: Value = r.json().await.unwrap();
+    assert_eq!(a["index"], 5);
+    let cp = verify_checkpoint(
+        a["checkpoint"].as_str().unwrap().as_bytes(),
+        &n.key.verifier(),
+    )
+    .unwrap();
+    assert_eq!(cp.size, 6);
+}
+
+#[tokio::test]
+async fn the_witness_cosigns_refuses_stale_sizes_and_catches_a_split_view() {
+    let n = start().await;
+    let http = reqwest::Client::new();
+    let rus = PartyKey::from_seed("verity.log/RUS", [2; 32]).unwrap();
+    let add = |old: u64, note: Vec<u8>| {
+        let mut b = format!("old {old}\n\n").into_bytes();
+        b.extend(note);
+        http.post(format!("{}/add-checkpoint", n.url))
+            .body(b)
+            .send()
+    };
+    let first = sign_checkpoint(&rus, 3, [1; 32]);
+    let r = add(0, first.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let line = r.text().await.unwrap();
+    assert!(line.starts_with("\u{2014} witness.verity/USA "), "{line}");
+    let r = add(1, first).await.unwrap();
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.text().await.unwrap(), "3\n");
+    let fork = sign_checkpoint(&rus, 3, [2; 32]);
+    let r = add(3, fork).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let view: Value = http
+        .get(format!("{}/witness", n.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["alarms"].as_array().unwrap().len(), 1);
+    assert!(
+        view["alarms"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("split view")
+    );
+    assert_eq!(view["logs"][0]["size"], 3);
+    let r = http
+        .post(format!("{}/add-checkpoint", n.url))
+        .body("garbage")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn slow_requests_time_out_and_the_node_keeps_serving() {
+    let n = start().await;
+    let addr = n.url.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // Headers promising a body that never comes.
+    s.write_all(b"POST /add-checkpoint HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\nold")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut buf)).await;
+    assert!(
+        read.is_ok(),
+        "the node did not answer a stalled request in time"
+    );
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    let r = reqwest::get(format!("{}/checkpoint", n.url)).await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let n = start().await;
+    let doc: Value = reqwest::get(format!("{}/openapi.json", n.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let mut described = Vec::new();
+    for (path, ops) in paths {
+        for method in ops.as_object().unwrap().keys() {
+            described.push((method.clone(), path.clone()));
+        }
+    }
+    described.sort();
+    let mut routes: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    routes.sort();
+    assert_eq!(described, routes);
+    // Every listed route answers (not 404 or 405) on this node.
+    for (m, p) in ROUTES {
+        let url = format!("{}{p}", n.url);
+        let r = if m == "get" {
+            reqwest::get(&url).await.unwrap()
+        } else {
+            reqwest::Client::new().post(&url).send().await.unwrap()
+        };
+        assert!(
+            r.status() != 404 && r.status() != 405,
+            "{m} {p}: {}",
+            r.status()
+        );
+    }
+}

@@ -1,0 +1,193 @@
+//! `verity serve` as an operator runs it: `log init` writes the operator token (mode 0600);
+//! the node prints its URL, serves the same checkpoint `log checkpoint` prints, refuses a write
+//! without the token, accepts one with it, and stops cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+const PASS: &str = "a long test passphrase";
+
+fn verity(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_verity"))
+        .current_dir(dir)
+        .env("VERITY_PASSPHRASE", PASS)
+        .env("VERITY_TODAY", "2027-02-05")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// One HTTP/1.1 request; returns (status, body).
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status: u16 = text[9..12].parse().unwrap();
+    let at = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let mut body = out[at..].to_vec();
+    if text
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        // Chunked: keep the chunk payloads only.
+        let mut plain = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let nl = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let n = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16)
+                .unwrap();
+            if n == 0 {
+                break;
+            }
+            plain.extend_from_slice(&rest[nl + 2..nl + 2 + n]);
+            rest = &rest[nl + 2 + n + 2..];
+        }
+        body = plain;
+    }
+    (status, body)
+}
+
+#[test]
+fn serve_prints_its_url_serves_the_log_guards_writes_and_stops_on_sigterm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    verity(dir, &["keygen", "--party", "USA", "--out", "keys"]);
+    verity(
+        dir,
+        &[
+            "log", "init", "--party", "USA", "--key", "keys", "--db", "usa.db",
+        ],
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("usa.db.token"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    std::fs::write(
+        dir.join("inv.csv"),
+        "uid,class,type,site,status,warheads\nU1,icbm,Minuteman III,BASE,deployed,1\n",
+    )
+    .unwrap();
+    verity(
+        dir,
+        &[
+            "declare",
+            "--db",
+            "usa.db",
+            "--inventory",
+            "inv.csv",
+            "--treaty",
+            "new-start",
+            "--as-of",
+            "2027-02-05",
+            "--clear-aggregates",
+        ],
+    );
+    let checkpoint = verity(dir, &["log", "checkpoint", "--db", "usa.db"]);
+
+    let mut node = Command::new(env!("CARGO_BIN_EXE_verity"))
+        .current_dir(dir)
+        .env("VERITY_TODAY", "2027-02-06")
+        .args(["serve", "--db", "usa.db", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(node.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
+        "{url}"
+    );
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+
+    let (status, body) = http(&addr, "GET", "/checkpoint", &[], b"");
+    assert_eq!(status, 200);
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        checkpoint.trim_end().to_string() + "\n"
+    );
+
+    let entry = br#"{"kind":"notification","body":{"declaration":0,"event":"eliminated","event_date":"2027-02-06","uid":"U1","old":{"uid":"U1","class":"icbm","type":"Minuteman III","site":"BASE","status":"deployed","warheads":1}}}"#;
+    let (status, _) = http(&addr, "POST", "/append", &[], entry);
+    assert_eq!(status, 401);
+    let token = std::fs::read_to_string(dir.join("usa.db.token")).unwrap();
+    let bearer = format!("Bearer {}", token.trim());
+    let (status, body) = http(
+        &addr,
+        "POST",
+        "/append",
+        &[("authorization", &bearer)],
+        entry,
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+
+    // SIGTERM: a graceful stop, exit status 0.
+    let pid = node.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = node.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the node did not stop on SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    // The append is durable: the log audits clean with two entries.
+    let audit = verity(
+        dir,
+        &["audit", "--db", "usa.db", "--key", "keys/usa.pub", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    assert_eq!(
+        (
+            v["entries"].as_u64(),
+            v["problems"].as_array().map(Vec::len)
+        ),
+        (Some(2), Some(0))
+    );
+}
