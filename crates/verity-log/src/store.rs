@@ -113,6 +113,123 @@ impl Log {
         Self::open(db)
     }
 
+    /// Creates a copy of another party's log, to be filled only by [`Log::append_mirrored`]
+    /// with what that party's node serves, each piece checked against `verifier`. It records no
+    /// signing key: nothing can be appended to it under this node's name.
+    pub fn init_mirror(db: &Path, party: &str, verifier: &VerifierKey) -> Result<Self, LogError> {
+        if db.exists() {
+            return Err(LogError::Store {
+                path: db.to_path_buf(),
+                message: "already exists: refusing to initialise over an existing file".into(),
+            });
+        }
+        // Built under a temporary name and renamed into place, so a process killed midway
+        // never leaves a file that looks like a copy but is not one.
+        let mut tmp = db.as_os_str().to_owned();
+        tmp.push(format!(".init-{}", std::process::id()));
+        let tmp = PathBuf::from(tmp);
+        let _ = std::fs::remove_file(&tmp);
+        {
+            let conn = Connection::open_with_flags(
+                &tmp,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+            )
+            .map_err(LogError::sqlite(&tmp))?;
+            conn.execute_batch("PRAGMA synchronous=FULL;")
+                .map_err(LogError::sqlite(&tmp))?;
+            let tx = conn.unchecked_transaction().map_err(LogError::sqlite(&tmp))?;
+            tx.execute_batch(SCHEMA).map_err(LogError::sqlite(&tmp))?;
+            tx.execute_batch(tree::TREE_SCHEMA)
+                .map_err(LogError::sqlite(&tmp))?;
+            for (k, v) in [
+                ("format", LOG_FORMAT.to_string()),
+                ("party", party.to_string()),
+                ("origin", verifier.name().to_string()),
+                ("verifier_key", verifier.text().to_string()),
+                ("mirror", "1".to_string()),
+            ] {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                    params![k, v],
+                )
+                .map_err(LogError::sqlite(&tmp))?;
+            }
+            tx.commit().map_err(LogError::sqlite(&tmp))?;
+        }
+        std::fs::rename(&tmp, db).map_err(|e| LogError::Io {
+            path: db.to_path_buf(),
+            source: e,
+        })?;
+        Self::open(db)
+    }
+
+    /// Appends another party's entries as its node served them, with the signed checkpoint
+    /// that covers them, in one transaction: every leaf must be in canonical form, signed by
+    /// the log's key, and name this log, party and its index; the checkpoint must verify with
+    /// the key, be of the new size, and have the root the entries rebuild (which also proves it
+    /// extends everything mirrored before). A checkpoint of the current size with another root
+    /// is refused as a split view. On any failure nothing is stored. Returns the new size.
+    pub fn append_mirrored(&mut self, leaves: &[Vec<u8>], note: &[u8]) -> Result<u64, LogError> {
+        let cp = crate::checkpoint::verify_checkpoint(note, &self.verifier)
+            .map_err(|m| LogError::Request(format!("checkpoint: {m}")))?;
+        let path = self.path.clone();
+        let size = self.size()?;
+        if cp.size != size + leaves.len() as u64 {
+            return Err(LogError::Request(format!(
+                "the checkpoint is of size {}, but {size} entries are mirrored and {} were given",
+                cp.size,
+                leaves.len()
+            )));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(LogError::sqlite(&path))?;
+        let mut refs = Vec::with_capacity(leaves.len());
+        for (k, bytes) in leaves.iter().enumerate() {
+            let index = size + k as u64;
+            let leaf =
+                Leaf::parse(bytes).map_err(|m| LogError::Request(format!("entry {index}: {m}")))?;
+            leaf.verify(&self.verifier)
+                .map_err(|m| LogError::Request(format!("entry {index}: {m}")))?;
+            let st = &leaf.statement;
+            if st.index != index || st.log != self.origin || st.party != self.party {
+                return Err(LogError::Request(format!(
+                    "entry {index}: signed as entry {} of `{}` ({}), not entry {index} of `{}` ({})",
+                    st.index, st.log, st.party, self.origin, self.party
+                )));
+            }
+            tx.execute(
+                "INSERT INTO entries (idx, kind, leaf) VALUES (?1, ?2, ?3)",
+                params![index as i64, st.entry.kind(), bytes],
+            )
+            .map_err(LogError::sqlite(&path))?;
+            refs.push(bytes.as_slice());
+        }
+        let new_size = tree::append_leaves(&tx, size, &refs).map_err(LogError::sqlite(&path))?;
+        let root =
+            tree::root(&tx, new_size).map_err(|e| LogError::Request(format!("tree root: {e}")))?;
+        if root != cp.root {
+            return Err(LogError::Request(if leaves.is_empty() {
+                format!(
+                    "split view: a checkpoint of size {size} with another root than the one mirrored"
+                )
+            } else {
+                format!(
+                    "the {} entries given and the {size} mirrored do not rebuild the checkpoint's root",
+                    leaves.len()
+                )
+            }));
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO checkpoints (size, note) VALUES (?1, ?2)",
+            params![new_size as i64, note],
+        )
+        .map_err(LogError::sqlite(&path))?;
+        tx.commit().map_err(LogError::sqlite(&path))?;
+        Ok(new_size)
+    }
+
     /// Opens an existing log for reading and appending.
     pub fn open(db: &Path) -> Result<Self, LogError> {
         Self::open_with(db, false)

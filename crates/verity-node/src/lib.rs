@@ -3,9 +3,10 @@
 //! checkpoints after checking consistency and raises an alarm on a split view.
 
 mod server;
+pub mod sync;
 mod token;
 pub mod witness;
 
-pub use server::{MAX_ENTRIES_PER_REQUEST, NodeState, ROUTES, openapi, router, serve};
+pub use server::{MAX_ENTRIES_PER_REQUEST, NodeState, PeerStatus, ROUTES, openapi, router, serve};
 pub use token::{create_token, load_token, token_path};
 pub use witness::{AddCheckpoint, Alarm, Witness, WitnessError, cosignature_key_id};

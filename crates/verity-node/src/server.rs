@@ -26,7 +26,7 @@ use verity_log::{EntryBody, Log, LogError, MAX_LEAF_BYTES, PartyKey, leaf_hash};
 use crate::witness::{AddCheckpoint, Alarm, Witness, WitnessError};
 
 /// Every route the server has, as (method, path): the OpenAPI document must describe each.
-pub const ROUTES: [(&str, &str); 9] = [
+pub const ROUTES: [(&str, &str); 10] = [
     ("get", "/"),
     ("get", "/checkpoint"),
     ("get", "/entries"),
@@ -35,6 +35,7 @@ pub const ROUTES: [(&str, &str); 9] = [
     ("post", "/append"),
     ("post", "/add-checkpoint"),
     ("get", "/witness"),
+    ("get", "/peers"),
     ("get", "/openapi.json"),
 ];
 
@@ -58,6 +59,26 @@ pub struct NodeState {
     /// The date appends are recorded on, for exercises run on a fixed calendar; `None`: the
     /// system clock's UTC date.
     pub today: Option<chrono::NaiveDate>,
+    /// The peers this node follows and how their last sync went.
+    pub peers: Mutex<Vec<PeerStatus>>,
+}
+
+/// A followed peer, as the node last saw it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PeerStatus {
+    /// The peer's node.
+    pub url: String,
+    /// Its party.
+    pub party: String,
+    /// Its log's origin.
+    pub origin: String,
+    /// Entries mirrored here.
+    pub mirrored: u64,
+    /// Rounds completed.
+    pub rounds: u64,
+    /// The last round's error, if it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 impl NodeState {
@@ -72,6 +93,7 @@ impl NodeState {
             writer: Mutex::new(()),
             timeout: Duration::from_secs(10),
             today: None,
+            peers: Mutex::new(Vec::new()),
         }
     }
 }
@@ -526,10 +548,16 @@ async fn witness_view(State(s): State<Arc<NodeState>>) -> Response {
     }
 }
 
+#[utoipa::path(get, path = "/peers", responses(
+    (status = 200, description = "The peers this node mirrors and witnesses, and how their last sync went", body = [PeerStatus])))]
+async fn peers(State(s): State<Arc<NodeState>>) -> Response {
+    axum::Json(s.peers.lock().expect("peers lock").clone()).into_response()
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Verity node", description = "A party's log, its operator's write route, and a C2SP tlog-witness"),
-    paths(summary, checkpoint, entries, inclusion, consistency, append, add_checkpoint, witness_view, openapi_json),
+    paths(summary, checkpoint, entries, inclusion, consistency, append, add_checkpoint, witness_view, peers, openapi_json),
     modifiers(&OperatorToken)
 )]
 struct ApiDoc;
@@ -570,6 +598,7 @@ pub fn router(state: Arc<NodeState>) -> Router {
         .route("/append", post(append))
         .route("/add-checkpoint", post(add_checkpoint))
         .route("/witness", get(witness_view))
+        .route("/peers", get(peers))
         .route("/openapi.json", get(openapi_json))
         .layer(DefaultBodyLimit::max(MAX_LEAF_BYTES + 64 * 1024))
         .layer(TimeoutLayer::with_status_code(

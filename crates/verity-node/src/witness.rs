@@ -337,6 +337,23 @@ impl Witness {
         ))
     }
 
+    /// Records an alarm found elsewhere (peer sync): two signed checkpoints of one log that
+    /// cannot both be true.
+    pub fn raise(&self, alarm: &Alarm) -> Result<(), WitnessError> {
+        self.conn
+            .execute(
+                "INSERT INTO alarms (origin, reason, cosigned, presented) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    alarm.origin,
+                    alarm.reason,
+                    alarm.cosigned.as_bytes(),
+                    alarm.presented.as_bytes()
+                ],
+            )
+            .map_err(storage)?;
+        Ok(())
+    }
+
     /// Every alarm raised.
     pub fn alarms(&self) -> Result<Vec<Alarm>, WitnessError> {
         let mut stmt = self

@@ -181,9 +181,14 @@ pub(crate) enum Command {
         /// Address to listen on (a loopback address and a port; port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// Logs this node witnesses: one C2SP verifier key per line (`#` comments allowed).
+        /// Peers, one per line: `<http://host:port> <PARTY> <verifier key>` to mirror, audit
+        /// and witness that node's log, or a verifier key alone to witness checkpoints
+        /// submitted here (`#` comments allowed).
         #[arg(long)]
         peers: Option<PathBuf>,
+        /// Seconds between sync rounds with each followed peer.
+        #[arg(long, default_value_t = 5)]
+        sync_every: u64,
     },
     /// Inspections: request, seed commitments and reveals, selection, openings, records.
     #[command(subcommand)]

@@ -191,3 +191,144 @@ fn serve_prints_its_url_serves_the_log_guards_writes_and_stops_on_sigterm() {
         (Some(2), Some(0))
     );
 }
+
+fn spawn_node(dir: &std::path::Path, db: &str, extra: &[&str]) -> (std::process::Child, String) {
+    let mut args = vec!["serve", "--db", db, "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_verity"))
+        .current_dir(dir)
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    (child, addr)
+}
+
+fn mirrored(addr: &str) -> u64 {
+    let (status, body) = http(addr, "GET", "/peers", &[], b"");
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    v[0]["mirrored"].as_u64().unwrap_or(0)
+}
+
+#[test]
+fn an_observer_killed_during_sync_catches_up_with_nothing_lost_or_duplicated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // The United States' log: a declaration and 4,999 notifications.
+    let key = verity_log::PartyKey::from_seed("verity.log/USA", [1; 32]).unwrap();
+    let (key_path, pub_path) = key.write(dir, "usa").unwrap();
+    let mut log = verity_log::Log::init(&dir.join("usa.db"), "USA", &key, &key_path).unwrap();
+    let decl = verity_log::EntryBody::Declaration(verity_log::Declaration {
+        treaty: "new-start".into(),
+        as_of: "2027-02-05".into(),
+        root: verity_escrow::Digest([1; 32]),
+        sites: None,
+        aggregates: None,
+        hidden_totals: None,
+    });
+    log.append(&key, vec![decl]).unwrap();
+    for chunk in 0..5 {
+        let bodies = (0..1000)
+            .filter(|i| chunk * 1000 + i > 0)
+            .map(|i| {
+                let uid = format!("U{}", chunk * 1000 + i);
+                verity_log::EntryBody::Notification(verity_log::Notification {
+                    declaration: 0,
+                    event: verity_log::ItemEvent::Eliminated,
+                    event_date: "2027-03-01".into(),
+                    uid: uid.clone(),
+                    old: Some(verity_escrow::ItemRecord {
+                        uid,
+                        class: "icbm".into(),
+                        item_type: "ICBM".into(),
+                        site: "BASE".into(),
+                        status: "deployed".into(),
+                        warheads: 1,
+                    }),
+                    new: None,
+                })
+            })
+            .collect();
+        log.append(&key, bodies).unwrap();
+    }
+    drop(log);
+    // The observer: a Russian node following the American one.
+    verity(dir, &["keygen", "--party", "RUS", "--out", "keys"]);
+    verity(
+        dir,
+        &[
+            "log", "init", "--party", "RUS", "--key", "keys", "--db", "rus.db",
+        ],
+    );
+    let (mut usa, usa_addr) = spawn_node(dir, "usa.db", &[]);
+    let vkey = std::fs::read_to_string(&pub_path).unwrap();
+    std::fs::write(
+        dir.join("peers.txt"),
+        format!("http://{usa_addr} USA {}\n", vkey.trim()),
+    )
+    .unwrap();
+    let (mut rus, _) = spawn_node(
+        dir,
+        "rus.db",
+        &["--peers", "peers.txt", "--sync-every", "1"],
+    );
+    // Kill it as soon as its copy of the American log appears.
+    let mirror = dir.join("rus.db.peers").join("usa.db");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !mirror.exists() {
+        assert!(std::time::Instant::now() < deadline, "sync never started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    rus.kill().unwrap();
+    rus.wait().unwrap();
+    // Restarted, it resumes where its copy ends.
+    let (mut rus, rus_addr) = spawn_node(
+        dir,
+        "rus.db",
+        &["--peers", "peers.txt", "--sync-every", "1"],
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while mirrored(&rus_addr) < 5000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the observer did not catch up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (status, body) = http(&rus_addr, "GET", "/witness", &[], b"");
+    assert_eq!(status, 200);
+    let view: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(view["logs"][0]["size"], 5000);
+    assert!(view["alarms"].as_array().unwrap().is_empty());
+    for child in [&mut rus, &mut usa] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    // The copy audits clean against USA's key: every entry once, in order.
+    let audit = verity(
+        dir,
+        &[
+            "audit",
+            "--db",
+            "rus.db.peers/usa.db",
+            "--key",
+            "usa.pub",
+            "--json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    assert_eq!(v["entries"], 5000);
+    assert_eq!(v["signatures"], 5000);
+    assert!(v["problems"].as_array().unwrap().is_empty(), "{audit}");
+}

@@ -186,9 +186,12 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             opening_log,
             observations,
         }) => inspect::record(db, id, opening_log, observations, today, args.json),
-        Command::Serve { db, listen, peers } => {
-            node::serve(db, listen, peers.as_deref(), args.today)
-        }
+        Command::Serve {
+            db,
+            listen,
+            peers,
+            sync_every,
+        } => node::serve(db, listen, peers.as_deref(), *sync_every, args.today),
         Command::Compliance {
             logs,
             keys,

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use verity_log::{Log, PartyKey, VerifierKey};
+use verity_node::sync::{Peer, follow as follow_peers};
 use verity_node::{NodeState, Witness, load_token, serve as run_server, token_path};
+use verity_treaty::PartyCode;
 
 use crate::Outcome;
 
@@ -17,28 +19,54 @@ fn sibling(db: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Reads a peers file: one verifier key per line; blank lines and `#` comments skipped.
-fn read_peers(path: &Path) -> Result<Vec<VerifierKey>> {
+/// One line of a peers file: `<url> <party> <verifier key>` (mirror, audit and witness that
+/// node's log) or `<verifier key>` alone (witness checkpoints submitted to this node).
+struct PeerLine {
+    follow: Option<(String, String)>,
+    key: VerifierKey,
+}
+
+/// Reads a peers file; blank lines and `#` comments are skipped.
+fn read_peers(path: &Path) -> Result<Vec<PeerLine>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut keys = Vec::new();
+    let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        keys.push(
-            VerifierKey::parse(line)
-                .map_err(|m| anyhow::anyhow!("{}:{}: {m}", path.display(), n + 1))?,
-        );
+        let at = |m: String| anyhow::anyhow!("{}:{}: {m}", path.display(), n + 1);
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (follow, key) = match fields.as_slice() {
+            [key] => (None, *key),
+            [url, party, key] if url.starts_with("http://") => {
+                PartyCode::parse(party).map_err(|m| at(format!("party: {m}")))?;
+                (
+                    Some((url.trim_end_matches('/').to_string(), party.to_string())),
+                    *key,
+                )
+            }
+            _ => {
+                return Err(at(
+                    "expected `<http://host:port> <PARTY> <verifier key>` or a verifier key alone"
+                        .into(),
+                ));
+            }
+        };
+        out.push(PeerLine {
+            follow,
+            key: VerifierKey::parse(key).map_err(at)?,
+        });
     }
-    Ok(keys)
+    Ok(out)
 }
 
 pub(crate) fn serve(
     db: &Path,
     listen: &str,
     peers: Option<&Path>,
+    sync_every: u64,
     today: Option<chrono::NaiveDate>,
 ) -> Result<Outcome> {
     let log = Log::open(db)?;
@@ -75,9 +103,23 @@ pub(crate) fn serve(
         witness_key.ed25519().clone(),
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut follow = Vec::new();
     if let Some(p) = peers {
-        for k in read_peers(p)? {
-            witness.add_log(&k).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mirrors = sibling(db, ".peers");
+        for line in read_peers(p)? {
+            witness
+                .add_log(&line.key)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some((url, party)) = line.follow {
+                std::fs::create_dir_all(&mirrors)
+                    .with_context(|| format!("cannot create {}", mirrors.display()))?;
+                follow.push(Peer {
+                    mirror: mirrors.join(format!("{}.db", party.to_lowercase())),
+                    url,
+                    party,
+                    key: line.key,
+                });
+            }
         }
     }
     let witness_text = witness.verifier_text();
@@ -99,6 +141,13 @@ pub(crate) fn serve(
             log.origin(),
             token_path(db).display()
         );
+        if !follow.is_empty() {
+            tokio::spawn(follow_peers(
+                state.clone(),
+                follow,
+                std::time::Duration::from_secs(sync_every.max(1)),
+            ));
+        }
         run_server(listener, state).await?;
         anyhow::Ok(())
     })?;
