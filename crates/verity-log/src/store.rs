@@ -137,7 +137,9 @@ impl Log {
             .map_err(LogError::sqlite(&tmp))?;
             conn.execute_batch("PRAGMA synchronous=FULL;")
                 .map_err(LogError::sqlite(&tmp))?;
-            let tx = conn.unchecked_transaction().map_err(LogError::sqlite(&tmp))?;
+            let tx = conn
+                .unchecked_transaction()
+                .map_err(LogError::sqlite(&tmp))?;
             tx.execute_batch(SCHEMA).map_err(LogError::sqlite(&tmp))?;
             tx.execute_batch(tree::TREE_SCHEMA)
                 .map_err(LogError::sqlite(&tmp))?;

@@ -26,7 +26,7 @@ use verity_log::{EntryBody, Log, LogError, MAX_LEAF_BYTES, PartyKey, leaf_hash};
 use crate::witness::{AddCheckpoint, Alarm, Witness, WitnessError};
 
 /// Every route the server has, as (method, path): the OpenAPI document must describe each.
-pub const ROUTES: [(&str, &str); 10] = [
+pub const ROUTES: [(&str, &str); 11] = [
     ("get", "/"),
     ("get", "/checkpoint"),
     ("get", "/entries"),
@@ -36,6 +36,7 @@ pub const ROUTES: [(&str, &str); 10] = [
     ("post", "/add-checkpoint"),
     ("get", "/witness"),
     ("get", "/peers"),
+    ("get", "/compliance"),
     ("get", "/openapi.json"),
 ];
 
@@ -61,6 +62,9 @@ pub struct NodeState {
     pub today: Option<chrono::NaiveDate>,
     /// The peers this node follows and how their last sync went.
     pub peers: Mutex<Vec<PeerStatus>>,
+    /// The local copies of followed logs, with the keys the operator gave for them: with the
+    /// node's own log, what `/compliance` judges.
+    pub mirrors: Vec<(PathBuf, verity_log::VerifierKey)>,
 }
 
 /// A followed peer, as the node last saw it.
@@ -94,6 +98,7 @@ impl NodeState {
             timeout: Duration::from_secs(10),
             today: None,
             peers: Mutex::new(Vec::new()),
+            mirrors: Vec::new(),
         }
     }
 }
@@ -554,10 +559,61 @@ async fn peers(State(s): State<Arc<NodeState>>) -> Response {
     axum::Json(s.peers.lock().expect("peers lock").clone()).into_response()
 }
 
+/// A compliance query.
+#[derive(Debug, Deserialize, IntoParams)]
+struct ComplianceQuery {
+    /// A built-in treaty id.
+    treaty: String,
+    /// The date judged (YYYY-MM-DD).
+    on: chrono::NaiveDate,
+    /// Judge a draft as if in force on its notional dates.
+    #[serde(default)]
+    as_if_in_force: bool,
+}
+
+#[utoipa::path(get, path = "/compliance", params(ComplianceQuery), responses(
+    (status = 200, description = "The compliance view over this node's log and its copies of the followed logs: every finding with its evidence"),
+    (status = 400, description = "Unknown treaty or bad date", body = ApiError)))]
+async fn compliance(State(s): State<Arc<NodeState>>, Query(q): Query<ComplianceQuery>) -> Response {
+    let treaty = match verity_treaty::builtin::treaty(&q.treaty) {
+        Ok(t) => t,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let state = s.clone();
+    match blocking(move || {
+        let own = Log::open_read_only(&state.db).map_err(log_error)?;
+        let mut sources = vec![verity_inspect::view::LogSource {
+            path: state.db.clone(),
+            key: own.recorded_verifier().clone(),
+            key_supplied: true,
+        }];
+        for (path, key) in &state.mirrors {
+            if path.exists() {
+                sources.push(verity_inspect::view::LogSource {
+                    path: path.clone(),
+                    key: key.clone(),
+                    key_supplied: true,
+                });
+            }
+        }
+        let mode = if q.as_if_in_force {
+            verity_treaty::compliance::Mode::AsIfInForce
+        } else {
+            verity_treaty::compliance::Mode::AsWritten
+        };
+        verity_inspect::view::view(&treaty, &sources, q.on, mode, &|_, _| {}).map_err(log_error)
+    })
+    .await
+    {
+        Ok(report) => axum::Json(report).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Verity node", description = "A party's log, its operator's write route, and a C2SP tlog-witness"),
-    paths(summary, checkpoint, entries, inclusion, consistency, append, add_checkpoint, witness_view, peers, openapi_json),
+    paths(summary, checkpoint, entries, inclusion, consistency, append, add_checkpoint, witness_view, peers, compliance, openapi_json),
     modifiers(&OperatorToken)
 )]
 struct ApiDoc;
@@ -599,6 +655,7 @@ pub fn router(state: Arc<NodeState>) -> Router {
         .route("/add-checkpoint", post(add_checkpoint))
         .route("/witness", get(witness_view))
         .route("/peers", get(peers))
+        .route("/compliance", get(compliance))
         .route("/openapi.json", get(openapi_json))
         .layer(DefaultBodyLimit::max(MAX_LEAF_BYTES + 64 * 1024))
         .layer(TimeoutLayer::with_status_code(

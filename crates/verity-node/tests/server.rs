@@ -147,6 +147,27 @@ async fn read_answers_verify_against_the_party_key() {
         5,
         cp.root
     ));
+    // The compliance view over what this node holds.
+    let view: Value = http
+        .get(format!(
+            "{}/compliance?treaty=new-start&on=2027-03-02&as_if_in_force=true",
+            n.url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["treaty"], "new-start");
+    assert_eq!(view["logs"][0]["party"], "USA");
+    assert_eq!(view["logs"][0]["entries"], 5);
+    let r = http
+        .get(format!("{}/compliance?treaty=no-such&on=2027-03-02", n.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
     // Out of range and malformed queries: JSON 400s.
     for q in [
         "entries?from=3&to=1",

@@ -125,6 +125,10 @@ pub(crate) fn serve(
     let witness_text = witness.verifier_text();
     let mut state = NodeState::new(db.to_path_buf(), key, token, Some(witness));
     state.today = today;
+    state.mirrors = follow
+        .iter()
+        .map(|p| (p.mirror.clone(), p.key.clone()))
+        .collect();
     let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
