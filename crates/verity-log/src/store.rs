@@ -258,6 +258,9 @@ impl Log {
         if read_only {
             conn.busy_timeout(std::time::Duration::from_secs(10))
                 .map_err(LogError::sqlite(db))?;
+            // Readers serve proofs: map the file and keep pages cached.
+            conn.execute_batch("PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536;")
+                .map_err(LogError::sqlite(db))?;
         } else {
             pragmas(&conn, db)?;
         }

@@ -1,31 +1,51 @@
 //! The log's RFC 6962 tree in SQLite: the stored hashes of Go's `tlog` layout, one row each,
 //! written in the same transaction as the entries they cover, so proofs never rebuild subtrees.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use tlog_tiles::{Hash, HashReader};
 
 /// Reads stored hashes from the `tree` table of a connection (or open transaction).
 pub(crate) struct SqlHashes<'c>(pub(crate) &'c Connection);
 
 impl HashReader for SqlHashes<'_> {
+    /// All the requested hashes in one statement (`idx IN (…)`, integers only), so a proof's
+    /// few dozen hashes cost one query rather than one each.
     fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog_tiles::Error> {
+        if indexes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; indexes.len()].join(",");
+        // Proofs ask for similar numbers of hashes, so the statement cache keeps these.
         let mut stmt = self
             .0
-            .prepare_cached("SELECT hash FROM tree WHERE idx = ?1")
+            .prepare_cached(&format!(
+                "SELECT idx, hash FROM tree WHERE idx IN ({marks})"
+            ))
             .map_err(|_| tlog_tiles::Error::IndexesNotInTree)?;
+        let mut found = std::collections::HashMap::with_capacity(indexes.len());
+        let params: Vec<i64> = indexes
+            .iter()
+            .map(|&i| i64::try_from(i).map_err(|_| tlog_tiles::Error::IndexesNotInTree))
+            .collect::<Result<_, _>>()?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(params), |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(|_| tlog_tiles::Error::IndexesNotInTree)?;
+        for row in rows {
+            let (idx, blob) = row.map_err(|_| tlog_tiles::Error::IndexesNotInTree)?;
+            let h: [u8; 32] = blob
+                .try_into()
+                .map_err(|_| tlog_tiles::Error::MalformedHash)?;
+            found.insert(idx as u64, Hash(h));
+        }
         indexes
             .iter()
-            .map(|&i| {
-                let i = i64::try_from(i).map_err(|_| tlog_tiles::Error::IndexesNotInTree)?;
-                let blob: Option<Vec<u8>> = stmt
-                    .query_row(params![i], |r| r.get(0))
-                    .optional()
-                    .map_err(|_| tlog_tiles::Error::IndexesNotInTree)?;
-                let blob = blob.ok_or(tlog_tiles::Error::IndexesNotInTree)?;
-                let h: [u8; 32] = blob
-                    .try_into()
-                    .map_err(|_| tlog_tiles::Error::MalformedHash)?;
-                Ok(Hash(h))
+            .map(|i| {
+                found
+                    .get(i)
+                    .copied()
+                    .ok_or(tlog_tiles::Error::IndexesNotInTree)
             })
             .collect()
     }

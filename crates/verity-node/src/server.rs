@@ -51,10 +51,12 @@ pub struct NodeState {
     pub token: String,
     /// The party's signing key (for `/append`).
     pub key: PartyKey,
+    /// The group-commit writer, started with the first append.
+    appender: std::sync::OnceLock<crate::commit::Appender>,
+    /// Read-only connections kept between requests.
+    readers: Mutex<Vec<Log>>,
     /// The witness, when this node witnesses other logs.
     pub witness: Option<Mutex<Witness>>,
-    /// Serialises this node's appends.
-    pub writer: Mutex<()>,
     /// How long a request may take, body included, before it is refused with 408.
     pub timeout: Duration,
     /// The date appends are recorded on, for exercises run on a fixed calendar; `None`: the
@@ -94,7 +96,8 @@ impl NodeState {
             token,
             key,
             witness: witness.map(Mutex::new),
-            writer: Mutex::new(()),
+            appender: std::sync::OnceLock::new(),
+            readers: Mutex::new(Vec::new()),
             timeout: Duration::from_secs(10),
             today: None,
             peers: Mutex::new(Vec::new()),
@@ -108,6 +111,27 @@ impl std::fmt::Debug for NodeState {
         f.debug_struct("NodeState")
             .field("db", &self.db)
             .finish_non_exhaustive()
+    }
+}
+
+/// Read-only connections kept for reuse: opening one per request costs more than a proof.
+const MAX_READERS: usize = 16;
+
+impl NodeState {
+    /// Runs `f` with a read-only connection to the log, reusing a kept one when there is one.
+    /// Each statement sees the latest committed state (WAL).
+    fn read<T>(&self, f: impl FnOnce(&Log) -> Result<T, LogError>) -> Result<T, Failure> {
+        let kept = self.readers.lock().expect("readers lock").pop();
+        let log = match kept {
+            Some(l) => l,
+            None => Log::open_read_only(&self.db).map_err(log_error)?,
+        };
+        let out = f(&log).map_err(log_error);
+        let mut readers = self.readers.lock().expect("readers lock");
+        if readers.len() < MAX_READERS {
+            readers.push(log);
+        }
+        out
     }
 }
 
@@ -169,16 +193,26 @@ struct Summary {
 
 #[utoipa::path(get, path = "/", responses((status = 200, description = "The node: party, log origin, verifier key, size, routes", body = Summary)))]
 async fn summary(State(s): State<Arc<NodeState>>) -> Response {
-    let db = s.db.clone();
-    let log = match blocking(move || Log::open_read_only(&db).map_err(log_error)).await {
-        Ok(l) => l,
+    let state = s.clone();
+    let (party, origin, verifier, size) = match blocking(move || {
+        state.read(|log| {
+            Ok((
+                log.party().to_string(),
+                log.origin().to_string(),
+                log.recorded_verifier().text().to_string(),
+                log.size()?,
+            ))
+        })
+    })
+    .await
+    {
+        Ok(v) => v,
         Err(r) => return r.into_response(),
     };
-    let size = log.size().unwrap_or(0);
     axum::Json(Summary {
-        party: log.party().to_string(),
-        origin: log.origin().to_string(),
-        verifier: log.recorded_verifier().text().to_string(),
+        party,
+        origin,
+        verifier,
         size,
         witness: s
             .witness
@@ -196,14 +230,8 @@ async fn summary(State(s): State<Arc<NodeState>>) -> Response {
     (status = 200, description = "The latest signed checkpoint (C2SP signed note)", content_type = "text/plain"),
     (status = 404, description = "The log has no checkpoint yet", body = ApiError)))]
 async fn checkpoint(State(s): State<Arc<NodeState>>) -> Response {
-    let db = s.db.clone();
-    match blocking(move || {
-        Log::open_read_only(&db)
-            .and_then(|l| l.latest_checkpoint())
-            .map_err(log_error)
-    })
-    .await
-    {
+    let state = s.clone();
+    match blocking(move || state.read(Log::latest_checkpoint)).await {
         Ok(Some((_, note))) => {
             ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response()
         }
@@ -243,14 +271,8 @@ async fn entries(State(s): State<Arc<NodeState>>, Query(r): Query<Range>) -> Res
             ),
         );
     }
-    let db = s.db.clone();
-    match blocking(move || {
-        Log::open_read_only(&db)
-            .and_then(|l| l.entries(r.from, r.to))
-            .map_err(log_error)
-    })
-    .await
-    {
+    let state = s.clone();
+    match blocking(move || state.read(|l| l.entries(r.from, r.to))).await {
         Ok(es) => axum::Json(
             es.into_iter()
                 .map(|e| EntryOut {
@@ -296,12 +318,13 @@ fn b64s(hashes: &[[u8; 32]]) -> Vec<String> {
     (status = 200, description = "RFC 6962 inclusion proof", body = ProofOut),
     (status = 400, description = "Index or size out of range", body = ApiError)))]
 async fn inclusion(State(s): State<Arc<NodeState>>, Query(q): Query<InclusionQuery>) -> Response {
-    let db = s.db.clone();
+    let state = s.clone();
     match blocking(move || {
-        let log = Log::open_read_only(&db).map_err(log_error)?;
-        let proof = log.inclusion_proof(q.index, q.size).map_err(log_error)?;
-        let leaf = log.entry(q.index).map_err(log_error)?.leaf;
-        Ok((proof, leaf_hash(&leaf)))
+        state.read(|log| {
+            let proof = log.inclusion_proof(q.index, q.size)?;
+            let leaf = log.entry(q.index)?.leaf;
+            Ok((proof, leaf_hash(&leaf)))
+        })
     })
     .await
     {
@@ -332,14 +355,8 @@ async fn consistency(
     State(s): State<Arc<NodeState>>,
     Query(q): Query<ConsistencyQuery>,
 ) -> Response {
-    let db = s.db.clone();
-    match blocking(move || {
-        Log::open_read_only(&db)
-            .and_then(|l| l.consistency_proof(q.from, q.to))
-            .map_err(log_error)
-    })
-    .await
-    {
+    let state = s.clone();
+    match blocking(move || state.read(|l| l.consistency_proof(q.from, q.to))).await {
         Ok(proof) => axum::Json(ProofOut {
             from: q.from,
             size: q.to,
@@ -410,31 +427,17 @@ async fn append(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes
             return error(StatusCode::BAD_REQUEST, problems.join("; "));
         }
     }
-    let state = s.clone();
-    match blocking(move || {
-        let _guard = state.writer.lock().expect("writer lock");
-        let mut log = Log::open(&state.db).map_err(log_error)?;
-        let today = state
-            .today
-            .unwrap_or_else(|| chrono::Utc::now().date_naive());
-        let index = log
-            .append_on(&state.key, today, vec![entry])
-            .map_err(log_error)?[0];
-        let note = log
-            .latest_checkpoint()
-            .map_err(log_error)?
-            .map(|(_, n)| String::from_utf8_lossy(&n).into_owned())
-            .unwrap_or_default();
-        Ok((index, note))
-    })
-    .await
-    {
+    let appender = s.appender.get_or_init(|| {
+        let key = PartyKey::parse(&s.key.private_text()).expect("a key parses its own text");
+        crate::commit::Appender::start(s.db.clone(), key, s.today)
+    });
+    match appender.append(entry).await {
         Ok((index, checkpoint)) => (
             StatusCode::CREATED,
             axum::Json(Appended { index, checkpoint }),
         )
             .into_response(),
-        Err(r) => r.into_response(),
+        Err(e) => log_error(e).into_response(),
     }
 }
 

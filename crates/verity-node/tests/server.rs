@@ -336,3 +336,45 @@ async fn the_openapi_document_describes_every_route() {
         );
     }
 }
+
+#[tokio::test]
+async fn concurrent_appends_are_group_committed_each_durable_once() {
+    let n = start().await;
+    let http = reqwest::Client::new();
+    let bearer = format!("Bearer {TOKEN}");
+    let mut tasks = Vec::new();
+    for i in 0..200u64 {
+        let (http, url, bearer) = (http.clone(), n.url.clone(), bearer.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = http
+                .post(format!("{url}/append"))
+                .header("authorization", bearer)
+                .body(serde_json::to_vec(&notification(1000 + i)).unwrap())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            let v: Value = r.json().await.unwrap();
+            v["index"].as_u64().unwrap()
+        }));
+    }
+    let mut indexes = Vec::new();
+    for t in tasks {
+        indexes.push(t.await.unwrap());
+    }
+    indexes.sort_unstable();
+    assert_eq!(
+        indexes,
+        (5..205).collect::<Vec<_>>(),
+        "every append once, none lost"
+    );
+    let log = Log::open_read_only(&n.db).unwrap();
+    let checkpoints = log.checkpoints().unwrap().len();
+    assert!(
+        checkpoints < 5 + 200,
+        "{checkpoints} checkpoints: appends were not batched"
+    );
+    let report = verity_log::audit(&n.db, &n.key.verifier(), &|_, _| {}).unwrap();
+    assert_eq!(report.entries, 205);
+    assert_eq!(report.signatures, 205);
+}

@@ -385,6 +385,20 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         entries: u64,
     },
+    /// A node on loopback under load: durable appends per second (group commit), checkpoint
+    /// reads per second, and inclusion proofs from a log of `--entries` entries, timed from
+    /// storage and served over HTTP.
+    Serve {
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Entries in the log the proofs are drawn from.
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: u64,
+    },
     /// Simulated inspection-years per second (a New START year of inspections of Russia with
     /// warheads under-declared), on one thread and on every core, and the speed-up.
     Simulate {

@@ -332,3 +332,35 @@ fn an_observer_killed_during_sync_catches_up_with_nothing_lost_or_duplicated() {
     assert_eq!(v["signatures"], 5000);
     assert!(v["problems"].as_array().unwrap().is_empty(), "{audit}");
 }
+
+#[test]
+fn bench_serve_reports_its_measurements() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = verity(
+        tmp.path(),
+        &[
+            "bench",
+            "serve",
+            "--seconds",
+            "1",
+            "--clients",
+            "4",
+            "--entries",
+            "3000",
+            "--json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let acknowledged = v["appends_acknowledged"].as_u64().unwrap();
+    assert!(acknowledged > 0);
+    assert!(v["checkpoints_after_appends"].as_u64().unwrap() <= acknowledged + 1);
+    for k in [
+        "appends_per_second",
+        "checkpoint_reads_per_second",
+        "proof_from_storage_microseconds",
+        "proofs_served_per_second",
+    ] {
+        assert!(v[k].as_f64().unwrap() > 0.0, "{k}");
+    }
+    assert_eq!(v["log_entries"], 3000);
+}

@@ -115,6 +115,11 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             bench::audit_bench(*entries, today, args.json)
         }
         Command::Bench(BenchCommand::Simulate { trials }) => simulate::bench(*trials, args.json),
+        Command::Bench(BenchCommand::Serve {
+            seconds,
+            clients,
+            entries,
+        }) => node::bench_serve(*seconds, *clients, *entries, args.json),
         Command::Bench(BenchCommand::Proofs { categories }) => {
             bench::proofs(*categories, args.json)
         }

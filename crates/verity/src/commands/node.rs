@@ -157,3 +157,228 @@ pub(crate) fn serve(
     })?;
     Ok(Outcome::Clean)
 }
+
+#[derive(serde::Serialize)]
+struct ServeBench {
+    clients: usize,
+    seconds: u64,
+    appends_per_second: f64,
+    appends_acknowledged: u64,
+    checkpoints_after_appends: u64,
+    checkpoint_reads_per_second: f64,
+    log_entries: u64,
+    proof_from_storage_microseconds: f64,
+    proofs_served_per_second: f64,
+}
+
+/// Runs `clients` loops of `request` for `seconds` (each loop also bounded in count); returns
+/// the successes per second and their number.
+async fn load<F, Fut>(clients: usize, seconds: u64, request: F) -> (f64, u64)
+where
+    F: Fn(u64) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let start = std::time::Instant::now();
+    let until = start + std::time::Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let request = request.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ok = 0u64;
+            for k in 0..1_000_000u64 {
+                if std::time::Instant::now() >= until {
+                    break;
+                }
+                if request(c as u64 * 1_000_000 + k).await {
+                    ok += 1;
+                }
+            }
+            ok
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap_or(0);
+    }
+    (total as f64 / start.elapsed().as_secs_f64(), total)
+}
+
+fn bench_entry(i: u64) -> verity_log::EntryBody {
+    let uid = format!("B{i}");
+    verity_log::EntryBody::Notification(verity_log::Notification {
+        declaration: 0,
+        event: verity_log::ItemEvent::Eliminated,
+        event_date: "2027-03-01".into(),
+        uid: uid.clone(),
+        old: Some(verity_escrow::ItemRecord {
+            uid,
+            class: "icbm".into(),
+            item_type: "ICBM".into(),
+            site: "BASE".into(),
+            status: "deployed".into(),
+            warheads: 1,
+        }),
+        new: None,
+    })
+}
+
+fn bench_log(dir: &Path, name: &str) -> Result<(PathBuf, PartyKey)> {
+    let key = PartyKey::generate("verity.log/USA").map_err(anyhow::Error::msg)?;
+    let (key_path, _) = key.write(dir, name)?;
+    let db = dir.join(format!("{name}.db"));
+    let mut log = Log::init(&db, "USA", &key, &key_path)?;
+    log.append(
+        &key,
+        vec![verity_log::EntryBody::Declaration(
+            verity_log::Declaration {
+                treaty: "new-start".into(),
+                as_of: "2027-02-05".into(),
+                root: verity_escrow::Digest([0; 32]),
+                sites: None,
+                aggregates: None,
+                hidden_totals: None,
+            },
+        )],
+    )?;
+    Ok((db, key))
+}
+
+async fn start_node(db: PathBuf, key: PartyKey, token: &str) -> Result<String> {
+    let state = Arc::new(NodeState::new(db, key, token.to_string(), None));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(run_server(listener, state));
+    Ok(url)
+}
+
+/// `verity bench serve`.
+pub(crate) fn bench_serve(
+    seconds: u64,
+    clients: usize,
+    entries: u64,
+    as_json: bool,
+) -> Result<Outcome> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let dir = tempfile::tempdir()?;
+    let token = "b".repeat(64);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    // 1. Durable appends through the write route, group-committed.
+    let (db, key) = bench_log(dir.path(), "appends")?;
+    let url = rt.block_on(start_node(db.clone(), key, &token))?;
+    let client = reqwest::Client::new();
+    let (appends, acknowledged) = rt.block_on({
+        let (client, url, bearer) = (client.clone(), url.clone(), format!("Bearer {token}"));
+        load(clients, seconds, move |i| {
+            let (client, url, bearer) = (client.clone(), url.clone(), bearer.clone());
+            async move {
+                let body = serde_json::to_vec(&bench_entry(i)).expect("JSON");
+                client
+                    .post(format!("{url}/append"))
+                    .header("authorization", bearer)
+                    .body(body)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().as_u16() == 201)
+            }
+        })
+    });
+    let log = Log::open_read_only(&db)?;
+    let checkpoints = log.checkpoints()?.len() as u64;
+    if log.size()? != acknowledged + 1 {
+        bail!(
+            "{} entries for {acknowledged} acknowledged appends",
+            log.size()? - 1
+        );
+    }
+    // 2. Checkpoint reads.
+    let (reads, _) = rt.block_on({
+        let (client, url) = (client.clone(), url.clone());
+        load(clients, seconds, move |_| {
+            let (client, url) = (client.clone(), url.clone());
+            async move {
+                client
+                    .get(format!("{url}/checkpoint"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
+            }
+        })
+    });
+    // 3. Proofs from a large log.
+    let (big, big_key) = bench_log(dir.path(), "proofs")?;
+    let bar = ProgressBar::new(entries);
+    bar.set_style(ProgressStyle::with_template(
+        "{spinner} building a log of {len} entries {bar:40} {pos}/{len} ({eta} left)",
+    )?);
+    {
+        let mut log = Log::open(&big)?;
+        let mut done = 1;
+        while done < entries {
+            let n = (entries - done).min(10_000);
+            log.append(&big_key, (done..done + n).map(bench_entry).collect())?;
+            done += n;
+            bar.set_position(done);
+        }
+    }
+    bar.finish_and_clear();
+    let size = entries.max(1);
+    let log = Log::open_read_only(&big)?;
+    let samples = 10_000u64;
+    let start = std::time::Instant::now();
+    for k in 0..samples {
+        let index = (k * 7_919 + 13) % size;
+        log.inclusion_proof(index, size)?;
+    }
+    let from_storage = start.elapsed().as_secs_f64() * 1e6 / samples as f64;
+    let big_url = rt.block_on(start_node(big.clone(), big_key, &token))?;
+    let (proofs, _) = rt.block_on({
+        let (client, url) = (client.clone(), big_url.clone());
+        load(clients, seconds, move |i| {
+            let (client, url) = (client.clone(), url.clone());
+            async move {
+                let index = (i * 7_919 + 13) % size;
+                client
+                    .get(format!("{url}/proof/inclusion?index={index}&size={size}"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
+            }
+        })
+    });
+    let r = ServeBench {
+        clients,
+        seconds,
+        appends_per_second: appends,
+        appends_acknowledged: acknowledged,
+        checkpoints_after_appends: checkpoints,
+        checkpoint_reads_per_second: reads,
+        log_entries: size,
+        proof_from_storage_microseconds: from_storage,
+        proofs_served_per_second: proofs,
+    };
+    if as_json {
+        crate::output::json(&r)?;
+    } else {
+        let mut t = crate::output::facts();
+        t.add_row([
+            "Durable appends per second (group commit)".to_string(),
+            format!("{appends:.0} ({acknowledged} acknowledged in {checkpoints} transactions, each on disk)"),
+        ]);
+        t.add_row([
+            "Checkpoint reads per second".to_string(),
+            format!("{reads:.0}"),
+        ]);
+        t.add_row([
+            format!("Inclusion proof from storage ({size} entries)"),
+            format!("{from_storage:.1} µs"),
+        ]);
+        t.add_row([
+            "Inclusion proofs served per second".to_string(),
+            format!("{proofs:.0}"),
+        ]);
+        outln!("{clients} concurrent clients, {seconds} s per measurement, on 127.0.0.1\n{t}")?;
+    }
+    Ok(Outcome::Clean)
+}
