@@ -69,6 +69,22 @@ fn find_entry(log: &Log, pick: impl Fn(&EntryBody) -> bool) -> Result<Option<u64
         .map(|(i, _)| i))
 }
 
+/// This log's seed commitment for inspection `id`, if any.
+fn seed_commit(log: &Log, id: &str) -> Result<Option<u64>> {
+    find_entry(
+        log,
+        |b| matches!(b, EntryBody::SeedCommit(c) if c.inspection == id),
+    )
+}
+
+/// This log's seed reveal for inspection `id`, if any.
+fn seed_reveal(log: &Log, id: &str) -> Result<Option<u64>> {
+    find_entry(
+        log,
+        |b| matches!(b, EntryBody::SeedReveal(s) if s.inspection == id),
+    )
+}
+
 /// Where a party's seed for an inspection is kept in its private store.
 fn seed_slot(id: &str) -> Digest {
     Digest(verity_inspect::seed_store_slot(id))
@@ -320,12 +336,7 @@ pub(crate) fn commit_seed(
     if req_ref_log.party() != log.party() && req.inspected != log.party() {
         bail!("{} is neither side of inspection `{id}`", log.party());
     }
-    if find_entry(
-        &log,
-        |b| matches!(b, EntryBody::SeedCommit(c) if c.inspection == id),
-    )?
-    .is_some()
-    {
+    if seed_commit(&log, id)?.is_some() {
         bail!(
             "{} already committed a seed for inspection `{id}`",
             log.party()
@@ -369,12 +380,7 @@ pub(crate) fn reveal_seed(
     } else {
         find_request(&other, id)?
     };
-    if find_entry(
-        &log,
-        |b| matches!(b, EntryBody::SeedReveal(s) if s.inspection == id),
-    )?
-    .is_some()
-    {
+    if seed_reveal(&log, id)?.is_some() {
         bail!(
             "{} already revealed its seed for inspection `{id}`",
             log.party()
@@ -386,10 +392,7 @@ pub(crate) fn reveal_seed(
         .context("the treaty has no inspection protocol")?;
     let deadline = requested + Days::new(u64::from(days));
     let after = if inspecting {
-        match find_entry(
-            &other,
-            |b| matches!(b, EntryBody::SeedReveal(s) if s.inspection == id),
-        )? {
+        match seed_reveal(&other, id)? {
             Some(i) => Some(entry_ref(&other, i)?),
             None if today > deadline => None,
             None => bail!(
@@ -398,10 +401,7 @@ pub(crate) fn reveal_seed(
             ),
         }
     } else {
-        match find_entry(
-            &other,
-            |b| matches!(b, EntryBody::SeedCommit(c) if c.inspection == id),
-        )? {
+        match seed_commit(&other, id)? {
             Some(i) => Some(entry_ref(&other, i)?),
             None => bail!(
                 "{} has not committed its seed yet: both commit before either reveals",
@@ -409,12 +409,7 @@ pub(crate) fn reveal_seed(
             ),
         }
     };
-    if find_entry(
-        &log,
-        |b| matches!(b, EntryBody::SeedCommit(c) if c.inspection == id),
-    )?
-    .is_none()
-    {
+    if seed_commit(&log, id)?.is_none() {
         bail!(
             "{} never committed a seed for inspection `{id}`",
             log.party()
