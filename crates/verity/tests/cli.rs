@@ -410,4 +410,33 @@ fn demo_proves_every_trilateral_party_within_limits_with_totals_hidden() {
             assert!(verdict["value"].is_null(), "no count is given: {verdict}");
         }
     }
+    // What the draft's inspections would catch within a year, per party and strategy.
+    let detection = v["detection"].as_array().unwrap();
+    let per_year: Vec<u64> = detection
+        .iter()
+        .map(|d| d["inspections_per_year"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        per_year,
+        [24, 24, 12],
+        "10 + 8 by one, 4 + 2 by the other, each"
+    );
+    for d in detection {
+        let p = |name: &str| {
+            d["by_strategy"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s[0].as_str().unwrap().starts_with(name))
+                .unwrap()[1]
+                .as_f64()
+                .unwrap()
+        };
+        assert_eq!(p("hide-at-undeclared-site"), 0.0, "{d}");
+        assert!(p("swap-identifiers") > 0.99, "{d}");
+    }
+    // China: five of its six ICBMs under-declared, eight Type One inspections a year each
+    // counting one of them at its only base: 1 − (1/6)^8.
+    let chn = &detection[2]["by_strategy"][1][1];
+    assert!((chn.as_f64().unwrap() - (1.0 - (1.0f64 / 6.0).powi(8))).abs() < 1e-12);
 }

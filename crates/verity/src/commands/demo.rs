@@ -1,6 +1,7 @@
-//! `verity demo`: the main job on the embedded data. For now: every treaty's status today,
-//! New START's compliance history from the published aggregate data exchanges, and the
-//! trilateral draft's hidden totals: each party proves every limit without revealing a count.
+//! `verity demo`: the main job on the embedded data: every treaty's status today, New START's
+//! compliance history from the published aggregate data exchanges, the trilateral draft's
+//! hidden totals (each party proves every limit without revealing a count), and what the
+//! draft's inspections would catch of each cheating strategy within a year.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,65 @@ struct DemoReport {
     new_start: Assessment,
     figures_file: &'static str,
     hidden_totals: Vec<HiddenDemo>,
+    detection: Vec<DetectionDemo>,
+}
+
+/// How likely the trilateral draft's inspections are to catch each strategy within a year.
+#[derive(Serialize)]
+struct DetectionDemo {
+    party: PartyCode,
+    inspections_per_year: u32,
+    /// Strategy (with its size) → exact probability of detection within one year (model).
+    by_strategy: Vec<(String, f64)>,
+}
+
+/// The strategies the demo shows, with their sizes.
+const DEMO_STRATEGIES: [(&str, usize, usize); 5] = [
+    ("hide-at-undeclared-site", 40, 0),
+    ("under-declare-warheads", 5, 0),
+    ("declare-eliminated-that-exist", 10, 0),
+    ("swap-identifiers", 5, 0),
+    ("spread-hidden", 40, 2),
+];
+
+/// Each trilateral party's synthetic arsenal against each strategy: the exact one-year
+/// detection probability of the simulator's model (the same selection and comparison code).
+fn detection_demo() -> Result<Vec<DetectionDemo>> {
+    use verity_sim::regime::{Regime, Scenario};
+    use verity_sim::strategy::Strategy;
+    let treaty = builtin::treaty("trilateral-draft")?;
+    let estimates = builtin::estimates()?;
+    let counting = treaty
+        .inspections()
+        .first()
+        .map(|k| k.selection.clone())
+        .ok_or_else(|| anyhow::anyhow!("the draft has inspections"))?;
+    let mut out = Vec::new();
+    for party in treaty.parties() {
+        let e = estimates
+            .iter()
+            .find(|e| e.state == *party && e.year == 2025)
+            .ok_or_else(|| anyhow::anyhow!("no 2025 estimate for {party}"))?;
+        let honest = verity_sim::forces::synthetic_inventory(&treaty, *party, e);
+        let regime = Regime::of(&treaty, *party);
+        let mut by_strategy = Vec::new();
+        for (name, k, sites) in DEMO_STRATEGIES {
+            let s = Strategy::parse(name, k, sites)?;
+            let (declared, truth) = s.apply(&honest, &counting)?;
+            let label = match s {
+                Strategy::SpreadHidden { k, sites } => format!("{name} ({k} over {sites} sites)"),
+                Strategy::SwapIdentifiers { k } => format!("{name} ({k} pairs)"),
+                _ => format!("{name} ({k})"),
+            };
+            by_strategy.push((label, Scenario::new(&declared, &truth).exact_year(&regime)));
+        }
+        out.push(DetectionDemo {
+            party: *party,
+            inspections_per_year: regime.per_year(),
+            by_strategy,
+        });
+    }
+    Ok(out)
 }
 
 /// One party's escrowed declaration under the trilateral draft, with totals hidden.
@@ -118,6 +178,7 @@ pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
     let rows = builtin::new_start_aggregates()?;
     let assessment = compliance::assess(&new_start, &rows, today, Mode::AsWritten);
     let hidden = hidden_totals_demo()?;
+    let detection = detection_demo()?;
 
     if as_json {
         json(&DemoReport {
@@ -126,6 +187,7 @@ pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
             new_start: assessment,
             figures_file: builtin::NEW_START_AGGREGATES.0,
             hidden_totals: hidden,
+            detection,
         })?;
         return Ok(Outcome::Clean);
     }
@@ -257,6 +319,38 @@ pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
         "Every party publishes the same shape (64 site leaves, 2,048 item slots per site, one \
          proof of every applicable limit); `verity declare --treaty trilateral-draft` and \
          `verity audit` do the same on a party's log."
+    )?;
+
+    outln!(
+        "\nWhat the draft's inspections would catch within a year (exact value of the simulator's \
+         model; `verity simulate --treaty trilateral-draft --strategy S` runs the Monte Carlo)"
+    )?;
+    let mut header = vec!["Party".to_string(), "Inspections a year".to_string()];
+    header.extend(
+        detection
+            .first()
+            .map(|d| {
+                d.by_strategy
+                    .iter()
+                    .map(|(s, _)| s.clone())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
+    );
+    let mut dt = table(header);
+    for d in &detection {
+        let mut row = vec![d.party.to_string(), d.inspections_per_year.to_string()];
+        row.extend(
+            d.by_strategy
+                .iter()
+                .map(|(_, p)| format!("{:.1}%", p * 100.0)),
+        );
+        dt.add_row(row);
+    }
+    outln!("{dt}")?;
+    outln!(
+        "Random selection draws only among declared sites: items kept at a site the declaration \
+         omits are never visited, whatever the quota."
     )?;
     Ok(Outcome::Clean)
 }
