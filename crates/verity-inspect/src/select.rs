@@ -30,30 +30,6 @@ pub fn draw_positions(seed: &[u8; 32], label: &str, n: usize) -> Vec<usize> {
     rand::seq::index::sample(&mut rng, n, n).into_vec()
 }
 
-/// Picks `k` real sites among `n` published positions: draws positions in the seed's order and
-/// skips those `is_dummy` says are padding (the inspected party proves each with its salt).
-/// Returns the chosen positions and how many draws it took; fewer than `k` when there are
-/// fewer real positions.
-pub fn select_sites(
-    seed: &[u8; 32],
-    n: usize,
-    k: usize,
-    mut is_dummy: impl FnMut(usize) -> bool,
-) -> (Vec<usize>, usize) {
-    let mut chosen = Vec::with_capacity(k);
-    let mut draws = 0;
-    for pos in draw_positions(seed, "sites", n) {
-        if chosen.len() == k {
-            break;
-        }
-        draws += 1;
-        if !is_dummy(pos) {
-            chosen.push(pos);
-        }
-    }
-    (chosen, draws)
-}
-
 /// One drawn position and what it turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "draw")]

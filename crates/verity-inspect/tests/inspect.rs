@@ -3,10 +3,12 @@
 //! counted per type, ordered pair and quota year, refusing the request one over.
 
 use chrono::NaiveDate;
+use verity_inspect::Position;
 use verity_inspect::{
     QuotaError, QuotaLedger, Request, Role, SeedCommitment, SeedOutcome, SeedProtocol,
-    SeedProtocolError, derive_selection_seed, draw_positions, select_sites,
+    SeedProtocolError, derive_selection_seed, draw_positions, walk_selection,
 };
+use verity_treaty::model::{ItemsPerSite, Selection};
 use verity_treaty::{PartyCode, builtin};
 
 const ID: &str = "USA-RUS-type-one-2020-1";
@@ -135,11 +137,37 @@ fn selection_is_a_deterministic_permutation_and_skips_dummies() {
     assert_ne!(a, draw_positions(&[8; 32], "sites", 64));
     // Positions 0..48 are padding: the first real one drawn is chosen, after the dummies
     // drawn before it; the count of draws is public.
-    let (chosen, draws) = select_sites(&seed, 64, 1, |p| p < 48);
+    let record = [verity_escrow::ItemRecord {
+        uid: "M1".into(),
+        class: "icbm".into(),
+        item_type: "ICBM".into(),
+        site: "S".into(),
+        status: "deployed".into(),
+        warheads: 1,
+    }];
+    let select = |sites: u32, dummy: &dyn Fn(usize) -> bool| {
+        let kind = Selection {
+            sites,
+            items: ItemsPerSite::Count(1),
+            item_classes: vec!["icbm".into()],
+            item_statuses: vec!["deployed".into()],
+        };
+        let walk = walk_selection(&seed, &kind, 64, |p| {
+            if dummy(p) {
+                Position::Padding
+            } else {
+                Position::Site("S", &record)
+            }
+        })
+        .unwrap();
+        let chosen: Vec<usize> = walk.sites.iter().map(|s| s.position as usize).collect();
+        (chosen, walk.draws.len())
+    };
+    let (chosen, draws) = select(1, &|p| p < 48);
     let first_real = a.iter().position(|&p| p >= 48).unwrap();
     assert_eq!(chosen, vec![a[first_real]]);
     assert_eq!(draws, first_real + 1);
-    let (chosen, _) = select_sites(&seed, 64, 100, |p| p % 2 == 0);
+    let (chosen, _) = select(100, &|p| p % 2 == 0);
     assert_eq!(chosen.len(), 32, "no more than the real positions");
 }
 
