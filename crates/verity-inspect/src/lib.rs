@@ -23,6 +23,6 @@ pub use randomness::{
 };
 pub use select::{
     Draw, Position, SelectedSite, SelectionResult, designate, draw_positions, eligible_items,
-    follow_selection, walk_selection,
+    follow_facility_selection, follow_selection, select_facilities, walk_selection,
 };
 pub use world::{Discrepancy, World, new_start_force, observe_site, synthetic_arsenal};

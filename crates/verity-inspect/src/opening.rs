@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use verity_escrow::{ItemRecord, SealedDeclaration, dummy_site_leaf};
 use verity_log::{DummySiteProof, EntryRef, InspectionOpening};
-use verity_treaty::model::Selection;
+use verity_treaty::model::{Selection, SelectionScope};
 
 use crate::select::{Position, walk_selection};
 
@@ -19,6 +19,18 @@ pub fn build_opening(
     request: EntryRef,
 ) -> Result<InspectionOpening, String> {
     let commitments = sealed.site_commitments();
+    if kind.scope == SelectionScope::EmptyFacilities {
+        // The register of empty facilities is public: nothing is opened.
+        return Ok(InspectionOpening {
+            inspection: id.to_string(),
+            request,
+            declaration,
+            root: sealed.root(),
+            site_commitments: commitments,
+            dummies: Vec::new(),
+            sites: Vec::new(),
+        });
+    }
     let mut sites: BTreeMap<usize, (&str, Vec<ItemRecord>)> = BTreeMap::new();
     for site in sealed.sites() {
         let header = sealed

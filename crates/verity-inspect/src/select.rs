@@ -231,3 +231,54 @@ pub fn follow_selection(
     }
     Ok(result)
 }
+
+/// The selection of a check of empty facilities: the first `sites` of the registered empty
+/// facilities in the seed's draw order (under the label `facilities`). Nothing is designated:
+/// every item found at a selected facility is undeclared.
+pub fn select_facilities(
+    seed: &[u8; 32],
+    kind: &Selection,
+    facilities: &[String],
+) -> SelectionResult {
+    let mut result = SelectionResult {
+        draws: Vec::new(),
+        sites: Vec::new(),
+    };
+    for pos in draw_positions(seed, "facilities", facilities.len())
+        .into_iter()
+        .take(kind.sites as usize)
+    {
+        let position = pos as u64;
+        let site = facilities[pos].clone();
+        result.draws.push(Draw::Selected {
+            position,
+            site: site.clone(),
+        });
+        result.sites.push(SelectedSite {
+            position,
+            site,
+            eligible: 0,
+            designated: Vec::new(),
+        });
+    }
+    result
+}
+
+/// Follows the selection of a check of empty facilities: the inspected party opens nothing
+/// (its register of empty facilities is public in the declaration), so the opening must hold
+/// no site and no padding proof.
+pub fn follow_facility_selection(
+    seed: &[u8; 32],
+    kind: &Selection,
+    opening: &InspectionOpening,
+    facilities: &[String],
+) -> Result<SelectionResult, String> {
+    if !opening.sites.is_empty() || !opening.dummies.is_empty() {
+        return Err(format!(
+            "a check of empty facilities opens nothing, but the opening holds {} site(s) and {} padding proof(s)",
+            opening.sites.len(),
+            opening.dummies.len()
+        ));
+    }
+    Ok(select_facilities(seed, kind, facilities))
+}

@@ -147,6 +147,7 @@ fn selection_is_a_deterministic_permutation_and_skips_dummies() {
     }];
     let select = |sites: u32, dummy: &dyn Fn(usize) -> bool| {
         let kind = Selection {
+            scope: Default::default(),
             sites,
             items: ItemsPerSite::Count(1),
             item_classes: vec!["icbm".into()],

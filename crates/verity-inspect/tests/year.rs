@@ -437,9 +437,23 @@ fn trilateral_year_three_parties_china_cheating() {
             uid: "CHN-STORE-00100".into(),
             to_site: "CHN-BASE-0".into(),
         },
+        // Kept at a facility China registers as empty: only facility checks can reach it.
+        Discrepancy::Undeclared {
+            record: ItemRecord {
+                uid: "CHN-STORE-X0002".into(),
+                class: "warhead_container".into(),
+                item_type: "Container".into(),
+                site: "CHN-FORMER-STORE-2".into(),
+                status: "non-deployed".into(),
+                warheads: 10,
+            },
+        },
     ];
     let eif = treaty.dates().entry_into_force.unwrap();
     for p in parties.iter_mut() {
+        p.empty_facilities = (1..=4)
+            .map(|i| format!("{}-FORMER-STORE-{i}", p.code))
+            .collect();
         // Scaled-down arsenals (China's is SIPRI 2025's: 24 deployed, 576 stored).
         let force = match p.code.as_str() {
             "CHN" => synthetic_arsenal("CHN", 24, 576, 0),
@@ -454,13 +468,13 @@ fn trilateral_year_three_parties_china_cheating() {
         world.set_truth(&p.code, &force, discrepancies).unwrap();
     }
     let start = eif + Days::new(60);
-    let plan = schedule(&treaty, start, 5);
+    let plan = schedule(&treaty, start, 4);
     assert_eq!(
         plan.len(),
-        60,
-        "USA-RUS 10 + 8 each way; 4 + 2 on and by China each way"
+        72,
+        "USA-RUS 10 + 8 each way; 4 + 2 on and by China each way; 2 facility checks each way"
     );
-    let free = |k: u64| start + Days::new(5 * k + 3);
+    let free = |k: u64| start + Days::new(4 * k + 3);
     let notices = [
         Notice {
             party: "USA",
@@ -507,7 +521,11 @@ fn trilateral_year_three_parties_china_cheating() {
     )));
     // China's two real sites are found among 64 published positions every time: padding
     // positions drawn are skipped with their salts, never opened as sites.
-    for i in report.inspections.iter().filter(|i| i.inspected == "CHN") {
+    for i in report
+        .inspections
+        .iter()
+        .filter(|i| i.inspected == "CHN" && i.inspection_type != "facility-check")
+    {
         let sel = i.selection.as_ref().unwrap();
         assert_eq!(sel.sites.len(), 1);
         assert!(sel.sites[0].site == "CHN-BASE-0" || sel.sites[0].site == "CHN-STORE-0");
@@ -522,6 +540,34 @@ fn trilateral_year_three_parties_china_cheating() {
         .collect();
     assert_eq!(undeclared.len(), 4, "{undeclared:?}");
     assert!(undeclared.iter().all(|id| id.contains("type-two")));
+    // Facility checks visit two of the four registered facilities each; the container kept at
+    // one of them is reported by exactly the checks of China whose draw included it.
+    let mut reaching = Vec::new();
+    for i in report
+        .inspections
+        .iter()
+        .filter(|i| i.inspection_type == "facility-check")
+    {
+        let sel = i.selection.as_ref().unwrap();
+        assert_eq!(sel.sites.len(), 2, "{}", i.id);
+        assert!(sel.sites.iter().all(|s| {
+            s.site
+                .starts_with(&format!("{}-FORMER-STORE-", i.inspected))
+        }));
+        if sel.sites.iter().any(|s| s.site == "CHN-FORMER-STORE-2") {
+            reaching.push(i.id.as_str());
+        }
+    }
+    let mut hidden: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.subject.as_deref() == Some("CHN-STORE-X0002"))
+        .filter_map(|f| f.inspection.as_deref())
+        .collect();
+    hidden.sort_unstable();
+    reaching.sort_unstable();
+    assert_eq!(hidden, reaching);
+    assert!(!hidden.is_empty(), "this seed reaches the facility");
     // Hidden totals: every applicable limit proved, no count shown.
     assert!(report.limits.iter().all(|v| v.value.is_none()));
     assert!(

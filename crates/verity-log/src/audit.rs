@@ -504,6 +504,17 @@ fn check_escrow(leaves: &[(u64, &Leaf)], report: &mut AuditReport, problems: &mu
                         format!("declaration as-of `{}` is not a YYYY-MM-DD date", d.as_of),
                     ));
                 }
+                let mut seen = std::collections::BTreeSet::new();
+                for f in &d.empty_facilities {
+                    if f.trim().is_empty() || !seen.insert(f.as_str()) {
+                        problems.push(Problem::entry(
+                            index,
+                            format!(
+                                "declaration registers the empty facility `{f}` blank or twice"
+                            ),
+                        ));
+                    }
+                }
                 let mut check = None;
                 if let Some(h) = &d.hidden_totals {
                     match hidden_context(&d.treaty, &leaf.statement.party, &d.as_of) {

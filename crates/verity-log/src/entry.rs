@@ -49,6 +49,11 @@ pub struct Declaration {
     /// applicable limit holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden_totals: Option<HiddenTotals>,
+    /// The facility register's other half: facilities the party declares to hold no
+    /// accountable item (former storage sites, closed bases), in clear. Checks of empty
+    /// facilities draw among them, and anything found there is undeclared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub empty_facilities: Vec<String>,
 }
 
 /// A disclosure: the openings of one stage of an earlier declaration.

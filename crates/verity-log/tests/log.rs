@@ -46,6 +46,7 @@ fn fixture(notifications: usize) -> Fixture {
             sites: Some(decl.site_commitments()),
             aggregates: None,
             hidden_totals: None,
+            empty_facilities: Vec::new(),
         })],
     )
     .unwrap();
@@ -324,6 +325,7 @@ fn failed_appends_change_nothing() {
         sites: None,
         aggregates: None,
         hidden_totals: None,
+        empty_facilities: Vec::new(),
     });
     assert!(log.append(&f.key, vec![notification(9), huge]).is_err());
     // Another party's key is refused.
@@ -489,6 +491,7 @@ fn revealed_totals_that_disagree_with_the_opened_items_are_a_finding() {
             sites: Some(sealed.site_commitments()),
             aggregates: None,
             hidden_totals: Some(hidden),
+            empty_facilities: Vec::new(),
         })],
     )
     .unwrap();

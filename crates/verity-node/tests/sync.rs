@@ -50,6 +50,7 @@ async fn serve_log(dir: &Path, name: &str, n: u64, tag: &str) -> (String, std::p
             sites: None,
             aggregates: None,
             hidden_totals: None,
+            empty_facilities: Vec::new(),
         })],
     )
     .unwrap();

@@ -6,6 +6,7 @@
 
 use verity_escrow::ItemRecord;
 use verity_treaty::figures::Estimate;
+use verity_treaty::model::SelectionScope;
 use verity_treaty::{PartyCode, Treaty};
 
 /// Deployed missiles per ICBM base and per submarine base in the New START shape.
@@ -79,4 +80,24 @@ pub fn synthetic_inventory(treaty: &Treaty, party: PartyCode, e: &Estimate) -> V
         );
     }
     out
+}
+
+/// Facilities each synthetic party registers as holding no accountable item (former storage
+/// sites, closed bases). A synthetic figure for exercises, not an estimate: public sources
+/// give no count of empty warhead-capable facilities. Four per party.
+pub const SYNTHETIC_EMPTY_FACILITIES: usize = 4;
+
+/// The synthetic register of empty facilities, when the treaty checks them (else empty:
+/// nothing would draw among them).
+pub fn synthetic_register(treaty: &Treaty, party: PartyCode) -> Vec<String> {
+    let checked = treaty
+        .inspections()
+        .iter()
+        .any(|k| k.selection.scope == SelectionScope::EmptyFacilities);
+    if !checked {
+        return Vec::new();
+    }
+    (1..=SYNTHETIC_EMPTY_FACILITIES)
+        .map(|i| format!("{}-FORMER-STORE-{i}", party.as_str()))
+        .collect()
 }

@@ -10,8 +10,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use verity_escrow::ItemRecord;
-use verity_inspect::{Position, compare_site, eligible_items, observe_site, walk_selection};
-use verity_treaty::model::{ItemsPerSite, Selection};
+use verity_inspect::{
+    Position, compare_site, eligible_items, observe_site, select_facilities, walk_selection,
+};
+use verity_treaty::model::{ItemsPerSite, Selection, SelectionScope};
 use verity_treaty::{PartyCode, Treaty};
 
 use crate::sampling::wilson_interval;
@@ -128,6 +130,7 @@ pub fn curve(
 pub struct Scenario {
     sites: Vec<(String, Vec<ItemRecord>)>,
     truth: BTreeMap<String, Vec<ItemRecord>>,
+    empty_facilities: Vec<String>,
 }
 
 impl Scenario {
@@ -144,7 +147,25 @@ impl Scenario {
         Self {
             sites: sites.into_iter().collect(),
             truth: at,
+            empty_facilities: Vec::new(),
         }
+    }
+
+    /// The same scenario with the facilities the declaration registers as empty (what checks
+    /// of empty facilities draw among).
+    pub fn with_register(mut self, empty_facilities: &[String]) -> Self {
+        self.empty_facilities = empty_facilities.to_vec();
+        self
+    }
+
+    /// Whether inspectors at a registered empty facility find anything (by the real
+    /// comparison against nothing declared there).
+    fn finds_at_facility(&self, facility: &str) -> bool {
+        let there = self.truth.get(facility).into_iter().flatten();
+        compare_site(&[], &observe_site(facility, there, &[]), &[])
+            .discrepancies()
+            .next()
+            .is_some()
     }
 
     /// Declared sites.
@@ -185,6 +206,13 @@ impl Scenario {
             for _ in 0..plan.per_year {
                 let mut seed = [0u8; 32];
                 rng.fill_bytes(&mut seed);
+                if plan.selection.scope == SelectionScope::EmptyFacilities {
+                    let chosen = select_facilities(&seed, &plan.selection, &self.empty_facilities);
+                    if chosen.sites.iter().any(|s| self.finds_at_facility(&s.site)) {
+                        return true;
+                    }
+                    continue;
+                }
                 let walk = walk_selection(&seed, &plan.selection, n, |p| match at[p] {
                     None => Position::Padding,
                     Some(k) => Position::Site(&self.sites[k].0, &self.sites[k].1),
@@ -203,7 +231,8 @@ impl Scenario {
 
     /// The exact probability that one year's inspections find a difference, under the same
     /// model: each inspection selects its sites uniformly among the declared sites with items
-    /// it checks (padding and other sites are skipped), a site-level difference (an item
+    /// it checks (padding and other sites are skipped) or, for a check of empty facilities,
+    /// among the registered empty facilities; a site-level difference (an item
     /// missing, undeclared or with other attributes) is found whenever its site is visited,
     /// and a warhead difference when its item is among the designated ones (hypergeometric).
     pub fn exact_year(&self, regime: &Regime) -> f64 {
@@ -218,6 +247,15 @@ impl Scenario {
 
     /// The probability that one inspection of this type finds nothing.
     fn exact_miss_one(&self, kind: &Selection) -> f64 {
+        if kind.scope == SelectionScope::EmptyFacilities {
+            let total = self.empty_facilities.len();
+            let holding = self
+                .empty_facilities
+                .iter()
+                .filter(|f| self.finds_at_facility(f))
+                .count();
+            return none_drawn(total, holding, total.min(kind.sites as usize));
+        }
         let mut site_miss = Vec::new();
         for (k, (_, declared)) in self.sites.iter().enumerate() {
             let eligible = eligible_items(kind, declared);

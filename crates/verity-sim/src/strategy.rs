@@ -42,6 +42,10 @@ pub enum Strategy {
     },
 }
 
+/// Where `hide-at-undeclared-site` hides when the party registers no empty facility: a place
+/// no inspection can be sent to.
+pub const UNREGISTERED_SITE: &str = "UNDECLARED-SITE";
+
 /// Every strategy's name, as the CLI takes it.
 pub const STRATEGY_NAMES: [&str; 6] = [
     "honest",
@@ -96,13 +100,30 @@ impl Strategy {
         honest: &[ItemRecord],
         designated: &Selection,
     ) -> Result<(Vec<ItemRecord>, Vec<ItemRecord>), StrategyError> {
+        self.apply_with_register(honest, designated, &[])
+    }
+
+    /// As [`Strategy::apply`], for a party whose declaration registers `empty_facilities`.
+    /// Under a facility register, a site kept off the declaration is one the party registers
+    /// as empty (a place on no list at all breaches the register itself, which only national
+    /// technical means can find): `hide-at-undeclared-site` hides there, at the first one
+    /// (selection among them is uniform, so which one does not matter).
+    pub fn apply_with_register(
+        &self,
+        honest: &[ItemRecord],
+        designated: &Selection,
+        empty_facilities: &[String],
+    ) -> Result<(Vec<ItemRecord>, Vec<ItemRecord>), StrategyError> {
         let mut declared = honest.to_vec();
         let mut truth = honest.to_vec();
         match *self {
             Self::Honest => {}
             Self::HideAtUndeclaredSite { k } => {
                 let model = honest.first().ok_or_else(|| too_few("an item to copy"))?;
-                truth.extend((0..k).map(|i| hidden_copy(model, "UNDECLARED-SITE", i)));
+                let place = empty_facilities
+                    .first()
+                    .map_or(UNREGISTERED_SITE, String::as_str);
+                truth.extend((0..k).map(|i| hidden_copy(model, place, i)));
             }
             Self::UnderDeclareWarheads { k } => {
                 let chosen = round_robin(honest, k, |r| {

@@ -100,6 +100,7 @@ fn plain_sampling_reduces_to_the_hypergeometric_closed_form() {
         .collect();
     for n in [10u32, 43] {
         let selection = Selection {
+            scope: Default::default(),
             sites: 1,
             items: ItemsPerSite::Count(n),
             item_classes: vec!["icbm".into()],
@@ -137,8 +138,8 @@ fn trilateral_china_padding_is_skipped_and_the_model_holds() {
     assert_eq!(regime.padded_sites, Some(64));
     assert_eq!(
         regime.per_year(),
-        12,
-        "4 + 2 by each of the United States and Russia"
+        16,
+        "4 + 2 + 2 facility checks by each of the United States and Russia"
     );
     let honest = verity_inspect::synthetic_arsenal("CHN", 24, 576, 0);
     let (declared, truth) = Strategy::UnderDeclareWarheads { k: 1 }
@@ -170,6 +171,7 @@ fn the_design_search_finds_the_closed_form_minimum() {
     let plan = InspectionPlan {
         inspection_type: "count".into(),
         selection: Selection {
+            scope: Default::default(),
             sites: 1,
             items: ItemsPerSite::Count(1),
             item_classes: vec!["icbm".into()],
@@ -226,4 +228,43 @@ fn scaling_keeps_the_treaty_proportions() {
     assert_eq!(points[0], (0, 0.0));
     assert!(points.windows(2).all(|w| w[0].1 <= w[1].1 + 1e-12));
     assert!((points[18].1 - scenario.exact_year(&regime)).abs() < 1e-12);
+}
+
+/// The trilateral draft's facility checks: Russia hides 40 warheads at one of the four
+/// facilities it registers as empty; four checks a year, each of two facilities, find it with
+/// probability 1 − (C(3,2)/C(4,2))^4 = 1 − (1/2)^4, the simulation agrees, and without a
+/// register (the hiding place on no list) nothing can find it.
+#[test]
+fn facility_checks_reach_a_site_registered_empty_and_nothing_else_does() {
+    let treaty = builtin::treaty("trilateral-draft").unwrap();
+    let rus = PartyCode::parse("RUS").unwrap();
+    let regime = Regime::of(&treaty, rus);
+    let checks = regime
+        .inspections
+        .iter()
+        .find(|p| p.inspection_type == "facility-check")
+        .unwrap();
+    assert_eq!(checks.per_year, 4, "two by the United States, two by China");
+    let honest = verity_inspect::synthetic_arsenal("RUS", 300, 200, 40);
+    let register = verity_sim::forces::synthetic_register(&treaty, rus);
+    assert_eq!(register.len(), 4);
+    let hide = Strategy::HideAtUndeclaredSite { k: 40 };
+    let counting = &treaty.inspections()[0].selection;
+    let (declared, truth) = hide
+        .apply_with_register(&honest, counting, &register)
+        .unwrap();
+    assert_eq!(
+        truth.iter().filter(|r| r.site == register[0]).count(),
+        40,
+        "hidden at the first registered empty facility"
+    );
+    let scenario = Scenario::new(&declared, &truth).with_register(&register);
+    let exact = scenario.exact_year(&regime);
+    assert!((exact - 0.9375).abs() < 1e-12, "{exact}");
+    let est = simulate(&scenario, &regime, 1, 2_000, 11, &|_| {});
+    let y = est.per_year[0];
+    assert!(y.ci_low <= exact && exact <= y.ci_high, "{y:?}");
+    // No register: the hiding place is on no list and no inspection type reaches it.
+    let (declared, truth) = hide.apply(&honest, counting).unwrap();
+    assert_eq!(Scenario::new(&declared, &truth).exact_year(&regime), 0.0);
 }

@@ -271,6 +271,8 @@ pub enum QuotaYear {
 /// Which items an inspection of this type checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Selection {
+    /// Where the sites are drawn from.
+    pub scope: SelectionScope,
     /// Sites chosen per inspection.
     pub sites: u32,
     /// Items checked at each selected site.
@@ -279,6 +281,29 @@ pub struct Selection {
     pub item_classes: Vec<String>,
     /// Item statuses eligible for selection.
     pub item_statuses: Vec<String>,
+}
+
+/// What an inspection's sites are drawn from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SelectionScope {
+    /// The declaration's site commitments (padding and sites without eligible items are
+    /// skipped): the inspection checks declared items against what is found.
+    #[default]
+    DeclaredSites,
+    /// The facilities the declaration registers as holding no accountable item: whatever the
+    /// inspectors find there is undeclared. Nothing is opened; the list is public.
+    EmptyFacilities,
+}
+
+impl SelectionScope {
+    /// The name used in treaty files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DeclaredSites => "declared-sites",
+            Self::EmptyFacilities => "empty-facilities",
+        }
+    }
 }
 
 /// How many items an inspection checks at a selected site.

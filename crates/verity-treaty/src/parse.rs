@@ -198,6 +198,8 @@ struct RawPairQuota {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSelection {
+    #[serde(default)]
+    scope: Option<S<String>>,
     sites: S<u32>,
     items: S<toml::Value>,
     item_classes: Vec<S<String>>,
@@ -725,6 +727,25 @@ pub(crate) fn parse(file: &str, source: &str) -> Result<Treaty, TreatyError> {
         for st in &sel.item_statuses {
             item_statuses_sel.push(known(&status_ids, st, "item status")?);
         }
+        let scope = match sel.scope.as_ref() {
+            None => SelectionScope::DeclaredSites,
+            Some(s) => match s.get_ref().as_str() {
+                "declared-sites" => SelectionScope::DeclaredSites,
+                "empty-facilities" => SelectionScope::EmptyFacilities,
+                other => {
+                    return Err(c.err(
+                        s.span(),
+                        format!("unknown selection scope `{other}`: expected \"declared-sites\" or \"empty-facilities\""),
+                    ));
+                }
+            },
+        };
+        if scope == SelectionScope::EmptyFacilities && items != ItemsPerSite::All {
+            return Err(c.err(
+                sel.items.span(),
+                "a check of empty facilities counts every item found there: `items` must be \"all\"",
+            ));
+        }
         inspections.push(InspectionType {
             id: iid,
             name: r.name.clone(),
@@ -734,6 +755,7 @@ pub(crate) fn parse(file: &str, source: &str) -> Result<Treaty, TreatyError> {
             quota_year: r.quota_year,
             earliest_days_after_entry_into_force: r.earliest_days_after_entry_into_force,
             selection: Selection {
+                scope,
                 sites: *sel.sites.get_ref(),
                 items,
                 item_classes: item_classes_sel,

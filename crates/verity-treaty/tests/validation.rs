@@ -281,3 +281,32 @@ fn inspection_protocol_rules() {
         .unwrap();
     assert_eq!((protocol.seed_reveal_days, protocol.opening_days), (2, 1));
 }
+
+#[test]
+fn selection_scope_rules() {
+    check(
+        "trilateral-draft",
+        "scope = \"empty-facilities\"",
+        "scope = \"everywhere\"",
+        "inspection.selection",
+        "unknown selection scope `everywhere`: expected \"declared-sites\" or \"empty-facilities\"",
+    );
+    check(
+        "trilateral-draft",
+        "scope = \"empty-facilities\", sites = 2, items = \"all\"",
+        "scope = \"empty-facilities\", sites = 2, items = 3",
+        "inspection.selection",
+        "a check of empty facilities counts every item found there",
+    );
+    let draft = Treaty::from_toml("ok.toml", treaty_text("trilateral-draft")).unwrap();
+    let check = draft
+        .inspections()
+        .iter()
+        .find(|k| k.id == "facility-check")
+        .unwrap();
+    assert_eq!(
+        check.selection.scope,
+        verity_treaty::model::SelectionScope::EmptyFacilities
+    );
+    assert_eq!((check.selection.sites, check.quota_per_year), (2, 2));
+}

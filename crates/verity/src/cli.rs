@@ -80,6 +80,10 @@ pub(crate) enum Command {
         /// padded to the treaty's public bounds (the default when the treaty hides totals).
         #[arg(long)]
         hide_totals: bool,
+        /// Facilities registered as holding no accountable item (comma-separated): checks
+        /// of empty facilities draw among them, and anything found there is undeclared.
+        #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+        empty_facilities: Vec<String>,
     },
     /// Append the openings of a disclosure stage of a declaration.
     Disclose {
@@ -497,6 +501,10 @@ pub(crate) struct WorldArgs {
     /// The SIPRI estimate year for the default inventory.
     #[arg(long, default_value_t = 2025)]
     pub(crate) estimates_year: i32,
+    /// The facilities the party registers as empty (comma-separated); default: the synthetic
+    /// register, when the treaty checks empty facilities.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub(crate) empty_facilities: Option<Vec<String>>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -8,14 +8,14 @@ use verity_log::{
     SeedCommit, SeedReveal, check_inspection_opening,
 };
 use verity_treaty::compliance::Severity;
-use verity_treaty::model::{InspectionProtocol, InspectionType};
+use verity_treaty::model::{InspectionProtocol, InspectionType, SelectionScope};
 use verity_treaty::{PartyCode, Treaty};
 
 use super::{Evidence, Findings, InspectionSummary, PartyLog};
 use crate::compare::{ItemOutcome, compare_site, expected_at_site};
 use crate::quota::{QuotaError, QuotaLedger, Request};
 use crate::randomness::{Role, SeedCommitment, SeedOutcome, SeedProtocol};
-use crate::select::{SelectionResult, follow_selection};
+use crate::select::{SelectionResult, follow_facility_selection, follow_selection};
 
 /// Finds an entry by reference among the logs read: the log, the index and the leaf hash must
 /// all agree.
@@ -524,7 +524,18 @@ fn check_opening<'a>(
         summary.status = "opening-rejected".into();
         return None;
     }
-    let selection = match follow_selection(&seed, &c.kind.selection, o) {
+    let followed = match c.kind.selection.scope {
+        SelectionScope::DeclaredSites => follow_selection(&seed, &c.kind.selection, o),
+        SelectionScope::EmptyFacilities => follow_facility_selection(
+            &seed,
+            &c.kind.selection,
+            o,
+            inspected
+                .declaration(declaration)
+                .map_or(&[][..], |d| d.empty_facilities.as_slice()),
+        ),
+    };
+    let selection = match followed {
         Ok(s) => s,
         Err(m) => {
             findings.add(

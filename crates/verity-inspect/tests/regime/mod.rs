@@ -13,12 +13,14 @@ use verity_escrow::{Digest, ItemRecord, Padding, ProofContext, SealedDeclaration
 use verity_inspect::view::{ComplianceReport, LogSource, view};
 use verity_inspect::{
     SeedCommitment, World, build_opening, derive_selection_seed, follow_selection,
+    select_facilities,
 };
 use verity_log::{
     ClearAggregates, Declaration, EntryBody, EntryRef, InspectionOpening, InspectionRecord,
     InspectionRequest, ItemEvent, Log, Notification, PartyKey, SeedCommit, SeedReveal, leaf_hash,
 };
 use verity_treaty::compliance::Mode;
+use verity_treaty::model::SelectionScope;
 use verity_treaty::{PartyCode, Treaty};
 
 pub(crate) fn day(s: &str) -> NaiveDate {
@@ -32,6 +34,8 @@ pub(crate) struct Party {
     pub(crate) log: Log,
     pub(crate) sealed: Option<SealedDeclaration>,
     pub(crate) declaration: u64,
+    /// Facilities the declarations register as empty.
+    pub(crate) empty_facilities: Vec<String>,
     rng: ChaCha20Rng,
 }
 
@@ -48,6 +52,7 @@ impl Party {
             log,
             sealed: None,
             declaration: 0,
+            empty_facilities: Vec::new(),
             rng: ChaCha20Rng::from_seed([seed; 32]),
         }
     }
@@ -96,6 +101,7 @@ impl Party {
                 categories: tally.categories.clone(),
             }),
             hidden_totals,
+            empty_facilities: self.empty_facilities.clone(),
         };
         let index = self.append(on, EntryBody::Declaration(body));
         self.sealed = Some(sealed);
@@ -276,17 +282,16 @@ pub(crate) fn inspect(
     );
     let seed = derive_selection_seed(id, &sa, &sb);
     let mut o = b.opening(treaty, id, kind, req_ref, &seed);
-    let honest = follow_selection(
-        &seed,
-        &treaty
-            .inspections()
-            .iter()
-            .find(|k| k.id == kind)
-            .unwrap()
-            .selection,
-        &o,
-    )
-    .unwrap();
+    let selection = &treaty
+        .inspections()
+        .iter()
+        .find(|k| k.id == kind)
+        .unwrap()
+        .selection;
+    let honest = match selection.scope {
+        SelectionScope::DeclaredSites => follow_selection(&seed, selection, &o).unwrap(),
+        SelectionScope::EmptyFacilities => select_facilities(&seed, selection, &b.empty_facilities),
+    };
     match opening {
         Opening::Honest => {}
         Opening::Tampered => o.sites[0].items[0].record.warheads += 1,

@@ -219,6 +219,7 @@ pub(crate) fn audit_bench(entries: u64, today: NaiveDate, as_json: bool) -> Resu
             sites: Some(decl.site_commitments()),
             aggregates: None,
             hidden_totals: None,
+            empty_facilities: Vec::new(),
         })],
     )?;
     let bar = ProgressBar::new(entries);

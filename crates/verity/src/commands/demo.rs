@@ -66,17 +66,23 @@ fn detection_demo() -> Result<Vec<DetectionDemo>> {
             .find(|e| e.state == *party && e.year == 2025)
             .ok_or_else(|| anyhow::anyhow!("no 2025 estimate for {party}"))?;
         let honest = verity_sim::forces::synthetic_inventory(&treaty, *party, e);
+        let register = verity_sim::forces::synthetic_register(&treaty, *party);
         let regime = Regime::of(&treaty, *party);
         let mut by_strategy = Vec::new();
         for (name, k, sites) in DEMO_STRATEGIES {
             let s = Strategy::parse(name, k, sites)?;
-            let (declared, truth) = s.apply(&honest, &counting)?;
+            let (declared, truth) = s.apply_with_register(&honest, &counting, &register)?;
             let label = match s {
                 Strategy::SpreadHidden { k, sites } => format!("{name} ({k} over {sites} sites)"),
                 Strategy::SwapIdentifiers { k } => format!("{name} ({k} pairs)"),
                 _ => format!("{name} ({k})"),
             };
-            by_strategy.push((label, Scenario::new(&declared, &truth).exact_year(&regime)));
+            by_strategy.push((
+                label,
+                Scenario::new(&declared, &truth)
+                    .with_register(&register)
+                    .exact_year(&regime),
+            ));
         }
         out.push(DetectionDemo {
             party: *party,
@@ -349,8 +355,9 @@ pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
     }
     outln!("{dt}")?;
     outln!(
-        "Random selection draws only among declared sites: items kept at a site the declaration \
-         omits are never visited, whatever the quota."
+        "Type One and Two draw only among declared sites; items kept off the declaration are \
+         reached by checks of the facilities each party registers as empty (four each here, two \
+         checked per visit). A place on no register is beyond any on-site quota."
     )?;
     Ok(Outcome::Clean)
 }

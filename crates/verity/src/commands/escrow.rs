@@ -146,12 +146,14 @@ fn stage_one_due(treaty: &verity_treaty::Treaty, as_of: NaiveDate) -> bool {
 }
 
 /// What a declaration publishes besides its root.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Publish {
     /// Category counts and limit values in clear.
     pub(crate) clear_aggregates: bool,
     /// Commitments and a proof instead of counts (forced on when the treaty hides totals).
     pub(crate) hide_totals: bool,
+    /// Facilities registered as holding no accountable item.
+    pub(crate) empty_facilities: Vec<String>,
 }
 
 pub(crate) fn declare(
@@ -258,6 +260,7 @@ pub(crate) fn declare(
         sites: publish_sites.then(|| sealed.site_commitments()),
         aggregates: aggregates.clone(),
         hidden_totals,
+        empty_facilities: publish.empty_facilities.clone(),
     };
     let index = log.append_on(&key, today, vec![EntryBody::Declaration(body)])?[0];
     if as_json {

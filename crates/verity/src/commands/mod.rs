@@ -71,6 +71,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             as_of,
             clear_aggregates,
             hide_totals,
+            empty_facilities,
         } => escrow::declare(
             db,
             inventory,
@@ -79,6 +80,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             escrow::Publish {
                 clear_aggregates: *clear_aggregates,
                 hide_totals: *hide_totals,
+                empty_facilities: empty_facilities.clone(),
             },
             today,
             args.json,

@@ -237,6 +237,7 @@ fn bench_log(dir: &Path, name: &str) -> Result<(PathBuf, PartyKey)> {
                 sites: None,
                 aggregates: None,
                 hidden_totals: None,
+                empty_facilities: Vec::new(),
             },
         )],
     )?;

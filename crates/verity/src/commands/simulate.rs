@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use verity_escrow::{ItemRecord, parse_inventory};
 use verity_sim::design::{Design, search};
-use verity_sim::forces::synthetic_inventory;
+use verity_sim::forces::{synthetic_inventory, synthetic_register};
 use verity_sim::plot::{self, Chart, Series};
 use verity_sim::regime::{Regime, RegimeEstimate, Scenario, YearEstimate, curve, simulate};
 use verity_sim::sampling::{self, Sampling};
@@ -78,6 +78,7 @@ pub(crate) fn sampling(
 struct PartyWorld {
     party: PartyCode,
     honest: Vec<ItemRecord>,
+    register: Vec<String>,
     scenario: Scenario,
     regime: Regime,
 }
@@ -120,14 +121,19 @@ fn party_world(
     w: &WorldArgs,
 ) -> Result<PartyWorld> {
     let honest = honest_inventory(treaty, party, w)?;
+    let register = w
+        .empty_facilities
+        .clone()
+        .unwrap_or_else(|| synthetic_register(treaty, party));
     let (declared, truth) = strategy
-        .apply(&honest, &counting_selection(treaty)?)
+        .apply_with_register(&honest, &counting_selection(treaty)?, &register)
         .map_err(|e| anyhow::anyhow!("{}: {e}", party.as_str()))?;
     Ok(PartyWorld {
         party,
-        scenario: Scenario::new(&declared, &truth),
+        scenario: Scenario::new(&declared, &truth).with_register(&register),
         regime: Regime::of(treaty, party),
         honest,
+        register,
     })
 }
 
@@ -183,10 +189,12 @@ fn chart(
     let mut series = Vec::new();
     for name in STRATEGY_NAMES.iter().filter(|n| **n != "honest") {
         let s = Strategy::parse(name, w.k, w.sites)?;
-        let Ok((declared, truth)) = s.apply(&world.honest, &selection) else {
+        let Ok((declared, truth)) =
+            s.apply_with_register(&world.honest, &selection, &world.register)
+        else {
             continue;
         };
-        let scenario = Scenario::new(&declared, &truth);
+        let scenario = Scenario::new(&declared, &truth).with_register(&world.register);
         let label = match s {
             Strategy::SpreadHidden { k, sites } => format!("{name} (k = {k} over {sites} sites)"),
             Strategy::SwapIdentifiers { k } => {
@@ -547,6 +555,7 @@ pub(crate) fn bench(trials: u64, as_json: bool) -> Result<Outcome> {
         party: None,
         inventory: None,
         estimates_year: 2025,
+        empty_facilities: None,
     };
     let world = party_world(
         &treaty,
