@@ -3,11 +3,12 @@
 //! its index. An acknowledged append is on disk; a batch that fails is retried entry by entry
 //! so one bad entry never sinks the others.
 
-use chrono::NaiveDate;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use tokio::sync::oneshot;
 use verity_log::{EntryBody, Log, LogError, PartyKey};
+
+use crate::Clock;
 
 /// Most entries appended in one transaction.
 pub const MAX_BATCH: usize = 4096;
@@ -27,13 +28,13 @@ pub struct Appender {
 }
 
 impl Appender {
-    /// Starts the writer thread for the log at `db`, signing with `key`, recording on `today`
-    /// (or the UTC date of each batch).
-    pub fn start(db: PathBuf, key: PartyKey, today: Option<NaiveDate>) -> Self {
+    /// Starts the writer thread for the log at `db`, signing with `key`, recording each batch
+    /// on the clock's date.
+    pub fn start(db: PathBuf, key: PartyKey, clock: Clock) -> Self {
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("verity-append".into())
-            .spawn(move || writer(db, key, today, rx))
+            .spawn(move || writer(db, key, clock, rx))
             .expect("a writer thread");
         Self { tx }
     }
@@ -57,7 +58,7 @@ fn latest_note(log: &Log) -> String {
         .unwrap_or_default()
 }
 
-fn writer(db: PathBuf, key: PartyKey, today: Option<NaiveDate>, rx: mpsc::Receiver<Job>) {
+fn writer(db: PathBuf, key: PartyKey, clock: Clock, rx: mpsc::Receiver<Job>) {
     let mut log = match Log::open(&db) {
         Ok(l) => l,
         Err(e) => {
@@ -76,7 +77,7 @@ fn writer(db: PathBuf, key: PartyKey, today: Option<NaiveDate>, rx: mpsc::Receiv
                 Err(_) => break,
             }
         }
-        let date = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let date = clock.today();
         let bodies: Vec<EntryBody> = jobs.iter().map(|j| j.body.clone()).collect();
         match log.append_on(&key, date, bodies) {
             Ok(indexes) => {

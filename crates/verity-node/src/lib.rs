@@ -2,12 +2,14 @@
 //! operator only, behind a bearer token), and a C2SP tlog-witness that cosigns other logs'
 //! checkpoints after checking consistency and raises an alarm on a split view.
 
+mod clock;
 mod commit;
 mod server;
 pub mod sync;
 mod token;
 pub mod witness;
 
+pub use clock::Clock;
 pub use commit::{AppendResult, Appender, MAX_BATCH};
 pub use server::{MAX_ENTRIES_PER_REQUEST, NodeState, PeerStatus, ROUTES, openapi, router, serve};
 pub use token::{create_token, load_token, token_path};

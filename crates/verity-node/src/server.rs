@@ -26,13 +26,21 @@ use verity_log::{EntryBody, Log, LogError, MAX_LEAF_BYTES, PartyKey, leaf_hash};
 use crate::witness::{AddCheckpoint, Alarm, Witness, WitnessError};
 
 /// Every route the server has, as (method, path): the OpenAPI document must describe each.
-pub const ROUTES: [(&str, &str); 11] = [
+pub const ROUTES: [(&str, &str); 19] = [
     ("get", "/"),
     ("get", "/checkpoint"),
     ("get", "/entries"),
     ("get", "/proof/inclusion"),
     ("get", "/proof/consistency"),
     ("post", "/append"),
+    ("post", "/declare"),
+    ("post", "/disclose"),
+    ("post", "/notify"),
+    ("post", "/inspection/request"),
+    ("post", "/inspection/seed-commit"),
+    ("post", "/inspection/seed-reveal"),
+    ("post", "/inspection/opening"),
+    ("post", "/inspection/record"),
     ("post", "/add-checkpoint"),
     ("get", "/witness"),
     ("get", "/peers"),
@@ -59,9 +67,11 @@ pub struct NodeState {
     pub witness: Option<Mutex<Witness>>,
     /// How long a request may take, body included, before it is refused with 408.
     pub timeout: Duration,
-    /// The date appends are recorded on, for exercises run on a fixed calendar; `None`: the
-    /// system clock's UTC date.
-    pub today: Option<chrono::NaiveDate>,
+    /// The date appends are recorded on: the system's, or an exercise's calendar.
+    pub clock: crate::Clock,
+    /// Whether `/compliance` judges this node's own log with the copies (false for an
+    /// observer, whose own log is not a party's).
+    pub judge_own_log: bool,
     /// The peers this node follows and how their last sync went.
     pub peers: Mutex<Vec<PeerStatus>>,
     /// The local copies of followed logs, with the keys the operator gave for them: with the
@@ -99,7 +109,8 @@ impl NodeState {
             appender: std::sync::OnceLock::new(),
             readers: Mutex::new(Vec::new()),
             timeout: Duration::from_secs(10),
-            today: None,
+            clock: crate::Clock::System,
+            judge_own_log: true,
             peers: Mutex::new(Vec::new()),
             mirrors: Vec::new(),
         }
@@ -399,19 +410,29 @@ fn authorised(headers: &HeaderMap, token: &str) -> bool {
         (status = 401, description = "No or wrong bearer token", body = ApiError),
         (status = 413, description = "Larger than an entry may be")))]
 async fn append(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
-    if !authorised(&headers, &s.token) {
+    write::<EntryBody>(&s, &headers, &body, "an entry body", |e| e).await
+}
+
+/// The write path every write route shares: the operator's token first (nothing is parsed
+/// without it), then the body as `T` (`what` names it in errors), the entry's own checks,
+/// and the group-commit append.
+async fn write<T: serde::de::DeserializeOwned>(
+    s: &Arc<NodeState>,
+    headers: &HeaderMap,
+    body: &[u8],
+    what: &str,
+    wrap: fn(T) -> EntryBody,
+) -> Response {
+    if !authorised(headers, &s.token) {
         return error(
             StatusCode::UNAUTHORIZED,
             "the write API needs the operator's bearer token",
         );
     }
-    let entry: EntryBody = match serde_json::from_slice(&body) {
-        Ok(e) => e,
+    let entry: EntryBody = match serde_json::from_slice::<T>(body) {
+        Ok(e) => wrap(e),
         Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("not a valid entry body: {e}"),
-            );
+            return error(StatusCode::BAD_REQUEST, format!("not a valid {what}: {e}"));
         }
     };
     if let EntryBody::Notification(n) = &entry
@@ -429,7 +450,7 @@ async fn append(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes
     }
     let appender = s.appender.get_or_init(|| {
         let key = PartyKey::parse(&s.key.private_text()).expect("a key parses its own text");
-        crate::commit::Appender::start(s.db.clone(), key, s.today)
+        crate::commit::Appender::start(s.db.clone(), key, s.clock.clone())
     });
     match appender.append(entry).await {
         Ok((index, checkpoint)) => (
@@ -439,6 +460,134 @@ async fn append(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes
             .into_response(),
         Err(e) => log_error(e).into_response(),
     }
+}
+
+#[utoipa::path(post, path = "/declare", request_body(content = String, description = "A declaration (escrow root, site commitments, hidden-totals proof or clear aggregates, register of empty facilities), as JSON", content_type = "application/json"),
+    security(("operator_token" = [])),
+    responses(
+        (status = 201, description = "Signed, appended, durable", body = Appended),
+        (status = 400, description = "Not a declaration", body = ApiError),
+        (status = 401, description = "No or wrong bearer token", body = ApiError),
+        (status = 413, description = "Larger than an entry may be")))]
+async fn declare(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
+    write(&s, &headers, &body, "declaration", EntryBody::Declaration).await
+}
+
+#[utoipa::path(post, path = "/disclose", request_body(content = String, description = "A disclosure of one stage of an earlier declaration, as JSON", content_type = "application/json"),
+    security(("operator_token" = [])),
+    responses(
+        (status = 201, description = "Signed, appended, durable", body = Appended),
+        (status = 400, description = "Not a disclosure of one stage of an earlier declaration", body = ApiError),
+        (status = 401, description = "No or wrong bearer token", body = ApiError),
+        (status = 413, description = "Larger than an entry may be")))]
+async fn disclose(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
+    write(&s, &headers, &body, "disclosure", EntryBody::Disclosure).await
+}
+
+#[utoipa::path(post, path = "/notify", request_body(content = String, description = "A notification of a change to a declared item (records before and after), as JSON", content_type = "application/json"),
+    security(("operator_token" = [])),
+    responses(
+        (status = 201, description = "Signed, appended, durable", body = Appended),
+        (status = 400, description = "Not a notification of a change to a declared item", body = ApiError),
+        (status = 401, description = "No or wrong bearer token", body = ApiError),
+        (status = 413, description = "Larger than an entry may be")))]
+async fn notify(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
+    write(&s, &headers, &body, "notification", EntryBody::Notification).await
+}
+
+#[utoipa::path(post, path = "/inspection/request", request_body(content = String, description = "An inspection request, as JSON", content_type = "application/json"),
+    security(("operator_token" = [])),
+    responses(
+        (status = 201, description = "Signed, appended, durable", body = Appended),
+        (status = 400, description = "Not an inspection request", body = ApiError),
+        (status = 401, description = "No or wrong bearer token", body = ApiError),
+        (status = 413, description = "Larger than an entry may be")))]
+async fn inspection_request(
+    State(s): State<Arc<NodeState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    write(
+        &s,
+        &headers,
+        &body,
+        "inspection request",
+        EntryBody::InspectionRequest,
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/inspection/seed-commit", request_body(content = String, description = "A seed commitment for an inspection, as JSON", content_type = "application/json"),
+    security(("operator_token" = [])),
+    responses(
+        (status = 201, description = "Signed, appended, durable", body = Appended),
+        (status = 400, description = "Not a seed commitment for an inspection", body = ApiError),
+        (status = 401, description = "No or wrong bearer token", body = ApiError),
+        (status = 413, description = "Larger than an entry may be")))]
+async fn seed_commit(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
+    write(
+        &s,
+        &headers,
+        &body,
+        "seed commitment",
+        EntryBody::SeedCommit,
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/inspection/seed-reveal", request_body(content = String, description = "A seed reveal for an inspection, as JSON", content_type = "application/json"),
+    security(("operator_token" = [])),
+    responses(
+        (status = 201, description = "Signed, appended, durable", body = Appended),
+        (status = 400, description = "Not a seed reveal for an inspection", body = ApiError),
+        (status = 401, description = "No or wrong bearer token", body = ApiError),
+        (status = 413, description = "Larger than an entry may be")))]
+async fn seed_reveal(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
+    write(&s, &headers, &body, "seed reveal", EntryBody::SeedReveal).await
+}
+
+#[utoipa::path(post, path = "/inspection/opening", request_body(content = String, description = "The inspected party's opening of what the seeds select, as JSON", content_type = "application/json"),
+    security(("operator_token" = [])),
+    responses(
+        (status = 201, description = "Signed, appended, durable", body = Appended),
+        (status = 400, description = "Not the inspected party's opening of what the seeds select", body = ApiError),
+        (status = 401, description = "No or wrong bearer token", body = ApiError),
+        (status = 413, description = "Larger than an entry may be")))]
+async fn inspection_opening(
+    State(s): State<Arc<NodeState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    write(
+        &s,
+        &headers,
+        &body,
+        "inspection opening",
+        EntryBody::InspectionOpening,
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/inspection/record", request_body(content = String, description = "The inspectors' record of what they found, as JSON", content_type = "application/json"),
+    security(("operator_token" = [])),
+    responses(
+        (status = 201, description = "Signed, appended, durable", body = Appended),
+        (status = 400, description = "Not the inspectors' record of what they found", body = ApiError),
+        (status = 401, description = "No or wrong bearer token", body = ApiError),
+        (status = 413, description = "Larger than an entry may be")))]
+async fn inspection_record(
+    State(s): State<Arc<NodeState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    write(
+        &s,
+        &headers,
+        &body,
+        "inspection record",
+        EntryBody::InspectionRecord,
+    )
+    .await
 }
 
 #[utoipa::path(post, path = "/add-checkpoint", request_body(content = String, description = "C2SP tlog-witness: `old N`, the consistency proof (one base64 hash per line), an empty line, the signed checkpoint", content_type = "text/plain"),
@@ -584,12 +733,15 @@ async fn compliance(State(s): State<Arc<NodeState>>, Query(q): Query<ComplianceQ
     };
     let state = s.clone();
     match blocking(move || {
-        let own = Log::open_read_only(&state.db).map_err(log_error)?;
-        let mut sources = vec![verity_inspect::view::LogSource {
-            path: state.db.clone(),
-            key: own.recorded_verifier().clone(),
-            key_supplied: true,
-        }];
+        let mut sources = Vec::new();
+        if state.judge_own_log {
+            let own = Log::open_read_only(&state.db).map_err(log_error)?;
+            sources.push(verity_inspect::view::LogSource {
+                path: state.db.clone(),
+                key: own.recorded_verifier().clone(),
+                key_supplied: true,
+            });
+        }
         for (path, key) in &state.mirrors {
             if path.exists() {
                 sources.push(verity_inspect::view::LogSource {
@@ -616,7 +768,7 @@ async fn compliance(State(s): State<Arc<NodeState>>, Query(q): Query<ComplianceQ
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Verity node", description = "A party's log, its operator's write route, and a C2SP tlog-witness"),
-    paths(summary, checkpoint, entries, inclusion, consistency, append, add_checkpoint, witness_view, peers, compliance, openapi_json),
+    paths(summary, checkpoint, entries, inclusion, consistency, append, declare, disclose, notify, inspection_request, seed_commit, seed_reveal, inspection_opening, inspection_record, add_checkpoint, witness_view, peers, compliance, openapi_json),
     modifiers(&OperatorToken)
 )]
 struct ApiDoc;
@@ -655,6 +807,14 @@ pub fn router(state: Arc<NodeState>) -> Router {
         .route("/proof/inclusion", get(inclusion))
         .route("/proof/consistency", get(consistency))
         .route("/append", post(append))
+        .route("/declare", post(declare))
+        .route("/disclose", post(disclose))
+        .route("/notify", post(notify))
+        .route("/inspection/request", post(inspection_request))
+        .route("/inspection/seed-commit", post(seed_commit))
+        .route("/inspection/seed-reveal", post(seed_reveal))
+        .route("/inspection/opening", post(inspection_opening))
+        .route("/inspection/record", post(inspection_record))
         .route("/add-checkpoint", post(add_checkpoint))
         .route("/witness", get(witness_view))
         .route("/peers", get(peers))

@@ -229,6 +229,68 @@ async fn the_write_route_needs_the_token_and_refusals_change_nothing() {
     assert_eq!(cp.size, 6);
 }
 
+/// The typed write routes: each takes only its own step's body, needs the token, and a
+/// refusal leaves the log as it was.
+#[tokio::test]
+async fn each_typed_write_route_takes_its_own_step_only() {
+    let n = start().await;
+    let http = reqwest::Client::new();
+    let bearer = format!("Bearer {TOKEN}");
+    let EntryBody::Notification(notice) = notification(7) else {
+        unreachable!()
+    };
+    let notice = serde_json::to_vec(&notice).unwrap();
+    // Without the token: 401 on every write route.
+    for (method, path) in ROUTES
+        .iter()
+        .filter(|(m, p)| *m == "post" && *p != "/add-checkpoint")
+    {
+        assert_eq!(*method, "post");
+        let r = http
+            .post(format!("{}{path}", n.url))
+            .body(notice.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{path}");
+    }
+    // A notification is not a declaration, an inspection request or a seed reveal.
+    for path in [
+        "/declare",
+        "/disclose",
+        "/inspection/request",
+        "/inspection/seed-reveal",
+        "/inspection/record",
+    ] {
+        let r = http
+            .post(format!("{}{path}", n.url))
+            .header("authorization", &bearer)
+            .body(notice.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{path}");
+        let e: Value = r.json().await.unwrap();
+        assert!(
+            e["error"].as_str().unwrap().starts_with("not a valid "),
+            "{e}"
+        );
+    }
+    assert_eq!(Log::open_read_only(&n.db).unwrap().size().unwrap(), 5);
+    let r = http
+        .post(format!("{}/notify", n.url))
+        .header("authorization", &bearer)
+        .body(notice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let log = Log::open_read_only(&n.db).unwrap();
+    assert_eq!(log.size().unwrap(), 6);
+    let leaf = verity_log::Leaf::parse(&log.entry(5).unwrap().leaf).unwrap();
+    assert!(matches!(leaf.statement.entry, EntryBody::Notification(ref x) if x.uid == "U7"));
+}
+
 #[tokio::test]
 async fn the_witness_cosigns_refuses_stale_sizes_and_catches_a_split_view() {
     let n = start().await;

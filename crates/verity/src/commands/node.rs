@@ -124,7 +124,7 @@ pub(crate) fn serve(
     }
     let witness_text = witness.verifier_text();
     let mut state = NodeState::new(db.to_path_buf(), key, token, Some(witness));
-    state.today = today;
+    state.clock = today.map_or(verity_node::Clock::System, verity_node::Clock::Fixed);
     state.mirrors = follow
         .iter()
         .map(|p| (p.mirror.clone(), p.key.clone()))
