@@ -96,6 +96,11 @@ impl World {
         Ok(())
     }
 
+    /// Sets a party's true items directly (e.g. from a cheating strategy's truth).
+    pub fn set_items(&mut self, party: &str, items: Vec<ItemRecord>) {
+        self.truth.insert(party.to_string(), items);
+    }
+
     /// A party's true items.
     pub fn truth(&self, party: &str) -> &[ItemRecord] {
         self.truth.get(party).map_or(&[], Vec::as_slice)

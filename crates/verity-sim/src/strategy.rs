@@ -13,7 +13,8 @@ use verity_treaty::model::Selection;
 pub enum Strategy {
     /// No cheating (every detection would be a false alarm).
     Honest,
-    /// `k` items kept at a site the declaration does not list.
+    /// `k` items kept at a site the declaration does not list (copies of a stored warhead
+    /// container where the treaty has them, else of the first item).
     HideAtUndeclaredSite {
         /// Items hidden.
         k: usize,
@@ -119,7 +120,12 @@ impl Strategy {
         match *self {
             Self::Honest => {}
             Self::HideAtUndeclaredSite { k } => {
-                let model = honest.first().ok_or_else(|| too_few("an item to copy"))?;
+                // What one hides is stored warheads, where the treaty has containers for them.
+                let model = honest
+                    .iter()
+                    .find(|r| r.class == "warhead_container" && r.status == "non-deployed")
+                    .or_else(|| honest.first())
+                    .ok_or_else(|| too_few("an item to copy"))?;
                 let place = empty_facilities
                     .first()
                     .map_or(UNREGISTERED_SITE, String::as_str);

@@ -41,9 +41,15 @@ pub(crate) enum Command {
     /// The cheapest regime reaching a target: fewest inspections a year, then fewest items per
     /// inspection, against a strategy, with the trade-off table.
     Design(DesignArgs),
-    /// The main job on the embedded data: every treaty's status today and New START's
-    /// compliance history from the published aggregates.
-    Demo,
+    /// The main job: USA, RUS and CHN nodes and an independent witness on loopback play one
+    /// treaty year of the trilateral draft (escrowed declarations with hidden totals, data
+    /// exchanges, notifications, the full inspection quotas with joint randomness), one party
+    /// cheating; then the compliance view, on the terminal and in ./verity-demo/report.html.
+    Demo(DemoArgs),
+    /// The embedded data at a glance: every treaty's status today, New START's compliance
+    /// history from the published aggregates, the draft's hidden totals and what its
+    /// inspections would catch.
+    Overview,
     /// Create a party's Ed25519 signing key (mode 0600) and its C2SP verifier key.
     Keygen {
         /// The party the key signs for (ISO 3166 alpha-3, e.g. USA).
@@ -597,4 +603,21 @@ mod tests {
         assert!(parse_date("27/11/2026").unwrap_err().contains("YYYY-MM-DD"));
         assert!(parse_date("2026-02-30").is_err());
     }
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DemoArgs {
+    /// Who cheats and how: `PARTY:STRATEGY` (strategies as `verity simulate` takes them), or
+    /// `none` for an honest year.
+    #[arg(long, default_value = "RUS:hide-at-undeclared-site")]
+    pub(crate) cheat: String,
+    /// Fixes the run: keys, seeds, and so every selection.
+    #[arg(long, default_value_t = 2027)]
+    pub(crate) seed: u64,
+    /// Keep the nodes running after the year for browsing; prints each node's URL.
+    #[arg(long)]
+    pub(crate) serve: bool,
+    /// Where the nodes keep their stores (recreated fresh) and the report is written.
+    #[arg(long, default_value = "verity-demo")]
+    pub(crate) dir: PathBuf,
 }

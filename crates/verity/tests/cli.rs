@@ -244,15 +244,15 @@ fn estimates_2025_agree_with_sipri() {
 }
 
 #[test]
-fn demo_runs_on_the_embedded_data() {
-    let (code, out, err) = verity(&["demo"]);
+fn overview_runs_on_the_embedded_data() {
+    let (code, out, err) = verity(&["overview"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("expired 2026-02-05 (295 days ago)"));
     assert!(out.contains(
         "150 figures judged: 47 above-limit-not-yet-applicable, 88 compliant, 15 unknown."
     ));
     assert!(out.contains("No published figure exceeded a central limit once the limits applied."));
-    let v = json(&["demo", "--json"]);
+    let v = json(&["overview", "--json"]);
     assert_eq!(v["treaties"].as_array().unwrap().len(), 3);
     assert_eq!(v["new_start"]["verdicts"].as_array().unwrap().len(), 150);
 }
@@ -376,8 +376,8 @@ fn simulate_sampling_reports_simulated_interval_and_closed_form() {
 }
 
 #[test]
-fn demo_proves_every_trilateral_party_within_limits_with_totals_hidden() {
-    let v = json(&["demo", "--json"]);
+fn overview_proves_every_trilateral_party_within_limits_with_totals_hidden() {
+    let v = json(&["overview", "--json"]);
     let parties: Vec<(String, u64, u64)> = v["hidden_totals"]
         .as_array()
         .unwrap()

@@ -9,6 +9,7 @@ mod estimates;
 mod inspect;
 mod log;
 mod node;
+mod overview;
 mod simulate;
 mod treaty;
 
@@ -46,7 +47,8 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         }) => simulate::sampling(*items, *falsified, *checks, *trials, *seed, args.json),
         Command::Simulate(a) => simulate::regime(a, args.json),
         Command::Design(d) => simulate::design(d, args.json),
-        Command::Demo => demo::run(today, args.json),
+        Command::Demo(d) => demo::run(d, args.json),
+        Command::Overview => overview::run(today, args.json),
         Command::Keygen { party, out, name } => {
             escrow::keygen(party, out, name.as_deref(), args.json)
         }

@@ -85,7 +85,7 @@ struct PartyWorld {
 
 /// The selection whose designated items count warheads: the first type that designates a
 /// number of items, else the first type.
-fn counting_selection(treaty: &Treaty) -> Result<Selection> {
+pub(crate) fn counting_selection(treaty: &Treaty) -> Result<Selection> {
     treaty
         .inspections()
         .iter()

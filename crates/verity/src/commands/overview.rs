@@ -1,4 +1,4 @@
-//! `verity demo`: the main job on the embedded data: every treaty's status today, New START's
+//! `verity overview`: the embedded data at a glance: every treaty's status today, New START's
 //! compliance history from the published aggregate data exchanges, the trilateral draft's
 //! hidden totals (each party proves every limit without revealing a count), and what the
 //! draft's inspections would catch of each cheating strategy within a year.

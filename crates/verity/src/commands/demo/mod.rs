@@ -1,0 +1,572 @@
+//! `verity demo`, the main job: USA, RUS and CHN nodes and an independent observer on
+//! loopback play one treaty year of the trilateral draft through their HTTP write APIs, one
+//! party cheating by a simulator strategy; then the observer's compliance view over the logs it
+//! mirrored and witnessed, beside the simulator's probability of catching that cheat in a year.
+
+mod network;
+mod report;
+mod year;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::path::Path;
+use verity_escrow::ItemRecord;
+use verity_inspect::view::{ComplianceReport, LogSource, view};
+use verity_sim::regime::{Regime, Scenario, simulate};
+use verity_sim::strategy::Strategy;
+use verity_treaty::compliance::{Mode, Severity};
+use verity_treaty::{PartyCode, Treaty, builtin};
+
+use crate::Outcome;
+use crate::cli::DemoArgs;
+use crate::commands::simulate::counting_selection;
+use crate::output::{json, table, thousands};
+
+/// The file that marks a directory as the demo's own (so a fresh run may empty it).
+const MARKER: &str = ".verity-demo";
+
+/// The cheat played, as the report states it.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct CheatReport {
+    party: String,
+    strategy: Strategy,
+    /// What differs between declaration and truth, in words.
+    planted: String,
+    /// Items truly held but not declared, and their warheads.
+    undeclared_items: usize,
+    undeclared_warheads: u64,
+    /// Declared items whose truth differs (warheads, site, status, or identity).
+    altered_items: usize,
+    /// The simulator's model: exact probability of detection within one year.
+    probability_exact: f64,
+    /// The same by Monte Carlo with the real selection code.
+    probability_simulated: f64,
+    probability_ci: (f64, f64),
+    trials: u64,
+    /// Violation findings against the cheater.
+    caught: bool,
+}
+
+/// A node as the report shows it.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct NodeReport {
+    name: String,
+    url: String,
+    entries: u64,
+    checkpoint: String,
+    witness_key: String,
+    /// Which witnesses cosigned this log, at what size.
+    cosigned_by: Vec<(String, u64)>,
+    alarms: usize,
+}
+
+/// Everything the demo reports.
+#[derive(Debug, Serialize)]
+pub(super) struct DemoReport {
+    treaty: String,
+    seed: u64,
+    judged_on: chrono::NaiveDate,
+    /// Each party's SIPRI 2025 total its synthetic arsenal adds up to (known only to it).
+    arsenals: Vec<(String, u64, usize)>,
+    cheat: Option<CheatReport>,
+    /// Findings against parties that did not cheat (false alarms): none expected.
+    false_alarms: usize,
+    nodes: Vec<NodeReport>,
+    timeline: Vec<year::Event>,
+    compliance: ComplianceReport,
+}
+
+/// Sizes the demo gives each strategy.
+fn demo_size(name: &str) -> (usize, usize) {
+    match name {
+        // Ten sealed containers of four: 40 warheads.
+        "hide-at-undeclared-site" => (10, 0),
+        "under-declare-warheads" => (5, 0),
+        "declare-eliminated-that-exist" => (10, 0),
+        "swap-identifiers" => (5, 0),
+        "spread-hidden" => (40, 2),
+        _ => (0, 0),
+    }
+}
+
+fn parse_cheat(arg: &str, treaty: &Treaty) -> Result<Option<(PartyCode, Strategy)>> {
+    if arg == "none" {
+        return Ok(None);
+    }
+    let Some((party, name)) = arg.split_once(':') else {
+        bail!("--cheat: expected PARTY:STRATEGY or `none`, found `{arg}`");
+    };
+    let party = PartyCode::parse(party).map_err(|m| anyhow::anyhow!("--cheat: {m}"))?;
+    if !treaty.parties().contains(&party) {
+        bail!("--cheat: {party} is not a party to `{}`", treaty.id());
+    }
+    let (k, sites) = demo_size(name);
+    let strategy = Strategy::parse(name, k, sites).map_err(|e| anyhow::anyhow!("--cheat: {e}"))?;
+    if strategy == Strategy::Honest {
+        return Ok(None);
+    }
+    Ok(Some((party, strategy)))
+}
+
+/// Empties `dir` for a fresh run, only if it is the demo's own (or empty, or absent).
+fn fresh_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .next()
+            .is_none();
+        if !empty && !dir.join(MARKER).exists() {
+            bail!(
+                "{} exists and is not a Verity demo directory (no {MARKER} in it): refusing to empty it",
+                dir.display()
+            );
+        }
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot empty {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(
+        dir.join(MARKER),
+        "Stores of `verity demo`; each run empties this directory.\n",
+    )?;
+    Ok(())
+}
+
+fn describe(
+    party: &str,
+    strategy: &Strategy,
+    declared: &[ItemRecord],
+    truth: &[ItemRecord],
+) -> (String, usize, u64, usize) {
+    let declared_uids: std::collections::BTreeMap<&str, &ItemRecord> =
+        declared.iter().map(|r| (r.uid.as_str(), r)).collect();
+    let undeclared: Vec<&ItemRecord> = truth
+        .iter()
+        .filter(|r| !declared_uids.contains_key(r.uid.as_str()))
+        .collect();
+    let altered = truth
+        .iter()
+        .filter(|r| declared_uids.get(r.uid.as_str()).is_some_and(|d| *d != *r))
+        .count();
+    let warheads: u64 = undeclared.iter().map(|r| r.warheads).sum();
+    let mut places: Vec<&str> = undeclared.iter().map(|r| r.site.as_str()).collect();
+    places.sort_unstable();
+    places.dedup();
+    let text = match strategy {
+        Strategy::HideAtUndeclaredSite { k } => format!(
+            "{party} keeps {k} sealed containers ({warheads} warheads) it never declared at {}, a facility it registers as empty",
+            places.join(", ")
+        ),
+        Strategy::UnderDeclareWarheads { k } => {
+            format!("{party} declares {k} deployed missiles with one warhead fewer than they carry")
+        }
+        Strategy::DeclareEliminatedThatExist { k } => format!(
+            "{party} leaves out of its declaration {k} items that still exist where they were"
+        ),
+        Strategy::SwapIdentifiers { k } => {
+            format!("{party} swaps the identifiers of {k} pairs of items at different sites")
+        }
+        Strategy::SpreadHidden { k, sites } => format!(
+            "{party} keeps {k} undeclared items ({warheads} warheads) spread over {sites} declared sites"
+        ),
+        Strategy::Honest => format!("{party} is honest"),
+    };
+    (text, undeclared.len(), warheads, altered)
+}
+
+pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
+    let treaty = builtin::treaty("trilateral-draft")?;
+    let cheat = parse_cheat(&args.cheat, &treaty)?;
+    let estimates = builtin::estimates()?;
+    let counting = counting_selection(&treaty)?;
+    // Each party's honest arsenal from SIPRI 2025, its register, and what it declares and
+    // truly holds under the cheat.
+    let mut parties = Vec::new();
+    let mut arsenals = Vec::new();
+    let mut cheat_world = None;
+    for party in treaty.parties() {
+        let e = estimates
+            .iter()
+            .find(|e| e.state == *party && e.year == 2025)
+            .with_context(|| format!("no SIPRI 2025 estimate for {party}"))?;
+        let honest = verity_sim::forces::synthetic_inventory(&treaty, *party, e);
+        let register = verity_sim::forces::synthetic_register(&treaty, *party);
+        let total: u64 = honest.iter().map(|r| r.warheads).sum();
+        arsenals.push((party.as_str().to_string(), total, honest.len()));
+        let (declared, truth) = match &cheat {
+            Some((p, s)) if p == party => {
+                let (d, t) = s
+                    .apply_with_register(&honest, &counting, &register)
+                    .map_err(|e| anyhow::anyhow!("--cheat: {e}"))?;
+                cheat_world = Some((d.clone(), t.clone(), register.clone()));
+                (d, t)
+            }
+            _ => (honest.clone(), honest),
+        };
+        parties.push((party.as_str().to_string(), declared, truth, register));
+    }
+    let cheat_report = match (&cheat, &cheat_world) {
+        (Some((party, strategy)), Some((declared, truth, register))) => {
+            let scenario = Scenario::new(declared, truth).with_register(register);
+            let regime = Regime::of(&treaty, *party);
+            let trials = 4_000;
+            let est = simulate(&scenario, &regime, 1, trials, args.seed, &|_| {});
+            let (planted, undeclared_items, undeclared_warheads, altered_items) =
+                describe(party.as_str(), strategy, declared, truth);
+            Some(CheatReport {
+                party: party.as_str().to_string(),
+                strategy: strategy.clone(),
+                planted,
+                undeclared_items,
+                undeclared_warheads,
+                altered_items,
+                probability_exact: scenario.exact_year(&regime),
+                probability_simulated: est.per_year[0].simulated,
+                probability_ci: (est.per_year[0].ci_low, est.per_year[0].ci_high),
+                trials,
+                caught: false,
+            })
+        }
+        _ => None,
+    };
+
+    fresh_dir(&args.dir)?;
+    let eif = treaty
+        .dates()
+        .entry_into_force
+        .context("the draft has notional dates")?;
+    let clock = verity_node::Clock::exercise(eif);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let codes: Vec<String> = treaty
+        .parties()
+        .iter()
+        .map(|p| p.as_str().to_string())
+        .collect();
+    let progress = ProgressBar::new(year::steps(&treaty));
+    progress.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}").expect("a valid template"),
+    );
+    let seed = args.seed;
+    let dir = args.dir.clone();
+    let (net, played) = rt.block_on(async {
+        let net = network::Network::start(&dir, seed, &codes, clock).await?;
+        let mut y = year::Year::new(&net, &treaty, seed, parties, progress.clone())?;
+        let judged_on = year::play(&mut y, &treaty).await?;
+        let timeline = std::mem::take(&mut y.timeline);
+        drop(y);
+        Ok::<_, anyhow::Error>((net, (judged_on, timeline)))
+    })?;
+    let (judged_on, timeline) = played;
+    progress.set_message("the observer's compliance view over its copies");
+    let sources: Vec<LogSource> = net
+        .observer
+        .peers
+        .iter()
+        .map(|p| LogSource {
+            path: p.mirror.clone(),
+            key: p.key.clone(),
+            key_supplied: true,
+        })
+        .collect();
+    let compliance = view(&treaty, &sources, judged_on, Mode::AsIfInForce, &|_, _| {})?;
+    progress.finish_and_clear();
+
+    let mut nodes = Vec::new();
+    let witnesses: Vec<&network::Node> = net
+        .parties
+        .iter()
+        .chain(std::iter::once(&net.observer))
+        .collect();
+    for n in &witnesses {
+        let log = verity_log::Log::open_read_only(&n.db)?;
+        let checkpoint = log
+            .latest_checkpoint()?
+            .map(|(_, note)| String::from_utf8_lossy(&note).into_owned())
+            .unwrap_or_default();
+        let origin = n.verifier.name().to_string();
+        let mut cosigned_by = Vec::new();
+        for w in &witnesses {
+            if let Some((_, size, _)) = w.cosigned()?.into_iter().find(|(o, _, _)| *o == origin) {
+                cosigned_by.push((w.name.clone(), size));
+            }
+        }
+        nodes.push(NodeReport {
+            name: n.name.clone(),
+            url: format!("{}/", n.url),
+            entries: log.size()?,
+            checkpoint,
+            witness_key: n.witness_key.clone(),
+            cosigned_by,
+            alarms: n.alarms()?.len(),
+        });
+    }
+    let cheater = cheat_report.as_ref().map(|c| c.party.clone());
+    let false_alarms = compliance
+        .findings
+        .iter()
+        .filter(|f| Some(&f.party) != cheater.as_ref())
+        .count();
+    let cheat_report = cheat_report.map(|mut c| {
+        c.caught = compliance
+            .findings
+            .iter()
+            .any(|f| f.party == c.party && f.severity == Severity::Violation);
+        c
+    });
+    let report = DemoReport {
+        treaty: treaty.id().to_string(),
+        seed,
+        judged_on,
+        arsenals,
+        cheat: cheat_report,
+        false_alarms,
+        nodes,
+        timeline,
+        compliance,
+    };
+    let html_path = args.dir.join("report.html");
+    std::fs::write(&html_path, report::html(&report, &treaty))
+        .with_context(|| format!("cannot write {}", html_path.display()))?;
+    let outcome = if report.compliance.has_violation() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    };
+    if as_json {
+        json(&report)?;
+    } else {
+        print_report(&report, &html_path)?;
+    }
+    if args.serve {
+        {
+            let _runtime = rt.enter();
+            net.follow_in_background();
+        }
+        // One base URL per line, USA first (on stderr under --json, to keep stdout JSON).
+        for n in &report.nodes {
+            if as_json {
+                eprintln!("{}", n.url);
+            } else {
+                outln!("{}", n.url)?;
+            }
+        }
+        eprintln!("serving; Ctrl-C or SIGTERM stops the nodes");
+        rt.block_on(async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            let term = async {
+                if let Ok(mut s) =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                {
+                    s.recv().await;
+                }
+            };
+            #[cfg(not(unix))]
+            let term = std::future::pending::<()>();
+            tokio::select! {
+                _ = ctrl_c => {},
+                _ = term => {},
+            }
+        });
+    }
+    rt.shutdown_background();
+    Ok(outcome)
+}
+
+/// Findings of one rule in one inspection, shown as one row.
+struct FindingGroup {
+    severity: Severity,
+    party: String,
+    rule: String,
+    message: String,
+    evidence: Vec<String>,
+}
+
+/// Groups the findings of one rule in one inspection (one per item) into a row naming the
+/// items; the JSON and the HTML report keep every finding.
+fn group_findings(findings: &[verity_inspect::view::ViewFinding]) -> Vec<FindingGroup> {
+    let mut out: Vec<(FindingGroup, Vec<String>, Option<String>)> = Vec::new();
+    for f in findings {
+        let key_matches = |g: &(FindingGroup, Vec<String>, Option<String>)| {
+            g.0.rule == f.rule
+                && g.0.party == f.party
+                && g.2 == f.inspection
+                && f.inspection.is_some()
+        };
+        let evidence: Vec<String> = f
+            .evidence
+            .iter()
+            .map(|e| format!("{}#{}", e.party, e.index))
+            .collect();
+        match out.iter_mut().find(|g| key_matches(g)) {
+            Some(g) => {
+                g.1.extend(f.subject.clone());
+                for e in evidence {
+                    if !g.0.evidence.contains(&e) {
+                        g.0.evidence.push(e);
+                    }
+                }
+            }
+            None => out.push((
+                FindingGroup {
+                    severity: f.severity,
+                    party: f.party.clone(),
+                    rule: f.rule.clone(),
+                    message: f.message.clone(),
+                    evidence,
+                },
+                f.subject.clone().into_iter().collect(),
+                f.inspection.clone(),
+            )),
+        }
+    }
+    out.into_iter()
+        .map(|(mut g, items, _)| {
+            if items.len() > 1 {
+                // "inspection `X` at `S`: item `U`: what" → "… at `S`: N items (U1, U2, …): what"
+                let what = g.message.rsplit("`: ").next().unwrap_or("").to_string();
+                let head = g.message.split(": item `").next().unwrap_or("").to_string();
+                let shown: Vec<&str> = items.iter().take(4).map(String::as_str).collect();
+                let more = if items.len() > 4 { ", …" } else { "" };
+                g.message = format!(
+                    "{head}: {} items ({}{more}): {what}",
+                    items.len(),
+                    shown.join(", ")
+                );
+            }
+            g
+        })
+        .collect()
+}
+
+fn percent(p: f64) -> String {
+    format!("{:.1}%", p * 100.0)
+}
+
+fn print_report(r: &DemoReport, html: &Path) -> Result<()> {
+    outln!(
+        "Verity demo: one treaty year of `{}` among USA, RUS and CHN, played through their nodes (seed {})\n",
+        r.treaty,
+        r.seed
+    )?;
+    let mut n = table(["Node", "URL", "Log entries", "Cosigned by (size)", "Alarms"]);
+    for node in &r.nodes {
+        n.add_row([
+            node.name.clone(),
+            node.url.clone(),
+            thousands(node.entries),
+            node.cosigned_by
+                .iter()
+                .map(|(w, s)| format!("{w} ({})", thousands(*s)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            node.alarms.to_string(),
+        ]);
+    }
+    outln!("{n}")?;
+    let mut a = table(["Party", "Warheads (SIPRI 2025)", "Items", "Published"]);
+    for (p, w, items) in &r.arsenals {
+        a.add_row([
+            p.clone(),
+            thousands(*w),
+            thousands(*items as u64),
+            "commitments and range proofs only: totals hidden".to_string(),
+        ]);
+    }
+    outln!("{a}")?;
+    let mut done = std::collections::BTreeMap::<(String, String, String), (usize, usize)>::new();
+    for i in &r.compliance.inspections {
+        let e = done
+            .entry((
+                i.inspecting.clone(),
+                i.inspected.clone(),
+                i.inspection_type.clone(),
+            ))
+            .or_default();
+        e.0 += 1;
+        if i.status == "complete" {
+            e.1 += 1;
+        }
+    }
+    let mut t = table(["By", "Of", "Type", "Inspections", "Complete"]);
+    for ((by, of, kind), (count, complete)) in &done {
+        t.add_row([
+            by.clone(),
+            of.clone(),
+            kind.clone(),
+            count.to_string(),
+            complete.to_string(),
+        ]);
+    }
+    outln!(
+        "\nInspections of the year (joint randomness: both seeds committed, then revealed)\n{t}"
+    )?;
+    let mut l = table(["Party", "Limit", "Ceiling", "Verdict"]);
+    for v in &r.compliance.limits {
+        l.add_row([
+            v.party.as_str().to_string(),
+            v.limit.clone(),
+            thousands(v.max),
+            match v.verdict {
+                verity_treaty::compliance::Verdict::WithinLimitsProved => {
+                    "within limits (proved), totals hidden".into()
+                }
+                other => other.as_str().to_string(),
+            },
+        ]);
+    }
+    outln!("\nLimits on {} (latest declarations)\n{l}", r.judged_on)?;
+    if r.compliance.findings.is_empty() {
+        outln!("\nFindings: none.")?;
+    } else {
+        let mut f = table(["Severity", "Party", "Rule", "Finding", "Evidence"]);
+        for g in group_findings(&r.compliance.findings) {
+            f.add_row([
+                match g.severity {
+                    Severity::Violation => "VIOLATION",
+                    Severity::Warning => "warning",
+                    Severity::Info => "info",
+                }
+                .to_string(),
+                g.party,
+                g.rule,
+                g.message,
+                g.evidence.join(" "),
+            ]);
+        }
+        outln!(
+            "\nFindings of the observer's compliance view ({} violations; evidence as party#entry with inclusion proofs in --json)\n{f}",
+            r.compliance.violations
+        )?;
+    }
+    match &r.cheat {
+        Some(c) => {
+            outln!(
+                "\nThe cheat: {}.\n{}. This regime catches it within a year with probability {} (simulator: exact {}, Monte Carlo {} in {} trials, 95% interval {} – {}).",
+                c.planted,
+                if c.caught {
+                    "CAUGHT: the findings above name it"
+                } else {
+                    "NOT CAUGHT this year"
+                },
+                percent(c.probability_exact),
+                percent(c.probability_exact),
+                percent(c.probability_simulated),
+                thousands(c.trials),
+                percent(c.probability_ci.0),
+                percent(c.probability_ci.1),
+            )?;
+        }
+        None => outln!("\nNo party cheats in this run (--cheat none).")?,
+    }
+    if r.false_alarms > 0 {
+        outln!(
+            "{} finding(s) concern a party that did not cheat: see above.",
+            r.false_alarms
+        )?;
+    }
+    outln!("Report: {}", html.display())?;
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! `verity demo` end to end: three party nodes and an observer on loopback play a treaty year
+//! of the trilateral draft over HTTP. The default cheat (Russia keeps 40 undeclared warheads
+//! at a facility it registers as empty) is reported with evidence that verifies against the
+//! parties' keys and nothing else is; an honest year reports nothing; the report is written.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+use verity_log::{Log, VerifierKey, check_inclusion, leaf_hash, verify_checkpoint};
+
+fn demo(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("verity")
+        .unwrap()
+        .current_dir(dir)
+        .arg("demo")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn hash(hex_text: &str) -> [u8; 32] {
+    hex_decode(hex_text).try_into().unwrap()
+}
+
+fn hex_decode(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Every evidence entry of every finding: the report's checkpoint of that log verifies with
+/// the party's published key, the entry in the party's own store hashes to the leaf hash, and
+/// the inclusion proof ties it to the checkpoint's root.
+fn check_evidence(report: &Value, store: &Path) {
+    for f in report["findings"].as_array().unwrap() {
+        let evidence = f["evidence"].as_array().unwrap();
+        assert!(!evidence.is_empty(), "{f}");
+        for e in evidence {
+            let party = e["party"].as_str().unwrap().to_lowercase();
+            let key = VerifierKey::parse(
+                std::fs::read_to_string(store.join(format!("{party}.pub")))
+                    .unwrap()
+                    .trim(),
+            )
+            .unwrap();
+            let summary = report["logs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["party"] == e["party"])
+                .unwrap();
+            let cp = verify_checkpoint(summary["checkpoint"].as_str().unwrap().as_bytes(), &key)
+                .unwrap();
+            assert_eq!(cp.size, e["tree_size"].as_u64().unwrap());
+            let index = e["index"].as_u64().unwrap();
+            let leaf = Log::open_read_only(&store.join(format!("{party}.db")))
+                .unwrap()
+                .entry(index)
+                .unwrap()
+                .leaf;
+            assert_eq!(hash(e["leaf_hash"].as_str().unwrap()), leaf_hash(&leaf));
+            let proof: Vec<[u8; 32]> = e["proof"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| hash(h.as_str().unwrap()))
+                .collect();
+            assert!(
+                check_inclusion(&proof, cp.size, cp.root, index, leaf_hash(&leaf)),
+                "{party}#{index} does not verify"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_default_year_catches_the_planted_cheat_with_evidence_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = demo(dir.path(), &["--json"]);
+    assert_eq!(code, 1, "a violation found is exit 1: {err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let cheat = &v["cheat"];
+    assert_eq!(cheat["party"], "RUS");
+    assert_eq!(cheat["strategy"]["strategy"], "hide-at-undeclared-site");
+    assert_eq!(cheat["undeclared_warheads"], 40);
+    assert_eq!(cheat["undeclared_items"], 10);
+    // Four facility checks of Russia a year, each of two of its four registered facilities.
+    assert!((cheat["probability_exact"].as_f64().unwrap() - 0.9375).abs() < 1e-12);
+    assert_eq!(cheat["caught"], true);
+    assert_eq!(v["false_alarms"], 0);
+    let report = &v["compliance"];
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        assert_eq!(f["party"], "RUS", "{f}");
+        assert_eq!(f["rule"], "item-undeclared", "{f}");
+        assert_eq!(f["severity"], "violation", "{f}");
+        assert!(f["subject"].as_str().unwrap().starts_with("HIDDEN-"), "{f}");
+        assert!(
+            f["inspection"].as_str().unwrap().contains("facility-check"),
+            "{f}"
+        );
+    }
+    // Each facility check of Russia that drew the hiding place reports all ten containers.
+    let reaching = report["inspections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            i["inspected"] == "RUS"
+                && i["inspection_type"] == "facility-check"
+                && i["selection"]["sites"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s["site"] == "RUS-FORMER-STORE-1")
+        })
+        .count();
+    assert_eq!(findings.len(), 10 * reaching);
+    // The full quotas, every inspection complete: 72 in the year.
+    let inspections = report["inspections"].as_array().unwrap();
+    assert_eq!(inspections.len(), 72);
+    assert!(inspections.iter().all(|i| i["status"] == "complete"));
+    // Limits proved with totals hidden; no count anywhere in the verdicts.
+    for l in report["limits"].as_array().unwrap() {
+        assert!(l["value"].is_null(), "{l}");
+    }
+    let store = dir.path().join("verity-demo");
+    check_evidence(report, &store);
+    // Every party's log is cosigned at its full size by both other parties and the observer,
+    // and no witness raised an alarm.
+    for n in v["nodes"].as_array().unwrap() {
+        assert_eq!(n["alarms"], 0);
+        if n["name"] == "observer" {
+            continue;
+        }
+        let cosigners: Vec<&str> = n["cosigned_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c[1] == n["entries"])
+            .map(|c| c[0].as_str().unwrap())
+            .collect();
+        assert_eq!(cosigners.len(), 3, "{n}");
+        assert!(cosigners.contains(&"observer"));
+    }
+    let html = std::fs::read_to_string(store.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<strong>Caught.</strong>"));
+    assert!(html.contains("93.8%"));
+    assert!(!html.contains("<script"), "the report needs no script");
+}
+
+#[test]
+fn an_honest_year_reports_nothing_and_bad_arguments_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = demo(dir.path(), &["--cheat", "none"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Findings: none."), "{out}");
+    assert!(out.contains("No party cheats in this run"), "{out}");
+    assert!(dir.path().join("verity-demo/report.html").exists());
+    for bad in [
+        "XXX:honest",
+        "RUS",
+        "RUS:bribe-the-inspectors",
+        "FRA:hide-at-undeclared-site",
+    ] {
+        let (code, _, err) = demo(dir.path(), &["--cheat", bad]);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains("--cheat"), "{bad}: {err}");
+    }
+    // A directory that is not the demo's own is never emptied.
+    let other = dir.path().join("mine");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("thesis.txt"), "keep me").unwrap();
+    let (code, _, err) = demo(dir.path(), &["--dir", "mine"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a Verity demo directory"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(other.join("thesis.txt")).unwrap(),
+        "keep me"
+    );
+}
