@@ -7,6 +7,56 @@ use tlog_tiles::{Hash, HashReader};
 /// Reads stored hashes from the `tree` table of a connection (or open transaction).
 pub(crate) struct SqlHashes<'c>(pub(crate) &'c Connection);
 
+/// Stored hashes at this level of the tree and above (one in 16 of them) are kept in memory
+/// by read-only connections once read: every proof needs the same few upper hashes, and a
+/// stored hash never changes.
+pub(crate) const CACHED_LEVEL: u8 = 4;
+
+/// At most this many upper hashes are kept per connection (about 16 MiB): every level from
+/// `CACHED_LEVEL` up of a log of four million entries.
+pub(crate) const MAX_CACHED_HASHES: usize = 1 << 18;
+
+/// The upper stored hashes a read-only connection has read, by stored-hash index.
+pub(crate) type UpperHashes = std::cell::RefCell<std::collections::HashMap<u64, Hash>>;
+
+/// [`SqlHashes`] with the upper levels served from (and added to) `upper`. Only for
+/// connections that never write: a hash read inside a transaction that is later rolled back
+/// must never be kept.
+pub(crate) struct CachedSqlHashes<'c> {
+    pub(crate) conn: &'c Connection,
+    pub(crate) upper: &'c UpperHashes,
+}
+
+impl HashReader for CachedSqlHashes<'_> {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog_tiles::Error> {
+        let mut out: Vec<Option<Hash>> = {
+            let upper = self.upper.borrow();
+            indexes.iter().map(|i| upper.get(i).copied()).collect()
+        };
+        let missing: Vec<u64> = indexes
+            .iter()
+            .zip(&out)
+            .filter(|(_, h)| h.is_none())
+            .map(|(i, _)| *i)
+            .collect();
+        let read = SqlHashes(self.conn).read_hashes(&missing)?;
+        let mut upper = self.upper.borrow_mut();
+        let mut read = missing.iter().zip(read);
+        for slot in out.iter_mut().filter(|h| h.is_none()) {
+            let (index, hash) = read.next().ok_or(tlog_tiles::Error::IndexesNotInTree)?;
+            if tlog_tiles::split_stored_hash_index(*index).0 >= CACHED_LEVEL
+                && upper.len() < MAX_CACHED_HASHES
+            {
+                upper.insert(*index, hash);
+            }
+            *slot = Some(hash);
+        }
+        out.into_iter()
+            .map(|h| h.ok_or(tlog_tiles::Error::IndexesNotInTree))
+            .collect()
+    }
+}
+
 impl HashReader for SqlHashes<'_> {
     /// All the requested hashes in one statement (`idx IN (…)`, integers only), so a proof's
     /// few dozen hashes cost one query rather than one each.
@@ -89,21 +139,20 @@ pub(crate) fn root(conn: &Connection, size: u64) -> Result<[u8; 32], tlog_tiles:
 
 /// Inclusion proof of leaf `index` in the tree of `size`.
 pub(crate) fn inclusion(
-    conn: &Connection,
+    hashes: &impl HashReader,
     index: u64,
     size: u64,
 ) -> Result<Vec<[u8; 32]>, tlog_tiles::Error> {
-    tlog_tiles::prove_record(size, index, &SqlHashes(conn))
-        .map(|p| p.into_iter().map(|h| h.0).collect())
+    tlog_tiles::prove_record(size, index, hashes).map(|p| p.into_iter().map(|h| h.0).collect())
 }
 
 /// Consistency proof from `old` to `new` leaves.
 pub(crate) fn consistency(
-    conn: &Connection,
+    hashes: &impl HashReader,
     old: u64,
     new: u64,
 ) -> Result<Vec<[u8; 32]>, tlog_tiles::Error> {
-    tlog_tiles::prove_tree(new, old, &SqlHashes(conn)).map(|p| p.into_iter().map(|h| h.0).collect())
+    tlog_tiles::prove_tree(new, old, hashes).map(|p| p.into_iter().map(|h| h.0).collect())
 }
 
 /// RFC 6962 leaf hash.
@@ -193,11 +242,11 @@ impl MerkleStore {
 
     /// Inclusion proof.
     pub fn inclusion(&self, index: u64, size: u64) -> Result<Vec<[u8; 32]>, tlog_tiles::Error> {
-        inclusion(&self.conn, index, size)
+        inclusion(&SqlHashes(&self.conn), index, size)
     }
 
     /// Consistency proof.
     pub fn consistency(&self, old: u64, new: u64) -> Result<Vec<[u8; 32]>, tlog_tiles::Error> {
-        consistency(&self.conn, old, new)
+        consistency(&SqlHashes(&self.conn), old, new)
     }
 }

@@ -160,6 +160,30 @@ fn proofs_verify_for_every_index_and_every_pair_of_sizes() {
     }
     assert!(log.inclusion_proof(16, 16).is_err());
     assert!(log.consistency_proof(3, 17).is_err());
+    // Sizes beyond the log are refused by name, on the cached read path too (which reads the
+    // log's size only when a proof cannot be built), including the proofs that read no hash.
+    let beyond = |r: Result<Vec<[u8; 32]>, verity_log::LogError>| {
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("beyond the log's 16 entries"), "{e}");
+    };
+    beyond(log.inclusion_proof(0, 17));
+    beyond(log.inclusion_proof(3, 40));
+    beyond(log.consistency_proof(16, 17));
+    beyond(log.consistency_proof(17, 17));
+    // The read-only connection (upper hashes cached) and a writing one give the same proofs.
+    let writer = Log::open(&f.db).unwrap();
+    for size in [5, 11, 16] {
+        for i in 0..size {
+            assert_eq!(
+                log.inclusion_proof(i, size).unwrap(),
+                writer.inclusion_proof(i, size).unwrap()
+            );
+        }
+        assert_eq!(
+            log.consistency_proof(3, size).unwrap(),
+            writer.consistency_proof(3, size).unwrap()
+        );
+    }
     // Every append left a signed checkpoint for exactly the tree it made.
     for (size, note) in log.checkpoints().unwrap() {
         let cp = verify_checkpoint(&note, &f.key.verifier()).unwrap();

@@ -327,6 +327,11 @@ pub(crate) fn bench_serve(
     let size = entries.max(1);
     let log = Log::open_read_only(&big)?;
     let samples = 10_000u64;
+    // A serving connection keeps the upper levels of the tree in memory once read: one pass
+    // over other indexes first, so the timing is the steady state a running node serves from.
+    for k in 0..samples {
+        log.inclusion_proof((k * 7_907 + 5) % size, size)?;
+    }
     let start = std::time::Instant::now();
     for k in 0..samples {
         let index = (k * 7_919 + 13) % size;
