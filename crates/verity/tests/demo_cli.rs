@@ -94,7 +94,8 @@ fn the_default_year_catches_the_planted_cheat_with_evidence_and_nothing_else() {
     assert!((cheat["probability_exact"].as_f64().unwrap() - 0.9375).abs() < 1e-12);
     assert_eq!(cheat["caught"], true);
     assert_eq!(v["false_alarms"], 0);
-    let report = &v["compliance"];
+    // The compliance report is the top level, with the run's facts beside it.
+    let report = &v;
     let findings = report["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
     for f in findings {
@@ -186,4 +187,146 @@ fn an_honest_year_reports_nothing_and_bad_arguments_are_refused() {
         std::fs::read_to_string(other.join("thesis.txt")).unwrap(),
         "keep me"
     );
+}
+
+/// `--serve`: after the year the nodes stay up, their URLs printed one per line (USA, RUS,
+/// CHN, then the observer); what they serve verifies against the parties' keys, a write
+/// without the token is refused and changes nothing, and SIGTERM stops them cleanly.
+#[test]
+fn serve_keeps_the_nodes_up_and_their_answers_verify() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("verity"))
+        .current_dir(dir.path())
+        .args(["demo", "--cheat", "none", "--serve"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let line = line.trim().to_string();
+            if line.starts_with("http://127.0.0.1:") && !line.contains(' ') {
+                let _ = tx.send(line);
+            }
+        }
+    });
+    let urls: Vec<String> = (0..4)
+        .map(|_| {
+            rx.recv_timeout(std::time::Duration::from_secs(600))
+                .expect("the nodes' URLs")
+        })
+        .collect();
+    let store = dir.path().join("verity-demo");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        for (url, party) in urls.iter().zip(["usa", "rus", "chn"]) {
+            let key = VerifierKey::parse(
+                std::fs::read_to_string(store.join(format!("{party}.pub")))
+                    .unwrap()
+                    .trim(),
+            )
+            .unwrap();
+            let note = http
+                .get(format!("{url}checkpoint"))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            let cp = verify_checkpoint(&note, &key).unwrap();
+            assert!(cp.size > 100, "{party}: {}", cp.size);
+            let index = cp.size / 2;
+            let proof: Value = serde_json::from_slice(
+                &http
+                    .get(format!(
+                        "{url}proof/inclusion?index={index}&size={}",
+                        cp.size
+                    ))
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap(),
+            )
+            .unwrap();
+            let leaf = Log::open_read_only(&store.join(format!("{party}.db")))
+                .unwrap()
+                .entry(index)
+                .unwrap()
+                .leaf;
+            let hashes: Vec<[u8; 32]> = proof["proof"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| {
+                    let b = base64_decode(h.as_str().unwrap());
+                    b.try_into().unwrap()
+                })
+                .collect();
+            assert!(check_inclusion(
+                &hashes,
+                cp.size,
+                cp.root,
+                index,
+                leaf_hash(&leaf)
+            ));
+            // No token: refused, nothing appended.
+            let r = http
+                .post(format!("{url}notify"))
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 401);
+            let after = verify_checkpoint(
+                &http
+                    .get(format!("{url}checkpoint"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap(),
+                &key,
+            )
+            .unwrap();
+            assert_eq!(after.size, cp.size);
+        }
+        // The observer follows all three parties.
+        let peers: Value = serde_json::from_slice(
+            &http
+                .get(format!("{}peers", urls[3]))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        let followed: Vec<&str> = peers
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["party"].as_str().unwrap())
+            .collect();
+        assert_eq!(followed, ["USA", "RUS", "CHN"]);
+    });
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "an honest year, stopped by SIGTERM");
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::prelude::BASE64_STANDARD.decode(s).unwrap()
 }

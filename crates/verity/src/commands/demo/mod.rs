@@ -61,12 +61,11 @@ pub(super) struct NodeReport {
     alarms: usize,
 }
 
-/// Everything the demo reports.
+/// Everything the demo reports: the observer's compliance report (treaty, date, logs, limits,
+/// inspections, findings with evidence) at the top level, with the run's facts beside it.
 #[derive(Debug, Serialize)]
 pub(super) struct DemoReport {
-    treaty: String,
     seed: u64,
-    judged_on: chrono::NaiveDate,
     /// Each party's SIPRI 2025 total its synthetic arsenal adds up to (known only to it).
     arsenals: Vec<(String, u64, usize)>,
     cheat: Option<CheatReport>,
@@ -74,6 +73,7 @@ pub(super) struct DemoReport {
     false_alarms: usize,
     nodes: Vec<NodeReport>,
     timeline: Vec<year::Event>,
+    #[serde(flatten)]
     compliance: ComplianceReport,
 }
 
@@ -316,9 +316,7 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
         c
     });
     let report = DemoReport {
-        treaty: treaty.id().to_string(),
         seed,
-        judged_on,
         arsenals,
         cheat: cheat_report,
         false_alarms,
@@ -448,7 +446,7 @@ fn percent(p: f64) -> String {
 fn print_report(r: &DemoReport, html: &Path) -> Result<()> {
     outln!(
         "Verity demo: one treaty year of `{}` among USA, RUS and CHN, played through their nodes (seed {})\n",
-        r.treaty,
+        r.compliance.treaty,
         r.seed
     )?;
     let mut n = table(["Node", "URL", "Log entries", "Cosigned by (size)", "Alarms"]);
@@ -517,7 +515,7 @@ fn print_report(r: &DemoReport, html: &Path) -> Result<()> {
             },
         ]);
     }
-    outln!("\nLimits on {} (latest declarations)\n{l}", r.judged_on)?;
+    outln!("\nLimits on {} (latest declarations)\n{l}", r.compliance.on)?;
     if r.compliance.findings.is_empty() {
         outln!("\nFindings: none.")?;
     } else {

@@ -48,10 +48,10 @@ pub(super) fn html(r: &DemoReport, treaty: &Treaty) -> String {
 <title>Verity demo: one year of {t}</title><style>{STYLE}</style></head><body><header>\
 <h1>Verity demo: one treaty year of {title}</h1>\
 <p>Parties' nodes and an independent observer on loopback; seed {seed}; judged on {on} by the observer's compliance view over the logs it mirrored and witnessed.</p></header><main>",
-        t = esc(&r.treaty),
+        t = esc(&c.treaty),
         title = esc(treaty.short_title()),
         seed = r.seed,
-        on = r.judged_on,
+        on = c.on,
     );
     h.push_str("<section><h2>The cheat and the odds</h2>");
     match &r.cheat {
