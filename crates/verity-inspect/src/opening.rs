@@ -19,17 +19,18 @@ pub fn build_opening(
     request: EntryRef,
 ) -> Result<InspectionOpening, String> {
     let commitments = sealed.site_commitments();
+    let mut opening = InspectionOpening {
+        inspection: id.to_string(),
+        request,
+        declaration,
+        root: sealed.root(),
+        site_commitments: commitments.clone(),
+        dummies: Vec::new(),
+        sites: Vec::new(),
+    };
     if kind.scope == SelectionScope::EmptyFacilities {
         // The register of empty facilities is public: nothing is opened.
-        return Ok(InspectionOpening {
-            inspection: id.to_string(),
-            request,
-            declaration,
-            root: sealed.root(),
-            site_commitments: commitments,
-            dummies: Vec::new(),
-            sites: Vec::new(),
-        });
+        return Ok(opening);
     }
     let mut sites: BTreeMap<usize, (&str, Vec<ItemRecord>)> = BTreeMap::new();
     for site in sealed.sites() {
@@ -60,15 +61,6 @@ pub fn build_opening(
     .map_err(|p| {
         format!("position {p} of declaration {declaration} is neither a site nor padding in the private store")
     })?;
-    let mut opening = InspectionOpening {
-        inspection: id.to_string(),
-        request,
-        declaration,
-        root: sealed.root(),
-        site_commitments: commitments,
-        dummies: Vec::new(),
-        sites: Vec::new(),
-    };
     for p in walk.positions() {
         let at = p as usize;
         if let Some(salt) = padding.get(&at) {

@@ -560,6 +560,17 @@ impl Log {
         })
     }
 
+    /// The stored hashes, through the upper-level cache on read-only connections.
+    fn hashes(&self) -> tree::StoredHashes<'_> {
+        match &self.upper {
+            Some(upper) => tree::StoredHashes::Cached(tree::CachedSqlHashes {
+                conn: &self.conn,
+                upper,
+            }),
+            None => tree::StoredHashes::Plain(tree::SqlHashes(&self.conn)),
+        }
+    }
+
     /// Inclusion proof of entry `index` in the tree of `size` entries.
     ///
     /// The log's size is read only when the proof cannot be built: a tree larger than the log
@@ -571,17 +582,7 @@ impl Log {
                 "entry {index} is not in a tree of {size} entries"
             )));
         }
-        let proof = match &self.upper {
-            Some(upper) => tree::inclusion(
-                &tree::CachedSqlHashes {
-                    conn: &self.conn,
-                    upper,
-                },
-                index,
-                size,
-            ),
-            None => tree::inclusion(&tree::SqlHashes(&self.conn), index, size),
-        };
+        let proof = tree::inclusion(&self.hashes(), index, size);
         if size == 1 {
             // A one-leaf tree's proof is empty and reads no hash: check the size itself.
             self.check_range(size)?;
@@ -603,17 +604,7 @@ impl Log {
                 "a consistency proof needs 0 < from ≤ to, got from {old} to {new}"
             )));
         }
-        let proof = match &self.upper {
-            Some(upper) => tree::consistency(
-                &tree::CachedSqlHashes {
-                    conn: &self.conn,
-                    upper,
-                },
-                old,
-                new,
-            ),
-            None => tree::consistency(&tree::SqlHashes(&self.conn), old, new),
-        };
+        let proof = tree::consistency(&self.hashes(), old, new);
         if old == new {
             // The proof is empty and reads no hash: check the size itself.
             self.check_range(new)?;

@@ -57,6 +57,23 @@ impl HashReader for CachedSqlHashes<'_> {
     }
 }
 
+/// The hash reader a connection uses: cached upper levels for read-only connections.
+pub(crate) enum StoredHashes<'c> {
+    /// Every hash from SQL.
+    Plain(SqlHashes<'c>),
+    /// Upper levels kept in memory.
+    Cached(CachedSqlHashes<'c>),
+}
+
+impl HashReader for StoredHashes<'_> {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog_tiles::Error> {
+        match self {
+            Self::Plain(h) => h.read_hashes(indexes),
+            Self::Cached(h) => h.read_hashes(indexes),
+        }
+    }
+}
+
 impl HashReader for SqlHashes<'_> {
     /// All the requested hashes in one statement (`idx IN (…)`, integers only), so a proof's
     /// few dozen hashes cost one query rather than one each.

@@ -11,6 +11,8 @@ pub mod witness;
 
 pub use clock::Clock;
 pub use commit::{AppendResult, Appender, MAX_BATCH};
-pub use server::{MAX_ENTRIES_PER_REQUEST, NodeState, PeerStatus, ROUTES, openapi, router, serve};
+pub use server::{
+    MAX_ENTRIES_PER_REQUEST, NodeState, PeerStatus, ROUTES, openapi, router, serve, shutdown_signal,
+};
 pub use token::{create_token, load_token, token_path};
 pub use witness::{AddCheckpoint, Alarm, Witness, WitnessError, cosignature_key_id};

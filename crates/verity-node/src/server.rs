@@ -97,6 +97,20 @@ pub struct PeerStatus {
     pub last_error: Option<String>,
 }
 
+impl PeerStatus {
+    /// A peer not synced yet.
+    pub fn new(peer: &crate::sync::Peer) -> Self {
+        Self {
+            url: peer.url.clone(),
+            party: peer.party.clone(),
+            origin: peer.key.name().to_string(),
+            mirrored: 0,
+            rounds: 0,
+            last_error: None,
+        }
+    }
+}
+
 impl NodeState {
     /// A node serving `db`, signing appends with `key`, with the operator's `token`; witnessing
     /// when `witness` is given; requests time out after 10 seconds.
@@ -462,133 +476,79 @@ async fn write<T: serde::de::DeserializeOwned>(
     }
 }
 
-#[utoipa::path(post, path = "/declare", request_body(content = String, description = "A declaration (escrow root, site commitments, hidden-totals proof or clear aggregates, register of empty facilities), as JSON", content_type = "application/json"),
-    security(("operator_token" = [])),
-    responses(
-        (status = 201, description = "Signed, appended, durable", body = Appended),
-        (status = 400, description = "Not a declaration", body = ApiError),
-        (status = 401, description = "No or wrong bearer token", body = ApiError),
-        (status = 413, description = "Larger than an entry may be")))]
-async fn declare(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
-    write(&s, &headers, &body, "declaration", EntryBody::Declaration).await
+/// One write route per step: the operator's token, then only that step's body.
+macro_rules! write_route {
+    ($name:ident, $path:literal, $kind:ident, $what:literal, $body:literal) => {
+        #[utoipa::path(post, path = $path,
+            request_body(content = String, description = $body, content_type = "application/json"),
+            security(("operator_token" = [])),
+            responses(
+                (status = 201, description = "Signed, appended, durable", body = Appended),
+                (status = 400, description = "Not this step's body (the error names what is wrong)", body = ApiError),
+                (status = 401, description = "No or wrong bearer token", body = ApiError),
+                (status = 413, description = "Larger than an entry may be")))]
+        async fn $name(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
+            write(&s, &headers, &body, $what, EntryBody::$kind).await
+        }
+    };
 }
 
-#[utoipa::path(post, path = "/disclose", request_body(content = String, description = "A disclosure of one stage of an earlier declaration, as JSON", content_type = "application/json"),
-    security(("operator_token" = [])),
-    responses(
-        (status = 201, description = "Signed, appended, durable", body = Appended),
-        (status = 400, description = "Not a disclosure of one stage of an earlier declaration", body = ApiError),
-        (status = 401, description = "No or wrong bearer token", body = ApiError),
-        (status = 413, description = "Larger than an entry may be")))]
-async fn disclose(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
-    write(&s, &headers, &body, "disclosure", EntryBody::Disclosure).await
-}
-
-#[utoipa::path(post, path = "/notify", request_body(content = String, description = "A notification of a change to a declared item (records before and after), as JSON", content_type = "application/json"),
-    security(("operator_token" = [])),
-    responses(
-        (status = 201, description = "Signed, appended, durable", body = Appended),
-        (status = 400, description = "Not a notification of a change to a declared item", body = ApiError),
-        (status = 401, description = "No or wrong bearer token", body = ApiError),
-        (status = 413, description = "Larger than an entry may be")))]
-async fn notify(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
-    write(&s, &headers, &body, "notification", EntryBody::Notification).await
-}
-
-#[utoipa::path(post, path = "/inspection/request", request_body(content = String, description = "An inspection request, as JSON", content_type = "application/json"),
-    security(("operator_token" = [])),
-    responses(
-        (status = 201, description = "Signed, appended, durable", body = Appended),
-        (status = 400, description = "Not an inspection request", body = ApiError),
-        (status = 401, description = "No or wrong bearer token", body = ApiError),
-        (status = 413, description = "Larger than an entry may be")))]
-async fn inspection_request(
-    State(s): State<Arc<NodeState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    write(
-        &s,
-        &headers,
-        &body,
-        "inspection request",
-        EntryBody::InspectionRequest,
-    )
-    .await
-}
-
-#[utoipa::path(post, path = "/inspection/seed-commit", request_body(content = String, description = "A seed commitment for an inspection, as JSON", content_type = "application/json"),
-    security(("operator_token" = [])),
-    responses(
-        (status = 201, description = "Signed, appended, durable", body = Appended),
-        (status = 400, description = "Not a seed commitment for an inspection", body = ApiError),
-        (status = 401, description = "No or wrong bearer token", body = ApiError),
-        (status = 413, description = "Larger than an entry may be")))]
-async fn seed_commit(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
-    write(
-        &s,
-        &headers,
-        &body,
-        "seed commitment",
-        EntryBody::SeedCommit,
-    )
-    .await
-}
-
-#[utoipa::path(post, path = "/inspection/seed-reveal", request_body(content = String, description = "A seed reveal for an inspection, as JSON", content_type = "application/json"),
-    security(("operator_token" = [])),
-    responses(
-        (status = 201, description = "Signed, appended, durable", body = Appended),
-        (status = 400, description = "Not a seed reveal for an inspection", body = ApiError),
-        (status = 401, description = "No or wrong bearer token", body = ApiError),
-        (status = 413, description = "Larger than an entry may be")))]
-async fn seed_reveal(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
-    write(&s, &headers, &body, "seed reveal", EntryBody::SeedReveal).await
-}
-
-#[utoipa::path(post, path = "/inspection/opening", request_body(content = String, description = "The inspected party's opening of what the seeds select, as JSON", content_type = "application/json"),
-    security(("operator_token" = [])),
-    responses(
-        (status = 201, description = "Signed, appended, durable", body = Appended),
-        (status = 400, description = "Not the inspected party's opening of what the seeds select", body = ApiError),
-        (status = 401, description = "No or wrong bearer token", body = ApiError),
-        (status = 413, description = "Larger than an entry may be")))]
-async fn inspection_opening(
-    State(s): State<Arc<NodeState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    write(
-        &s,
-        &headers,
-        &body,
-        "inspection opening",
-        EntryBody::InspectionOpening,
-    )
-    .await
-}
-
-#[utoipa::path(post, path = "/inspection/record", request_body(content = String, description = "The inspectors' record of what they found, as JSON", content_type = "application/json"),
-    security(("operator_token" = [])),
-    responses(
-        (status = 201, description = "Signed, appended, durable", body = Appended),
-        (status = 400, description = "Not the inspectors' record of what they found", body = ApiError),
-        (status = 401, description = "No or wrong bearer token", body = ApiError),
-        (status = 413, description = "Larger than an entry may be")))]
-async fn inspection_record(
-    State(s): State<Arc<NodeState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    write(
-        &s,
-        &headers,
-        &body,
-        "inspection record",
-        EntryBody::InspectionRecord,
-    )
-    .await
-}
+write_route!(
+    declare,
+    "/declare",
+    Declaration,
+    "declaration",
+    "A declaration (escrow root, site commitments, hidden-totals proof or clear aggregates, register of empty facilities), as JSON"
+);
+write_route!(
+    disclose,
+    "/disclose",
+    Disclosure,
+    "disclosure",
+    "A disclosure of one stage of an earlier declaration, as JSON"
+);
+write_route!(
+    notify,
+    "/notify",
+    Notification,
+    "notification",
+    "A notification of a change to a declared item (records before and after), as JSON"
+);
+write_route!(
+    inspection_request,
+    "/inspection/request",
+    InspectionRequest,
+    "inspection request",
+    "An inspection request, as JSON"
+);
+write_route!(
+    seed_commit,
+    "/inspection/seed-commit",
+    SeedCommit,
+    "seed commitment",
+    "A seed commitment for an inspection, as JSON"
+);
+write_route!(
+    seed_reveal,
+    "/inspection/seed-reveal",
+    SeedReveal,
+    "seed reveal",
+    "A seed reveal for an inspection, as JSON"
+);
+write_route!(
+    inspection_opening,
+    "/inspection/opening",
+    InspectionOpening,
+    "inspection opening",
+    "The inspected party's opening of what the seeds select, as JSON"
+);
+write_route!(
+    inspection_record,
+    "/inspection/record",
+    InspectionRecord,
+    "inspection record",
+    "The inspectors' record of what they found, as JSON"
+);
 
 #[utoipa::path(post, path = "/add-checkpoint", request_body(content = String, description = "C2SP tlog-witness: `old N`, the consistency proof (one base64 hash per line), an empty line, the signed checkpoint", content_type = "text/plain"),
     responses(
@@ -834,22 +794,24 @@ pub async fn serve(
     state: Arc<NodeState>,
 ) -> std::io::Result<()> {
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let ctrl_c = tokio::signal::ctrl_c();
-            #[cfg(unix)]
-            let term = async {
-                if let Ok(mut s) =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                {
-                    s.recv().await;
-                }
-            };
-            #[cfg(not(unix))]
-            let term = std::future::pending::<()>();
-            tokio::select! {
-                _ = ctrl_c => {},
-                _ = term => {},
-            }
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
 }

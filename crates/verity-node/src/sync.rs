@@ -218,17 +218,7 @@ pub async fn follow(
         .expect("an HTTP client");
     {
         let mut table = state.peers.lock().expect("peers lock");
-        *table = peers
-            .iter()
-            .map(|p| crate::PeerStatus {
-                url: p.url.clone(),
-                party: p.party.clone(),
-                origin: p.key.name().to_string(),
-                mirrored: 0,
-                rounds: 0,
-                last_error: None,
-            })
-            .collect();
+        *table = peers.iter().map(crate::PeerStatus::new).collect();
     }
     let mut tick = tokio::time::interval(every);
     loop {

@@ -351,23 +351,7 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
             }
         }
         eprintln!("serving; Ctrl-C or SIGTERM stops the nodes");
-        rt.block_on(async {
-            let ctrl_c = tokio::signal::ctrl_c();
-            #[cfg(unix)]
-            let term = async {
-                if let Ok(mut s) =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                {
-                    s.recv().await;
-                }
-            };
-            #[cfg(not(unix))]
-            let term = std::future::pending::<()>();
-            tokio::select! {
-                _ = ctrl_c => {},
-                _ = term => {},
-            }
-        });
+        rt.block_on(verity_node::shutdown_signal());
     }
     rt.shutdown_background();
     Ok(outcome)

@@ -30,30 +30,23 @@ pub(super) struct Node {
 }
 
 impl Node {
+    fn witness(&self) -> Result<std::sync::MutexGuard<'_, Witness>> {
+        let w = self.state.witness.as_ref();
+        Ok(w.context("every demo node witnesses")?
+            .lock()
+            .expect("witness lock"))
+    }
+
     /// Its witness's cosigned sizes: (origin, size, cosignature line).
     pub(super) fn cosigned(&self) -> Result<Vec<(String, u64, String)>> {
-        let w = self
-            .state
-            .witness
-            .as_ref()
-            .context("every demo node witnesses")?;
-        w.lock()
-            .expect("witness lock")
+        self.witness()?
             .cosigned()
             .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     /// Split-view alarms its witness raised.
     pub(super) fn alarms(&self) -> Result<Vec<verity_node::Alarm>> {
-        let w = self
-            .state
-            .witness
-            .as_ref()
-            .context("every demo node witnesses")?;
-        w.lock()
-            .expect("witness lock")
-            .alarms()
-            .map_err(|e| anyhow::anyhow!("{e}"))
+        self.witness()?.alarms().map_err(|e| anyhow::anyhow!("{e}"))
     }
 }
 
@@ -146,17 +139,7 @@ impl Setup<'_> {
             .iter()
             .map(|p| (p.mirror.clone(), p.key.clone()))
             .collect();
-        *state.peers.lock().expect("peers lock") = peers
-            .iter()
-            .map(|p| PeerStatus {
-                url: p.url.clone(),
-                party: p.party.clone(),
-                origin: p.key.name().to_string(),
-                mirrored: 0,
-                rounds: 0,
-                last_error: None,
-            })
-            .collect();
+        *state.peers.lock().expect("peers lock") = peers.iter().map(PeerStatus::new).collect();
         let state = Arc::new(state);
         let url = format!("http://{}", listener.local_addr()?);
         tokio::spawn(verity_node::serve(listener, state.clone()));
