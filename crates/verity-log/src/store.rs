@@ -419,9 +419,8 @@ impl Log {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(LogError::sqlite(&path))?;
         let size: u64 = tx
-            .query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", [], |r| {
-                r.get::<_, i64>(0)
-            })
+            .prepare_cached("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries")
+            .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
             .map_err(LogError::sqlite(&path))? as u64;
         let rows = tree::stored_rows(&tx).map_err(LogError::sqlite(&path))?;
         if rows != tlog_tiles::stored_hash_count(size) {
@@ -454,11 +453,9 @@ impl Log {
                     leaf.len()
                 )));
             }
-            tx.execute(
-                "INSERT INTO entries (idx, kind, leaf) VALUES (?1, ?2, ?3)",
-                params![index as i64, kind, &leaf],
-            )
-            .map_err(LogError::sqlite(&path))?;
+            tx.prepare_cached("INSERT INTO entries (idx, kind, leaf) VALUES (?1, ?2, ?3)")
+                .and_then(|mut s| s.execute(params![index as i64, kind, &leaf]))
+                .map_err(LogError::sqlite(&path))?;
             indexes.push(index);
             leaves.push(leaf);
         }

@@ -118,6 +118,31 @@ impl HashReader for SqlHashes<'_> {
     }
 }
 
+/// The stored hashes of one append: those this batch wrote, then the table's.
+struct BatchHashes<'c, 'w> {
+    sql: SqlHashes<'c>,
+    written: &'w std::cell::RefCell<std::collections::HashMap<u64, Hash>>,
+}
+
+impl HashReader for BatchHashes<'_, '_> {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog_tiles::Error> {
+        let written = self.written.borrow();
+        let missing: Vec<u64> = indexes
+            .iter()
+            .copied()
+            .filter(|i| !written.contains_key(i))
+            .collect();
+        let mut read = self.sql.read_hashes(&missing)?.into_iter();
+        indexes
+            .iter()
+            .map(|i| match written.get(i) {
+                Some(h) => Ok(*h),
+                None => read.next().ok_or(tlog_tiles::Error::IndexesNotInTree),
+            })
+            .collect()
+    }
+}
+
 pub(crate) const TREE_SCHEMA: &str =
     "CREATE TABLE IF NOT EXISTS tree (idx INTEGER PRIMARY KEY, hash BLOB NOT NULL) STRICT;";
 
@@ -129,14 +154,23 @@ pub(crate) fn append_leaves(
     leaves: &[&[u8]],
 ) -> Result<u64, rusqlite::Error> {
     let mut n = size;
+    // Hashes written by this batch, so each leaf's left siblings come from memory rather than
+    // from a query (only those of earlier batches are read).
+    let written = std::cell::RefCell::new(std::collections::HashMap::new());
+    let reader = BatchHashes {
+        sql: SqlHashes(conn),
+        written: &written,
+    };
     for leaf in leaves {
-        let hashes = tlog_tiles::stored_hashes(n, leaf, &SqlHashes(conn))
+        let hashes = tlog_tiles::stored_hashes(n, leaf, &reader)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(format!("tree: {e}").into()))?;
         let start = tlog_tiles::stored_hash_index(0, n);
         let mut stmt = conn.prepare_cached("INSERT INTO tree (idx, hash) VALUES (?1, ?2)")?;
+        let mut batch = written.borrow_mut();
         for (k, h) in hashes.iter().enumerate() {
             let idx = i64::try_from(start + k as u64).expect("tree index fits in i64");
             stmt.execute(params![idx, &h.0[..]])?;
+            batch.insert(start + k as u64, *h);
         }
         n += 1;
     }
@@ -144,8 +178,12 @@ pub(crate) fn append_leaves(
 }
 
 /// Number of stored-hash rows.
+///
+/// Stored indexes run from 0 without a gap (each append writes the next ones), so this is the
+/// highest index plus one: a seek, where `COUNT(*)` would scan the table on every append.
 pub(crate) fn stored_rows(conn: &Connection) -> Result<u64, rusqlite::Error> {
-    conn.query_row("SELECT COUNT(*) FROM tree", [], |r| r.get::<_, i64>(0))
+    conn.prepare_cached("SELECT COALESCE(MAX(idx) + 1, 0) FROM tree")?
+        .query_row([], |r| r.get::<_, i64>(0))
         .map(|n| n as u64)
 }
 
