@@ -423,6 +423,17 @@ fn group_findings(findings: &[verity_inspect::view::ViewFinding]) -> Vec<Finding
         .collect()
 }
 
+/// A limit's verdict in words; a limit that applies only later says from when.
+pub(super) fn verdict_text(v: &verity_treaty::compliance::LimitVerdict) -> String {
+    match v.verdict {
+        verity_treaty::compliance::Verdict::WithinLimitsProved => {
+            "within limits (proved), totals hidden".into()
+        }
+        _ if v.applies_from > v.date => format!("not yet applicable (from {})", v.applies_from),
+        other => other.as_str().to_string(),
+    }
+}
+
 fn percent(p: f64) -> String {
     format!("{:.1}%", p * 100.0)
 }
@@ -491,12 +502,7 @@ fn print_report(r: &DemoReport, html: &Path) -> Result<()> {
             v.party.as_str().to_string(),
             v.limit.clone(),
             thousands(v.max),
-            match v.verdict {
-                verity_treaty::compliance::Verdict::WithinLimitsProved => {
-                    "within limits (proved), totals hidden".into()
-                }
-                other => other.as_str().to_string(),
-            },
+            verdict_text(v),
         ]);
     }
     outln!("\nLimits on {} (latest declarations)\n{l}", r.compliance.on)?;

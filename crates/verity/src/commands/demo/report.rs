@@ -4,9 +4,10 @@
 
 use std::fmt::Write as _;
 use verity_treaty::Treaty;
-use verity_treaty::compliance::{Severity, Verdict};
+use verity_treaty::compliance::Severity;
 
 use super::DemoReport;
+use crate::output::thousands;
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -122,8 +123,10 @@ pub(super) fn html(r: &DemoReport, treaty: &Treaty) -> String {
     for (p, w, items) in &r.arsenals {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"num\">{w}</td><td class=\"num\">{items}</td></tr>",
-            esc(p)
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(p),
+            thousands(*w),
+            thousands(*items as u64)
         );
     }
     h.push_str("</tbody></table><table><thead><tr><th scope=\"col\">Party</th><th scope=\"col\">Limit</th><th scope=\"col\">Ceiling</th><th scope=\"col\">Verdict</th></tr></thead><tbody>");
@@ -133,11 +136,8 @@ pub(super) fn html(r: &DemoReport, treaty: &Treaty) -> String {
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             esc(v.party.as_str()),
             esc(&v.limit),
-            v.max,
-            match v.verdict {
-                Verdict::WithinLimitsProved => "within limits (proved), totals hidden".to_string(),
-                other => esc(other.as_str()),
-            }
+            thousands(v.max),
+            esc(&super::verdict_text(v))
         );
     }
     h.push_str("</tbody></table></section>");
