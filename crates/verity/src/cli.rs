@@ -611,7 +611,9 @@ pub(crate) struct DemoArgs {
     /// `none` for an honest year.
     #[arg(long, default_value = "RUS:hide-at-undeclared-site")]
     pub(crate) cheat: String,
-    /// Fixes the run: keys, seeds, and so every selection.
+    /// Fixes the run's keys, inspection seeds and facility draws (the escrow's salts and
+    /// padding positions stay random, as the escrow requires, so which declared site a draw
+    /// lands on can differ between runs).
     #[arg(long, default_value_t = 2027)]
     pub(crate) seed: u64,
     /// Keep the nodes running after the year for browsing; prints each node's URL.
