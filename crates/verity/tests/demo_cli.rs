@@ -230,29 +230,16 @@ fn serve_keeps_the_nodes_up_and_their_answers_verify() {
                     .trim(),
             )
             .unwrap();
-            let note = http
-                .get(format!("{url}checkpoint"))
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
+            let note = get(&http, format!("{url}checkpoint")).await;
             let cp = verify_checkpoint(&note, &key).unwrap();
             assert!(cp.size > 100, "{party}: {}", cp.size);
             let index = cp.size / 2;
             let proof: Value = serde_json::from_slice(
-                &http
-                    .get(format!(
-                        "{url}proof/inclusion?index={index}&size={}",
-                        cp.size
-                    ))
-                    .send()
-                    .await
-                    .unwrap()
-                    .bytes()
-                    .await
-                    .unwrap(),
+                &get(
+                    &http,
+                    format!("{url}proof/inclusion?index={index}&size={}", cp.size),
+                )
+                .await,
             )
             .unwrap();
             let leaf = Log::open_read_only(&store.join(format!("{party}.db")))
@@ -284,32 +271,13 @@ fn serve_keeps_the_nodes_up_and_their_answers_verify() {
                 .await
                 .unwrap();
             assert_eq!(r.status(), 401);
-            let after = verify_checkpoint(
-                &http
-                    .get(format!("{url}checkpoint"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .bytes()
-                    .await
-                    .unwrap(),
-                &key,
-            )
-            .unwrap();
+            let after =
+                verify_checkpoint(&get(&http, format!("{url}checkpoint")).await, &key).unwrap();
             assert_eq!(after.size, cp.size);
         }
         // The observer follows all three parties.
-        let peers: Value = serde_json::from_slice(
-            &http
-                .get(format!("{}peers", urls[3]))
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap(),
-        )
-        .unwrap();
+        let peers: Value =
+            serde_json::from_slice(&get(&http, format!("{}peers", urls[3])).await).unwrap();
         let followed: Vec<&str> = peers
             .as_array()
             .unwrap()
@@ -324,6 +292,17 @@ fn serve_keeps_the_nodes_up_and_their_answers_verify() {
         .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "an honest year, stopped by SIGTERM");
+}
+
+async fn get(http: &reqwest::Client, url: String) -> Vec<u8> {
+    http.get(url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
 }
 
 fn base64_decode(s: &str) -> Vec<u8> {
