@@ -155,6 +155,13 @@ fn the_default_year_catches_the_planted_cheat_with_evidence_and_nothing_else() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<strong>Caught.</strong>"));
     assert!(html.contains("93.8%"));
+    // The cheater's detection curve, inline, with the draft's quota marked (10 + 8 + 2 by the
+    // United States, 4 + 2 + 2 by China).
+    assert!(html.contains("<figure><svg"));
+    assert!(
+        html.contains("the draft&#39;s quota: 28 a year")
+            || html.contains("the draft's quota: 28 a year")
+    );
     assert!(!html.contains("<script"), "the report needs no script");
 }
 

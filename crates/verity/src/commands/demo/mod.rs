@@ -75,6 +75,10 @@ pub(super) struct DemoReport {
     timeline: Vec<year::Event>,
     #[serde(flatten)]
     compliance: ComplianceReport,
+    /// The cheater's detection curve as SVG, for the HTML report (none without a cheat or a
+    /// font to lay out its text).
+    #[serde(skip)]
+    chart_svg: Result<String, String>,
 }
 
 /// Sizes the demo gives each strategy.
@@ -205,12 +209,14 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
         };
         parties.push((party.as_str().to_string(), declared, truth, register));
     }
+    let mut chart_svg = Err("no party cheats in this run".to_string());
     let cheat_report = match (&cheat, &cheat_world) {
         (Some((party, strategy)), Some((declared, truth, register))) => {
             let scenario = Scenario::new(declared, truth).with_register(register);
             let regime = Regime::of(&treaty, *party);
             let trials = 4_000;
             let est = simulate(&scenario, &regime, 1, trials, args.seed, &|_| {});
+            chart_svg = detection_chart(&scenario, &regime, party.as_str(), strategy, &est);
             let (planted, undeclared_items, undeclared_warheads, altered_items) =
                 describe(party.as_str(), strategy, declared, truth);
             Some(CheatReport {
@@ -323,6 +329,7 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
         nodes,
         timeline,
         compliance,
+        chart_svg,
     };
     let html_path = args.dir.join("report.html");
     std::fs::write(&html_path, report::html(&report, &treaty))
@@ -355,6 +362,33 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
     }
     rt.shutdown_background();
     Ok(outcome)
+}
+
+/// Detection within a year against inspections a year (split between the types in the
+/// treaty's proportions), for the cheater as it cheats, with the treaty's quota marked and the
+/// Monte Carlo point with its interval.
+fn detection_chart(
+    scenario: &Scenario,
+    regime: &Regime,
+    party: &str,
+    strategy: &Strategy,
+    est: &verity_sim::regime::RegimeEstimate,
+) -> Result<String, String> {
+    use verity_sim::plot::{Chart, Series, svg};
+    let quota = regime.per_year();
+    let y = est.per_year[0];
+    let chart = Chart {
+        title: format!("{party}, {}: detection within a year", strategy.name()),
+        x_label: "Inspections of the party per year, all types (treaty proportions)".into(),
+        y_label: "Probability of detection within one year (%)".into(),
+        series: vec![Series {
+            label: format!("{} (exact, simulator's model)", strategy.name()),
+            points: verity_sim::regime::curve(scenario, regime, 0..=(quota * 2).max(10), 1),
+            simulated: Some((quota, y.simulated, y.ci_low, y.ci_high)),
+        }],
+        marker: Some((quota, format!("the draft's quota: {quota} a year"))),
+    };
+    svg(&chart).map_err(|e| e.to_string())
 }
 
 /// Findings of one rule in one inspection, shown as one row.

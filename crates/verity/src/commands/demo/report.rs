@@ -36,7 +36,7 @@ th{background:#eef1f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .violation{color:#8b0000;font-weight:600}.warning{color:#7a4a00}\
 .verdict{padding:.75rem 1rem;border:2px solid;border-radius:.25rem}\
 .caught{border-color:#8b0000;background:#fff3f3}.clean{border-color:#1d5e20;background:#f2fbf2}\
-code{font-size:.85rem;word-break:break-all}pre{white-space:pre-wrap;font-size:.8rem}";
+code{font-size:.85rem;word-break:break-all}figure{margin:1rem 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.85rem;color:#333}pre{white-space:pre-wrap;font-size:.8rem}";
 
 /// The report page.
 pub(super) fn html(r: &DemoReport, treaty: &Treaty) -> String {
@@ -83,6 +83,19 @@ pub(super) fn html(r: &DemoReport, treaty: &Treaty) -> String {
         None => h.push_str(
             "<div class=\"verdict clean\"><p>No party cheats in this run (<code>--cheat none</code>).</p></div>",
         ),
+    }
+    match (&r.chart_svg, &r.cheat) {
+        (Ok(chart), Some(x)) => {
+            let _ = write!(
+                h,
+                "<figure>{chart}<figcaption>Detection within a year of {party}'s cheat against the number of inspections of {party} a year, split between the inspection types in the draft's proportions (exact value of the simulator's model; the dot and bar: the Monte Carlo estimate with its 95% interval at the draft's quota). Source: <code>verity simulate</code> on this run's declaration and truth.</figcaption></figure>",
+                party = esc(&x.party)
+            );
+        }
+        (Err(why), Some(_)) => {
+            let _ = write!(h, "<p>No chart: {}.</p>", esc(why));
+        }
+        _ => {}
     }
     let _ = write!(
         h,
