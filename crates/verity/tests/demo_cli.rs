@@ -159,8 +159,8 @@ fn the_default_year_catches_the_planted_cheat_with_evidence_and_nothing_else() {
     // United States, 4 + 2 + 2 by China).
     assert!(html.contains("<figure><svg"));
     assert!(
-        html.contains("the draft&#39;s quota: 28 a year")
-            || html.contains("the draft's quota: 28 a year")
+        html.contains("the draft&apos;s quota: 28 a year"),
+        "SVG text is XML-escaped"
     );
     assert!(!html.contains("<script"), "the report needs no script");
 }
