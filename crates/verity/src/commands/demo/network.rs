@@ -64,22 +64,15 @@ pub(super) fn party_key(seed: u64, code: &str) -> Result<PartyKey> {
         .map_err(anyhow::Error::msg)
 }
 
-/// 32 bytes for `label` from the run's seed (keys, seeds), so `--seed` fixes the whole run.
+/// 32 bytes for `label` (a key, an operator's seed stream) from the run's seed:
+/// `SHA-256("verity-demo/seed/v1\n" ‖ u64be(seed) ‖ label)`.
 pub(super) fn seed_bytes(seed: u64, label: &str) -> [u8; 32] {
-    use rand::{RngCore, SeedableRng};
-    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
-    let mut label_bytes = [0u8; 32];
-    for (i, b) in label.bytes().enumerate() {
-        label_bytes[i % 32] ^= b.rotate_left((i / 32) as u32);
-    }
-    let mut out = [0u8; 32];
-    rng.fill_bytes(&mut out);
-    for (o, l) in out.iter_mut().zip(label_bytes) {
-        *o ^= l;
-    }
-    let mut rng = rand_chacha::ChaCha20Rng::from_seed(out);
-    rng.fill_bytes(&mut out);
-    out
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"verity-demo/seed/v1\n");
+    h.update(seed.to_be_bytes());
+    h.update(label.as_bytes());
+    h.finalize().into()
 }
 
 struct Setup<'a> {
