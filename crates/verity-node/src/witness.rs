@@ -173,7 +173,7 @@ impl AddCheckpoint {
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS logs (origin TEXT PRIMARY KEY, vkey TEXT NOT NULL,
-  size INTEGER NOT NULL, root BLOB, note BLOB) STRICT;
+  size INTEGER NOT NULL, root BLOB, note BLOB, cosigned_at INTEGER) STRICT;
 CREATE TABLE IF NOT EXISTS alarms (id INTEGER PRIMARY KEY, origin TEXT NOT NULL,
   reason TEXT NOT NULL, cosigned BLOB NOT NULL, presented BLOB NOT NULL) STRICT;
 ";
@@ -187,6 +187,15 @@ impl Witness {
         conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
             .map_err(storage)?;
         conn.execute_batch(SCHEMA).map_err(storage)?;
+        // Witness databases made before the cosignature time was kept gain the column.
+        let has_time: bool = conn
+            .prepare("SELECT 1 FROM pragma_table_info('logs') WHERE name = 'cosigned_at'")
+            .and_then(|mut s| s.exists([]))
+            .map_err(storage)?;
+        if !has_time {
+            conn.execute_batch("ALTER TABLE logs ADD COLUMN cosigned_at INTEGER")
+                .map_err(storage)?;
+        }
         let key_id = cosignature_key_id(name, key.verifying_key().as_bytes());
         Ok(Self {
             conn,
@@ -325,8 +334,14 @@ impl Witness {
         raw.extend_from_slice(&time.to_be_bytes());
         raw.extend_from_slice(&sig.to_bytes());
         tx.execute(
-            "UPDATE logs SET size = ?1, root = ?2, note = ?3 WHERE origin = ?4",
-            params![cp.size as i64, cp.root.to_vec(), req.checkpoint, origin],
+            "UPDATE logs SET size = ?1, root = ?2, note = ?3, cosigned_at = ?4 WHERE origin = ?5",
+            params![
+                cp.size as i64,
+                cp.root.to_vec(),
+                req.checkpoint,
+                time as i64,
+                origin
+            ],
         )
         .map_err(storage)?;
         tx.commit().map_err(storage)?;
@@ -371,6 +386,32 @@ impl Witness {
             })
             .map_err(storage)?;
         rows.collect::<Result<_, _>>().map_err(storage)
+    }
+
+    /// When this witness last cosigned each log: (origin, size, seconds since the epoch), for
+    /// logs it has cosigned at least once.
+    pub fn cosigned_times(&self) -> Result<Vec<(String, u64, u64)>, WitnessError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT origin, size, cosigned_at FROM logs WHERE cosigned_at IS NOT NULL ORDER BY origin",
+            )
+            .map_err(storage)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)? as u64,
+                    r.get::<_, i64>(2)? as u64,
+                ))
+            })
+            .map_err(storage)?;
+        rows.collect::<Result<_, _>>().map_err(storage)
+    }
+
+    /// The witness's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The latest cosigned checkpoint of each log: (origin, size, note).

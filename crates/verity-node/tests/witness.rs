@@ -65,6 +65,47 @@ fn golden_vectors_cosignature_reproduced_byte_for_byte() {
     assert_eq!(line, COSIGNATURE_1000);
     let cosigned = w.cosigned().unwrap();
     assert_eq!((cosigned[0].1, cosigned[0].2.as_str()), (1000, CP_1000));
+    // The time kept is the one the last cosignature carries.
+    let times = w.cosigned_times().unwrap();
+    assert_eq!(times.len(), 1);
+    assert_eq!((times[0].1, times[0].2), (1000, 1_700_000_000));
+}
+
+/// A witness database from before cosignature times were kept opens, gains the column, and
+/// keeps what it had cosigned (with no time until the next cosignature).
+#[test]
+fn an_older_witness_database_gains_the_cosignature_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("witness.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE logs (origin TEXT PRIMARY KEY, vkey TEXT NOT NULL,
+           size INTEGER NOT NULL, root BLOB, note BLOB) STRICT;
+         CREATE TABLE alarms (id INTEGER PRIMARY KEY, origin TEXT NOT NULL,
+           reason TEXT NOT NULL, cosigned BLOB NOT NULL, presented BLOB NOT NULL) STRICT;",
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO logs (origin, vkey, size) VALUES ('example.com/arms-control/party-a', ?1, 0)",
+        [LOG_VKEY],
+    )
+    .unwrap();
+    drop(conn);
+    let mut w = witness(dir.path());
+    assert!(w.cosigned_times().unwrap().is_empty());
+    w.add_checkpoint(
+        &AddCheckpoint::parse(&body(0, &[], CP_500)).unwrap(),
+        1_699_999_000,
+    )
+    .unwrap();
+    assert_eq!(
+        w.cosigned_times().unwrap(),
+        [(
+            "example.com/arms-control/party-a".to_string(),
+            500,
+            1_699_999_000
+        )]
+    );
 }
 
 #[test]
