@@ -57,7 +57,7 @@ fn draw_err<E: std::fmt::Display>(e: E) -> PlotError {
 static FONT: OnceLock<Result<(), String>> = OnceLock::new();
 
 /// Reads and registers the font once per process.
-fn ensure_font() -> Result<(), PlotError> {
+pub fn ensure_font() -> Result<(), PlotError> {
     FONT.get_or_init(|| {
         let path = std::env::var("VERITY_FONT").unwrap_or_else(|_| DEFAULT_FONT.to_string());
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
