@@ -4,6 +4,7 @@
 
 mod clock;
 mod commit;
+mod dashboard;
 mod server;
 pub mod sync;
 mod token;
@@ -11,6 +12,7 @@ pub mod witness;
 
 pub use clock::Clock;
 pub use commit::{AppendResult, Appender, MAX_BATCH};
+pub use dashboard::{DashboardConfig, ENTRIES_PER_PAGE};
 pub use server::{
     MAX_ENTRIES_PER_REQUEST, NodeState, PeerStatus, ROUTES, openapi, router, serve, shutdown_signal,
 };

@@ -26,7 +26,7 @@ use verity_log::{EntryBody, Log, LogError, MAX_LEAF_BYTES, PartyKey, leaf_hash};
 use crate::witness::{AddCheckpoint, Alarm, Witness, WitnessError};
 
 /// Every route the server has, as (method, path): the OpenAPI document must describe each.
-pub const ROUTES: [(&str, &str); 19] = [
+pub const ROUTES: [(&str, &str); 27] = [
     ("get", "/"),
     ("get", "/checkpoint"),
     ("get", "/entries"),
@@ -46,6 +46,14 @@ pub const ROUTES: [(&str, &str); 19] = [
     ("get", "/peers"),
     ("get", "/compliance"),
     ("get", "/openapi.json"),
+    ("get", "/ui"),
+    ("get", "/ui/treaty"),
+    ("get", "/ui/log/{party}"),
+    ("get", "/ui/inspections"),
+    ("get", "/ui/findings"),
+    ("get", "/ui/figures"),
+    ("get", "/ui/assets/style.css"),
+    ("get", "/ui/assets/proof.js"),
 ];
 
 /// Most entries one `/entries` request returns.
@@ -77,6 +85,11 @@ pub struct NodeState {
     /// The local copies of followed logs, with the keys the operator gave for them: with the
     /// node's own log, what `/compliance` judges.
     pub mirrors: Vec<(PathBuf, verity_log::VerifierKey)>,
+    /// What the dashboard under `/ui` judges; `None`: no dashboard (the pages say how to
+    /// start one).
+    pub dashboard: Option<crate::dashboard::DashboardConfig>,
+    /// The dashboard's last compliance view.
+    pub(crate) report_cache: crate::dashboard::ReportCache,
 }
 
 /// A followed peer, as the node last saw it.
@@ -127,6 +140,8 @@ impl NodeState {
             judge_own_log: true,
             peers: Mutex::new(Vec::new()),
             mirrors: Vec::new(),
+            dashboard: None,
+            report_cache: Default::default(),
         }
     }
 }
@@ -145,7 +160,10 @@ const MAX_READERS: usize = 16;
 impl NodeState {
     /// Runs `f` with a read-only connection to the log, reusing a kept one when there is one.
     /// Each statement sees the latest committed state (WAL).
-    fn read<T>(&self, f: impl FnOnce(&Log) -> Result<T, LogError>) -> Result<T, Failure> {
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&Log) -> Result<T, LogError>,
+    ) -> Result<T, Failure> {
         let kept = self.readers.lock().expect("readers lock").pop();
         let log = match kept {
             Some(l) => l,
@@ -179,7 +197,7 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 
 /// A refusal computed off the async runtime: status and message, made a JSON error.
 #[derive(Debug)]
-struct Failure(StatusCode, String);
+pub(crate) struct Failure(pub(crate) StatusCode, pub(crate) String);
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
@@ -187,14 +205,14 @@ impl IntoResponse for Failure {
     }
 }
 
-fn log_error(e: LogError) -> Failure {
+pub(crate) fn log_error(e: LogError) -> Failure {
     match e {
         LogError::Request(m) => Failure(StatusCode::BAD_REQUEST, m),
         other => Failure(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
     }
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Failure> + Send + 'static,
 ) -> Result<T, Failure> {
     tokio::task::spawn_blocking(f)
@@ -216,8 +234,18 @@ struct Summary {
     routes: Vec<String>,
 }
 
-#[utoipa::path(get, path = "/", responses((status = 200, description = "The node: party, log origin, verifier key, size, routes", body = Summary)))]
-async fn summary(State(s): State<Arc<NodeState>>) -> Response {
+#[utoipa::path(get, path = "/", responses(
+    (status = 200, description = "The node: party, log origin, verifier key, size, routes", body = Summary),
+    (status = 303, description = "To `/ui`, when the request accepts text/html and the node has a dashboard")))]
+async fn summary(State(s): State<Arc<NodeState>>, headers: HeaderMap) -> Response {
+    // A browser asking for a page is sent to the dashboard; programs get the JSON summary.
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html && s.dashboard.is_some() {
+        return axum::response::Redirect::to("/ui").into_response();
+    }
     let state = s.clone();
     let (party, origin, verifier, size) = match blocking(move || {
         state.read(|log| {
@@ -614,6 +642,10 @@ struct WatchedLog {
     origin: String,
     size: u64,
     checkpoint: String,
+    /// When this witness cosigned that size (seconds since the epoch, the time inside its
+    /// cosignature); absent before its first cosignature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cosigned_at: Option<u64>,
 }
 
 /// An alarm.
@@ -647,12 +679,16 @@ async fn witness_view(State(s): State<Arc<NodeState>>) -> Response {
         );
     };
     let w = w.lock().expect("witness lock");
-    match (w.cosigned(), w.alarms()) {
-        (Ok(logs), Ok(alarms)) => axum::Json(WitnessView {
+    match (w.cosigned(), w.cosigned_times(), w.alarms()) {
+        (Ok(logs), Ok(times), Ok(alarms)) => axum::Json(WitnessView {
             witness: w.verifier_text(),
             logs: logs
                 .into_iter()
                 .map(|(origin, size, checkpoint)| WatchedLog {
+                    cosigned_at: times
+                        .iter()
+                        .find(|(o, s, _)| *o == origin && *s == size)
+                        .map(|(_, _, t)| *t),
                     origin,
                     size,
                     checkpoint,
@@ -661,7 +697,9 @@ async fn witness_view(State(s): State<Arc<NodeState>>) -> Response {
             alarms: alarms.into_iter().map(AlarmOut::from).collect(),
         })
         .into_response(),
-        (Err(e), _) | (_, Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+        }
     }
 }
 
@@ -693,24 +731,7 @@ async fn compliance(State(s): State<Arc<NodeState>>, Query(q): Query<ComplianceQ
     };
     let state = s.clone();
     match blocking(move || {
-        let mut sources = Vec::new();
-        if state.judge_own_log {
-            let own = Log::open_read_only(&state.db).map_err(log_error)?;
-            sources.push(verity_inspect::view::LogSource {
-                path: state.db.clone(),
-                key: own.recorded_verifier().clone(),
-                key_supplied: true,
-            });
-        }
-        for (path, key) in &state.mirrors {
-            if path.exists() {
-                sources.push(verity_inspect::view::LogSource {
-                    path: path.clone(),
-                    key: key.clone(),
-                    key_supplied: true,
-                });
-            }
-        }
+        let sources = state.judged_sources()?;
         let mode = if q.as_if_in_force {
             verity_treaty::compliance::Mode::AsIfInForce
         } else {
@@ -728,7 +749,9 @@ async fn compliance(State(s): State<Arc<NodeState>>, Query(q): Query<ComplianceQ
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Verity node", description = "A party's log, its operator's write route, and a C2SP tlog-witness"),
-    paths(summary, checkpoint, entries, inclusion, consistency, append, declare, disclose, notify, inspection_request, seed_commit, seed_reveal, inspection_opening, inspection_record, add_checkpoint, witness_view, peers, compliance, openapi_json),
+    paths(summary, checkpoint, entries, inclusion, consistency, append, declare, disclose, notify, inspection_request, seed_commit, seed_reveal, inspection_opening, inspection_record, add_checkpoint, witness_view, peers, compliance, openapi_json,
+        crate::dashboard::overview, crate::dashboard::treaty, crate::dashboard::log, crate::dashboard::inspections,
+        crate::dashboard::findings, crate::dashboard::figures, crate::dashboard::style, crate::dashboard::proof_js),
     modifiers(&OperatorToken)
 )]
 struct ApiDoc;
@@ -780,6 +803,14 @@ pub fn router(state: Arc<NodeState>) -> Router {
         .route("/peers", get(peers))
         .route("/compliance", get(compliance))
         .route("/openapi.json", get(openapi_json))
+        .route("/ui", get(crate::dashboard::overview))
+        .route("/ui/treaty", get(crate::dashboard::treaty))
+        .route("/ui/log/{party}", get(crate::dashboard::log))
+        .route("/ui/inspections", get(crate::dashboard::inspections))
+        .route("/ui/findings", get(crate::dashboard::findings))
+        .route("/ui/figures", get(crate::dashboard::figures))
+        .route("/ui/assets/style.css", get(crate::dashboard::style))
+        .route("/ui/assets/proof.js", get(crate::dashboard::proof_js))
         .layer(DefaultBodyLimit::max(MAX_LEAF_BYTES + 64 * 1024))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -65,6 +65,10 @@ async fn start() -> Node {
     let signer = PartyKey::from_seed("verity.log/USA", [1; 32]).unwrap();
     let mut state = NodeState::new(db.clone(), signer, TOKEN.into(), Some(witness));
     state.timeout = Duration::from_secs(1);
+    state.dashboard = Some(verity_node::DashboardConfig {
+        treaty: "new-start".into(),
+        mode: verity_treaty::compliance::Mode::AsWritten,
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(verity_node::serve(listener, Arc::new(state)));
@@ -330,6 +334,12 @@ async fn the_witness_cosigns_refuses_stale_sizes_and_catches_a_split_view() {
             .contains("split view")
     );
     assert_eq!(view["logs"][0]["size"], 3);
+    // The time the witness keeps is the one inside its cosignature.
+    let raw = BASE64_STANDARD
+        .decode(line.trim_end().rsplit(' ').next().unwrap())
+        .unwrap();
+    let time = u64::from_be_bytes(raw[4..12].try_into().unwrap());
+    assert_eq!(view["logs"][0]["cosigned_at"], time);
     let r = http
         .post(format!("{}/add-checkpoint", n.url))
         .body("garbage")
@@ -385,7 +395,7 @@ async fn the_openapi_document_describes_every_route() {
     assert_eq!(described, routes);
     // Every listed route answers (not 404 or 405) on this node.
     for (m, p) in ROUTES {
-        let url = format!("{}{p}", n.url);
+        let url = format!("{}{}", n.url, p.replace("{party}", "USA"));
         let r = if m == "get" {
             reqwest::get(&url).await.unwrap()
         } else {
@@ -439,4 +449,110 @@ async fn concurrent_appends_are_group_committed_each_durable_once() {
     let report = verity_log::audit(&n.db, &n.key.verifier(), &|_, _| {}).unwrap();
     assert_eq!(report.entries, 205);
     assert_eq!(report.signatures, 205);
+}
+
+/// The dashboard: a browser asking for `/` is sent to `/ui`, a program still gets JSON; the
+/// log explorer shows each entry's signature state and the proof the node serves at
+/// `/proof/inclusion`; a party the node holds no log of is a 404 page; the stylesheet and the
+/// script are served by the node itself.
+#[tokio::test]
+async fn the_dashboard_serves_its_pages_and_the_same_proofs() {
+    let n = start().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .get(format!("{}/", n.url))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/ui");
+    let summary: Value = http
+        .get(format!("{}/", n.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["party"], "USA");
+
+    let page = http
+        .get(format!("{}/ui/log/USA?proof=2", n.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert_eq!(page.matches("<span class=\"ok\">valid</span>").count(), 5);
+    assert!(page.contains("<script src=\"/ui/assets/proof.js\" defer>"));
+    let proof: Value = http
+        .get(format!("{}/proof/inclusion?index=2&size=5", n.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let served: Vec<&str> = proof["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert!(
+        page.contains(&served.join("\n")),
+        "the page carries the served proof"
+    );
+    let leaf = Log::open_read_only(&n.db).unwrap().entry(2).unwrap().leaf;
+    assert!(page.contains(&BASE64_STANDARD.encode(leaf)));
+
+    let r = http
+        .get(format!("{}/ui/log/RUS", n.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("no log of party `RUS`"));
+    let r = http
+        .get(format!("{}/ui/log/USA?proof=99", n.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("entry 99 is not covered by the latest checkpoint (size 5)")
+    );
+
+    for (asset, kind) in [
+        ("style.css", "text/css; charset=utf-8"),
+        ("proof.js", "text/javascript; charset=utf-8"),
+    ] {
+        let r = http
+            .get(format!("{}/ui/assets/{asset}", n.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], kind);
+    }
+    let overview = http
+        .get(format!("{}/ui", n.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(overview.contains("<h2 id=\"treaties-h\">"));
+    assert!(
+        !overview.contains("http://") && !overview.contains("https://"),
+        "nothing from elsewhere"
+    );
 }
