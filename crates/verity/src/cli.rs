@@ -199,6 +199,14 @@ pub(crate) enum Command {
         /// Seconds between sync rounds with each followed peer.
         #[arg(long, default_value_t = 5)]
         sync_every: u64,
+        /// The built-in treaty the dashboard (`/ui`) judges (default: the treaty of the log's
+        /// latest declaration, else `new-start`).
+        #[arg(long)]
+        treaty: Option<String>,
+        /// Judge as if in force on the treaty's notional dates (the default for a draft or
+        /// proposal that binds no one).
+        #[arg(long)]
+        as_if_in_force: bool,
     },
     /// Inspections: request, seed commitments and reveals, selection, openings, records.
     #[command(subcommand)]

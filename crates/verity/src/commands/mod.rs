@@ -200,7 +200,16 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             listen,
             peers,
             sync_every,
-        } => node::serve(db, listen, peers.as_deref(), *sync_every, args.today),
+            treaty,
+            as_if_in_force,
+        } => node::serve(
+            db,
+            listen,
+            peers.as_deref(),
+            *sync_every,
+            args.today,
+            node::dashboard_config(db, treaty.as_deref(), *as_if_in_force)?,
+        ),
         Command::Compliance {
             logs,
             keys,

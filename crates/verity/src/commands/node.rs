@@ -62,12 +62,40 @@ fn read_peers(path: &Path) -> Result<Vec<PeerLine>> {
     Ok(out)
 }
 
+/// What `verity serve`'s dashboard judges: the treaty given, else the one the log's latest
+/// declaration names, else New START; as if in force when asked or when the treaty binds no one.
+pub(crate) fn dashboard_config(
+    db: &Path,
+    treaty: Option<&str>,
+    as_if_in_force: bool,
+) -> Result<verity_node::DashboardConfig> {
+    let id = match treaty {
+        Some(t) => t.to_string(),
+        None => match Log::open_read_only(db).and_then(|l| l.declaration(None)) {
+            Ok((_, leaf)) => match leaf.statement.entry {
+                verity_log::EntryBody::Declaration(d) => d.treaty,
+                _ => "new-start".to_string(),
+            },
+            Err(_) => "new-start".to_string(),
+        },
+    };
+    let parsed =
+        verity_treaty::builtin::treaty(&id).map_err(|e| anyhow::anyhow!("--treaty {id}: {e}"))?;
+    let mode = if as_if_in_force || parsed.binding_period().is_none() {
+        verity_treaty::compliance::Mode::AsIfInForce
+    } else {
+        verity_treaty::compliance::Mode::AsWritten
+    };
+    Ok(verity_node::DashboardConfig { treaty: id, mode })
+}
+
 pub(crate) fn serve(
     db: &Path,
     listen: &str,
     peers: Option<&Path>,
     sync_every: u64,
     today: Option<chrono::NaiveDate>,
+    dashboard: verity_node::DashboardConfig,
 ) -> Result<Outcome> {
     let log = Log::open(db)?;
     let key = log.signing_key()?;
@@ -125,6 +153,7 @@ pub(crate) fn serve(
     let witness_text = witness.verifier_text();
     let mut state = NodeState::new(db.to_path_buf(), key, token, Some(witness));
     state.clock = today.map_or(verity_node::Clock::System, verity_node::Clock::Fixed);
+    state.dashboard = Some(dashboard);
     state.mirrors = follow
         .iter()
         .map(|p| (p.mirror.clone(), p.key.clone()))

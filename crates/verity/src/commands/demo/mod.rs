@@ -257,7 +257,7 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
     let seed = args.seed;
     let dir = args.dir.clone();
     let (net, played) = rt.block_on(async {
-        let net = network::Network::start(&dir, seed, &codes, clock).await?;
+        let net = network::Network::start(&dir, seed, &codes, clock, treaty.id()).await?;
         let mut y = year::Year::new(&net, &treaty, seed, parties, progress.clone())?;
         let judged_on = year::play(&mut y, &treaty).await?;
         let timeline = std::mem::take(&mut y.timeline);
@@ -265,6 +265,8 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
         Ok::<_, anyhow::Error>((net, (judged_on, timeline)))
     })?;
     let (judged_on, timeline) = played;
+    // The nodes' dashboards judge on their clock: the day the observer's view is taken.
+    net.clock.advance_to(judged_on);
     progress.set_message("the observer's compliance view over its copies");
     let sources: Vec<LogSource> = net
         .observer
@@ -331,8 +333,37 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
         compliance,
         chart_svg,
     };
+    let mut cosignatures = Vec::new();
+    for w in &witnesses {
+        let name = w.witness_key.split('+').next().unwrap_or_default();
+        for (origin, size, at) in w.cosigned_times()? {
+            cosignatures.push(verity_dashboard::Cosignature {
+                origin,
+                witness: name.to_string(),
+                size,
+                time: chrono::DateTime::from_timestamp(i64::try_from(at).unwrap_or(0), 0),
+                reported_by: format!("{}'s witness", w.name),
+            });
+        }
+    }
+    let observer_log = verity_log::Log::open_read_only(&net.observer.db)?;
+    let snapshot = verity_dashboard::Snapshot {
+        node: verity_dashboard::NodeView {
+            party: observer_log.party().to_string(),
+            origin: observer_log.origin().to_string(),
+            observer: true,
+        },
+        today: chrono::Utc::now().date_naive(),
+        judged_on,
+        clock: "exercise clock".into(),
+        treaty: treaty.clone(),
+        treaties: builtin::treaties()?,
+        report: report.compliance.clone(),
+        cosignatures,
+        unreachable: Vec::new(),
+    };
     let html_path = args.dir.join("report.html");
-    std::fs::write(&html_path, report::html(&report, &treaty))
+    std::fs::write(&html_path, report::html(&report, &snapshot))
         .with_context(|| format!("cannot write {}", html_path.display()))?;
     let outcome = if report.compliance.has_violation() {
         Outcome::Findings

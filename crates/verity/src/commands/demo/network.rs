@@ -44,6 +44,13 @@ impl Node {
             .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
+    /// When its witness last cosigned each log: (origin, size, seconds since the epoch).
+    pub(super) fn cosigned_times(&self) -> Result<Vec<(String, u64, u64)>> {
+        self.witness()?
+            .cosigned_times()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
     /// Split-view alarms its witness raised.
     pub(super) fn alarms(&self) -> Result<Vec<verity_node::Alarm>> {
         self.witness()?.alarms().map_err(|e| anyhow::anyhow!("{e}"))
@@ -77,6 +84,7 @@ pub(super) fn seed_bytes(seed: u64, label: &str) -> [u8; 32] {
 
 struct Setup<'a> {
     dir: &'a Path,
+    treaty: &'a str,
     seed: u64,
     clock: &'a Clock,
 }
@@ -128,6 +136,10 @@ impl Setup<'_> {
         let mut state = NodeState::new(db.clone(), key.clone(), token.clone(), Some(witness));
         state.clock = self.clock.clone();
         state.judge_own_log = judge_own_log;
+        state.dashboard = Some(verity_node::DashboardConfig {
+            treaty: self.treaty.to_string(),
+            mode: verity_treaty::compliance::Mode::AsIfInForce,
+        });
         state.mirrors = peers
             .iter()
             .map(|p| (p.mirror.clone(), p.key.clone()))
@@ -158,9 +170,11 @@ impl Network {
         seed: u64,
         parties: &[String],
         clock: Clock,
+        treaty: &str,
     ) -> Result<Self> {
         let setup = Setup {
             dir,
+            treaty,
             seed,
             clock: &clock,
         };
