@@ -3,6 +3,8 @@
 //! at a facility it registers as empty) is reported with evidence that verifies against the
 //! parties' keys and nothing else is; an honest year reports nothing; the report is written.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
@@ -157,12 +159,30 @@ fn the_default_year_catches_the_planted_cheat_with_evidence_and_nothing_else() {
     assert!(html.contains("93.8%"));
     // The cheater's detection curve, inline, with the draft's quota marked (10 + 8 + 2 by the
     // United States, 4 + 2 + 2 by China).
-    assert!(html.contains("<figure><svg"));
+    assert!(html.contains("<figure id=\"detection\">"));
     assert!(
         html.contains("the draft&apos;s quota: 28 a year"),
         "SVG text is XML-escaped"
     );
+    // The dashboard's views in the same file: the verdict, every finding, the figures (the
+    // detection curve, two estimate charts, New START against its three limits).
+    let violations = report["violations"].as_u64().unwrap();
+    assert!(html.contains(&format!("{violations} violations</span>")));
+    assert_eq!(
+        html.matches("<td class=\"violation\">violation</td>")
+            .count() as u64,
+        violations
+    );
+    assert_eq!(html.matches("<svg ").count(), 6);
+    for limit in ["Limit: 700", "Limit: 1,550", "Limit: 800"] {
+        assert!(html.contains(limit), "{limit}");
+    }
+    assert!(html.contains("within limits (proved), totals hidden"));
     assert!(!html.contains("<script"), "the report needs no script");
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "nothing loaded from elsewhere"
+    );
 }
 
 #[test]
@@ -201,31 +221,8 @@ fn an_honest_year_reports_nothing_and_bad_arguments_are_refused() {
 /// without the token is refused and changes nothing, and SIGTERM stops them cleanly.
 #[test]
 fn serve_keeps_the_nodes_up_and_their_answers_verify() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("verity"))
-        .current_dir(dir.path())
-        .args(["demo", "--cheat", "none", "--serve"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let line = line.trim().to_string();
-            if line.starts_with("http://127.0.0.1:") && !line.contains(' ') {
-                let _ = tx.send(line);
-            }
-        }
-    });
-    let urls: Vec<String> = (0..4)
-        .map(|_| {
-            rx.recv_timeout(std::time::Duration::from_secs(600))
-                .expect("the nodes' URLs")
-        })
-        .collect();
+    let (child, urls) = common::serve_demo(dir.path(), &["--cheat", "none"]);
     let store = dir.path().join("verity-demo");
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -293,12 +290,11 @@ fn serve_keeps_the_nodes_up_and_their_answers_verify() {
             .collect();
         assert_eq!(followed, ["USA", "RUS", "CHN"]);
     });
-    std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "an honest year, stopped by SIGTERM");
+    assert_eq!(
+        common::stop(child),
+        Some(0),
+        "an honest year, stopped by SIGTERM"
+    );
 }
 
 async fn get(http: &reqwest::Client, url: String) -> Vec<u8> {
