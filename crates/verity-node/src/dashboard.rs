@@ -117,16 +117,32 @@ impl NodeState {
     }
 }
 
-fn not_configured() -> Response {
+/// What a dashboard page may load: its own stylesheet and script, nothing else (the icon is
+/// an empty data URL). Log text is escaped when rendered; this is the second fence.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// An HTML page with the dashboard's headers.
+fn html_page(status: StatusCode, body: String) -> Response {
     (
-        StatusCode::NOT_FOUND,
-        Html(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>No dashboard</title></head>\
-<body><main><h1>No dashboard on this node</h1><p>Start the node with <code>verity serve --treaty ID</code> \
-to judge a treaty here.</p></main></body></html>",
-        ),
+        status,
+        [
+            (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Html(body),
     )
         .into_response()
+}
+
+fn not_configured() -> Response {
+    html_page(
+        StatusCode::NOT_FOUND,
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>No dashboard</title></head>\
+<body><main><h1>No dashboard on this node</h1><p>Start the node with <code>verity serve --treaty ID</code> \
+to judge a treaty here.</p></main></body></html>"
+            .to_string(),
+    )
 }
 
 fn html_failure(f: Failure) -> Response {
@@ -136,7 +152,7 @@ fn html_failure(f: Failure) -> Response {
         html lang="en" { head { meta charset="utf-8"; title { "Error" } link rel="icon" href="data:,"; link rel="stylesheet" href="/ui/assets/style.css"; }
             body { main { h1 { "The dashboard could not show this" } p { (message) } p { a href="/ui" { "Overview" } } } } }
     };
-    (status, Html(page.into_string())).into_response()
+    html_page(status, page.into_string())
 }
 
 fn time_of(seconds: u64) -> Option<DateTime<Utc>> {
@@ -270,7 +286,7 @@ async fn snapshot(s: &Arc<NodeState>) -> Result<Snapshot, Response> {
 /// A page rendered from a fresh snapshot.
 async fn page(s: Arc<NodeState>, render: fn(&Snapshot) -> String) -> Response {
     match snapshot(&s).await {
-        Ok(snap) => Html(render(&snap)).into_response(),
+        Ok(snap) => html_page(StatusCode::OK, render(&snap)),
         Err(r) => r,
     }
 }
@@ -430,7 +446,7 @@ pub(crate) async fn log(
     })
     .await;
     match data {
-        Ok(page) => Html(verity_dashboard::log_page(&snap, &page)).into_response(),
+        Ok(page) => html_page(StatusCode::OK, verity_dashboard::log_page(&snap, &page)),
         Err(f) => html_failure(f),
     }
 }

@@ -486,6 +486,8 @@ async fn the_dashboard_serves_its_pages_and_the_same_proofs() {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"));
     let page = page.text().await.unwrap();
     assert_eq!(page.matches("<span class=\"ok\">valid</span>").count(), 5);
     assert!(page.contains("<script src=\"/ui/assets/proof.js\" defer>"));
