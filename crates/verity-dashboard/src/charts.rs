@@ -46,6 +46,9 @@ pub struct LineChart {
     pub limit: Option<(f64, String)>,
     /// Whether x values are years (labels without decimals).
     pub x_is_year: bool,
+    /// Whether the legend goes in the upper left corner (where the lines leave room) rather
+    /// than the upper right.
+    pub legend_left: bool,
 }
 
 fn draw_err<E: std::fmt::Display>(e: E) -> String {
@@ -146,7 +149,11 @@ impl LineChart {
             .map_err(draw_err)?;
         }
         c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(if self.legend_left {
+                SeriesLabelPosition::UpperLeft
+            } else {
+                SeriesLabelPosition::UpperRight
+            })
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
             .label_font(("sans-serif", 14))
@@ -221,6 +228,8 @@ pub fn estimates_chart(
         lines,
         limit: None,
         x_is_year: true,
+        // Arsenals that grow end high on the right.
+        legend_left: true,
     }
 }
 
@@ -264,6 +273,7 @@ pub fn aggregates_chart(
         lines,
         limit: Some((max as f64, format!("Limit: {}", thousands(max)))),
         x_is_year: true,
+        legend_left: false,
     }
 }
 

@@ -392,6 +392,24 @@ fn every_page_reads_right_in_chromium_and_proofs_check_in_the_page() {
         let text = visit(&c, &format!("{observer}/ui/log/{party}"), "log").await;
         assert!(text.contains("valid"));
         assert!(!text.contains("invalid"));
+        // The next page of entries: a link a person can see (dark on white), and it works.
+        let later = c.find(Locator::LinkText("later →")).await.unwrap();
+        let color = c
+            .execute(
+                "return getComputedStyle(arguments[0]).color;",
+                vec![serde_json::to_value(&later).unwrap()],
+            )
+            .await
+            .unwrap();
+        assert_ne!(color, json!("rgb(255, 255, 255)"), "the pager link is visible");
+        later.click().await.unwrap();
+        c.wait()
+            .for_url(
+                &url::Url::parse(&format!("{observer}/ui/log/{party}?from=100")).unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(main_text(&c).await.contains("Entries 100–"));
 
         // Figures: five charts with their titles, units and sources; the parties' positions.
         let text = visit(&c, &format!("{observer}/ui/figures"), "figures").await;
