@@ -156,6 +156,16 @@ fn serve_prints_its_url_serves_the_log_guards_writes_and_stops_on_sigterm() {
     );
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
 
+    // The dashboard judges the treaty the log's declaration names, on the node's date.
+    let (status, body) = http(&addr, "GET", "/ui/treaty", &[], b"");
+    assert_eq!(status, 200);
+    let page = String::from_utf8(body).unwrap();
+    assert!(
+        page.contains("judging new-start on 2027-02-06 (fixed date)"),
+        "{page}"
+    );
+    assert!(page.contains("<h1>New START</h1>"), "{page}");
+
     // SIGTERM: a graceful stop, exit status 0.
     let pid = node.id().to_string();
     assert!(
@@ -190,6 +200,36 @@ fn serve_prints_its_url_serves_the_log_guards_writes_and_stops_on_sigterm() {
         ),
         (Some(2), Some(0))
     );
+}
+
+/// A dashboard treaty Verity does not know is a usage error before anything starts.
+#[test]
+fn serve_refuses_an_unknown_dashboard_treaty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    verity(dir, &["keygen", "--party", "USA", "--out", "keys"]);
+    verity(
+        dir,
+        &[
+            "log", "init", "--party", "USA", "--key", "keys", "--db", "usa.db",
+        ],
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_verity"))
+        .current_dir(dir)
+        .args([
+            "serve",
+            "--db",
+            "usa.db",
+            "--listen",
+            "127.0.0.1:0",
+            "--treaty",
+            "start-iv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--treaty start-iv"), "{stderr}");
 }
 
 fn spawn_node(dir: &std::path::Path, db: &str, extra: &[&str]) -> (std::process::Child, String) {
