@@ -304,7 +304,27 @@ mod tests {
             .unwrap();
         assert!(usa.points.contains(&(2025.0, 5177.0)));
         let chn = rest.lines.iter().find(|l| l.label.contains("CHN")).unwrap();
+        assert!(!rest.lines.iter().any(|l| l.label.contains("USA")));
         assert_eq!(chn.points.first(), Some(&(2022.0, 350.0)));
         assert_eq!(chn.points.last(), Some(&(2025.0, 600.0)));
+    }
+
+    #[test]
+    fn aggregates_follow_the_published_figures_against_the_limit() {
+        let figures = verity_treaty::builtin::new_start_aggregates().unwrap();
+        let chart = aggregates_chart(&figures, "deployed_icbm_slbm_bombers", "t", "u", 700);
+        assert_eq!(chart.limit, Some((700.0, "Limit: 700".to_string())));
+        let usa = chart.lines.iter().find(|l| l.label == "USA").unwrap();
+        let rus = chart.lines.iter().find(|l| l.label == "RUS").unwrap();
+        // The initial exchange (data as of 2011-02-05): 882 and 521 (State Department).
+        let eif = year_fraction(chrono::NaiveDate::from_ymd_opt(2011, 2, 5).unwrap());
+        assert_eq!(usa.points.first(), Some(&(eif, 882.0)));
+        assert_eq!(rus.points.first(), Some(&(eif, 521.0)));
+        assert!(
+            usa.points.windows(2).all(|w| w[0].0 < w[1].0),
+            "in date order"
+        );
+        let svg = chart.svg().unwrap();
+        assert!(svg.contains("Limit: 700"));
     }
 }

@@ -8,8 +8,9 @@ use std::sync::OnceLock;
 use verity_treaty::compliance::{DeclaredFigures, Verdict};
 use verity_treaty::figures::Estimate;
 
-use crate::Snapshot;
 use crate::charts::{LARGE_ARSENALS, LineChart, aggregates_chart, estimates_chart, thousands};
+use crate::pages::section_heading;
+use crate::{Snapshot, Target};
 
 /// The public data, read once: the embedded SIPRI estimates, New START aggregates and treaty.
 struct PublicData {
@@ -173,7 +174,7 @@ fn positions(s: &Snapshot, d: &PublicData) -> Markup {
 }
 
 /// The figures: estimates, New START aggregates, positions beside estimates.
-pub fn figures_section(s: &Snapshot) -> Markup {
+pub fn figures_section(s: &Snapshot, target: Target) -> Markup {
     let d = match public_data() {
         Ok(d) => d,
         Err(e) => return html! { p.warning { "The embedded public data did not load: " (e) } },
@@ -184,7 +185,7 @@ pub fn figures_section(s: &Snapshot) -> Markup {
     let source = editions.into_iter().collect::<Vec<_>>().join(", ");
     html! {
         section aria-labelledby="estimates-h" {
-            h3 #estimates-h { "Public estimates of warhead inventories over time" }
+            (section_heading(target, "estimates-h", html! { "Public estimates of warhead inventories over time" }))
             div.charts {
                 (chart(charts, "estimates-large", html! { "Total inventories (deployed, stored and retired awaiting dismantlement) as of January of each year. Source: " (source) ", as recorded in Verity's data/estimates.csv with where each figure was read." }))
                 (chart(charts, "estimates-others", html! { "The same series for China, France, the United Kingdom, India, Pakistan, Israel and North Korea, on their own scale. Source: " (source) "." }))
@@ -192,11 +193,11 @@ pub fn figures_section(s: &Snapshot) -> Markup {
             (estimates_table(&d.estimates))
         }
         section aria-labelledby="positions-fig-h" {
-            h3 #positions-fig-h { "Declared or proved positions beside the public estimates" }
+            (section_heading(target, "positions-fig-h", html! { "Declared or proved positions beside the public estimates" }))
             (positions(s, d))
         }
         section aria-labelledby="newstart-h" {
-            h3 #newstart-h { "New START: published aggregates against its three limits" }
+            (section_heading(target, "newstart-h", html! { "New START: published aggregates against its three limits" }))
             div.charts {
                 @for (id, name, max) in &d.limits {
                     (chart(charts, &format!("new-start-{id}"), html! { (name) ", United States and Russia, by the date of the data; the dashed line is the limit of " (thousands(*max)) " (in force from 2018-02-05). Source: the U.S. State Department's fact sheets of the aggregate numbers exchanged under the treaty, as recorded in Verity's data/new_start_aggregates.csv." }))

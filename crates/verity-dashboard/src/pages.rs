@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use verity_inspect::view::{InspectionSummary, ViewFinding};
 use verity_treaty::ExchangeKind;
 use verity_treaty::compliance::{Mode, Severity, Verdict};
-use verity_treaty::model::Ceiling;
+use verity_treaty::model::{Ceiling, DisclosureLevel};
 use verity_treaty::{PartyCode, Treaty};
 
 use crate::charts::thousands;
@@ -135,6 +135,15 @@ fn status_banner(s: &Snapshot) -> Markup {
     }
 }
 
+/// A section heading: `h2` on a page (under its `h1`), `h3` in a report (under the `h2` of
+/// the view it belongs to).
+pub(crate) fn section_heading(target: Target, id: &str, text: Markup) -> Markup {
+    match target {
+        Target::Served => html! { h2 id=(id) { (text) } },
+        Target::Report => html! { h3 id=(id) { (text) } },
+    }
+}
+
 /// The root hash line of a checkpoint note (its third line), shortened.
 fn checkpoint_root(note: &str) -> String {
     note.lines()
@@ -179,7 +188,7 @@ fn overview_content(s: &Snapshot, target: Target) -> Markup {
     html! {
         (status_banner(s))
         section aria-labelledby="treaties-h" {
-            h2 #treaties-h { "Treaties on " (s.today) }
+            (section_heading(target, "treaties-h", html! { "Treaties on " (s.today) }))
             div.scroll { table {
                 thead { tr { th scope="col" { "Treaty" } th scope="col" { "Status" } th scope="col" { "Parties" } th scope="col" { "In words" } } }
                 tbody {
@@ -197,7 +206,7 @@ fn overview_content(s: &Snapshot, target: Target) -> Markup {
             } }
         }
         section aria-labelledby="logs-h" {
-            h2 #logs-h { "Parties and their logs" }
+            (section_heading(target, "logs-h", html! { "Parties and their logs" }))
             p.muted { "Each log's latest signed checkpoint as this node holds it, and the witnesses that cosigned it." }
             div.scroll { table {
                 thead { tr { th scope="col" { "Party" } th scope="col" { "Log" } th.num scope="col" { "Entries" } th scope="col" { "Latest checkpoint" } th scope="col" { "Cosigned by" } th scope="col" { "Audit" } } }
@@ -222,7 +231,7 @@ fn overview_content(s: &Snapshot, target: Target) -> Markup {
             }
         }
         section aria-labelledby="open-h" {
-            h2 #open-h { "Open findings" }
+            (section_heading(target, "open-h", html! { "Open findings" }))
             @if r.findings.is_empty() {
                 p.ok { "No finding against any party." }
             } @else {
@@ -290,7 +299,7 @@ fn ceiling_words(c: &Ceiling) -> String {
     }
 }
 
-fn treaty_content(s: &Snapshot) -> Markup {
+fn treaty_content(s: &Snapshot, target: Target) -> Markup {
     let t = &s.treaty;
     let st = t.status_on(s.today);
     let period = period_start(s);
@@ -298,14 +307,14 @@ fn treaty_content(s: &Snapshot) -> Markup {
         p { (t.title()) " (" code { (t.id()) } "). " strong { (st.status.as_str()) } " on " (s.today) ": " (st.summary) }
         p.muted { "Parties: " (t.parties().iter().map(|p| format!("{} ({})", p.name(), p.as_str())).collect::<Vec<_>>().join(", ")) ". Source: " (t.source()) }
         section aria-labelledby="limits-h" {
-            h2 #limits-h { "Limits" }
+            (section_heading(target, "limits-h", html! { "Limits" }))
             div.scroll { table {
                 thead { tr { th scope="col" { "Limit" } th.num scope="col" { "Ceiling" } th scope="col" { "Applies from" } th scope="col" { "Reference" } } }
                 tbody { @for l in t.limits() { tr { th scope="row" { (l.name) } td.num { (ceiling_words(&l.max)) } td.date { (l.applies_from) } td { (l.reference) } } } }
             } }
         }
         section aria-labelledby="positions-h" {
-            h2 #positions-h { "Each party's position on " (s.report.on) }
+            (section_heading(target, "positions-h", html! { "Each party's position on " (s.report.on) }))
             @if s.report.limits.is_empty() {
                 p { "No declaration judged yet." }
             } @else {
@@ -339,7 +348,7 @@ fn treaty_content(s: &Snapshot) -> Markup {
             }
         }
         section aria-labelledby="calendar-h" {
-            h2 #calendar-h { "Data exchanges and disclosures" }
+            (section_heading(target, "calendar-h", html! { "Data exchanges and disclosures" }))
             @match period {
                 None => { p { "The treaty gives no period, so no calendar." } }
                 Some((start, end)) => {
@@ -362,7 +371,7 @@ fn treaty_content(s: &Snapshot) -> Markup {
                             thead { tr { th scope="col" { "Stage" } th scope="col" { "Opens" } th scope="col" { "Due" } th scope="col" { "Scope" } } }
                             tbody { @for d in t.disclosure_stages() { tr {
                                 td { (d.stage) }
-                                td { (format!("{:?}", d.level).to_lowercase()) }
+                                td { (level_words(d.level)) }
                                 td { (start + Months::new(d.months_after_entry_into_force)) " (" (d.months_after_entry_into_force) " months after entry into force)" }
                                 td { (d.scope) }
                             } } }
@@ -372,12 +381,20 @@ fn treaty_content(s: &Snapshot) -> Markup {
             }
         }
         section aria-labelledby="quota-h" {
-            h2 #quota-h { "Inspection quotas per year" }
+            (section_heading(target, "quota-h", html! { "Inspection quotas per year" }))
             div.scroll { table {
                 thead { tr { th scope="col" { "Type" } th scope="col" { "Inspecting" } th scope="col" { "Inspected" } th.num scope="col" { "Per year" } } }
                 tbody { @for (ty, a, b, n) in quota_rows(t) { tr { td { (ty) } td { (a) } td { (b) } td.num { (n) } } } }
             } }
         }
+    }
+}
+
+fn level_words(level: DisclosureLevel) -> &'static str {
+    match level {
+        DisclosureLevel::Sites => "the number of sites and each site's commitment",
+        DisclosureLevel::SiteItemCounts => "the number of items at chosen sites",
+        DisclosureLevel::Items => "the items themselves",
     }
 }
 
@@ -404,14 +421,18 @@ pub fn treaty_page(s: &Snapshot) -> String {
         s,
         "treaty",
         "Treaty",
-        html! { h1 { (s.treaty.short_title()) } (treaty_content(s)) },
+        html! { h1 { (s.treaty.short_title()) } (treaty_content(s, Target::Served)) },
         false,
     )
     .into_string()
 }
 
+/// A step's state: a mark for the eye, words for a screen reader.
 fn step(done: bool) -> Markup {
-    html! { @if done { span.ok aria-label="done" { "✓" } } @else { span.muted aria-label="not done" { "—" } } }
+    html! {
+        @if done { span.ok aria-hidden="true" { "✓" } span.sr-only { "done" } }
+        @else { span.muted aria-hidden="true" { "—" } span.sr-only { "not done" } }
+    }
 }
 
 /// One quota: (quota year's first day, type name, inspecting party, inspected party).
@@ -477,10 +498,10 @@ fn inspection_row(i: &InspectionSummary) -> Markup {
     }
 }
 
-fn inspections_content(s: &Snapshot) -> Markup {
+fn inspections_content(s: &Snapshot, target: Target) -> Markup {
     html! {
         section aria-labelledby="quota-use-h" {
-            h2 #quota-use-h { "Quotas used" }
+            (section_heading(target, "quota-use-h", html! { "Quotas used" }))
             div.scroll { table {
                 thead { tr { th scope="col" { "Quota year from" } th scope="col" { "Type" } th scope="col" { "Inspecting → inspected" } th.num scope="col" { "Used" } th.num scope="col" { "Quota" } } }
                 tbody { @for ((year, ty, a, b), (used, quota)) in quota_use(s) { tr {
@@ -490,7 +511,7 @@ fn inspections_content(s: &Snapshot) -> Markup {
             } }
         }
         section aria-labelledby="each-h" {
-            h2 #each-h { "Every inspection (" (s.report.inspections.len()) ")" }
+            (section_heading(target, "each-h", html! { "Every inspection (" (s.report.inspections.len()) ")" }))
             p.muted { "Steps: requested, seeded (both commitments revealed in order, or the treaty's fallback), selected (the joint seed's draw), opened (the inspected party's opening of the selection), recorded (the inspectors' record). Discrepancies: items where what was found differs from what was declared." }
             div.scroll { table {
                 thead { tr {
@@ -510,7 +531,7 @@ pub fn inspections_page(s: &Snapshot) -> String {
         s,
         "inspections",
         "Inspections",
-        html! { h1 { "Inspections" } (inspections_content(s)) },
+        html! { h1 { "Inspections" } (inspections_content(s, Target::Served)) },
         false,
     )
     .into_string()
@@ -568,7 +589,7 @@ pub fn figures_page(s: &Snapshot) -> String {
         s,
         "figures",
         "Figures",
-        html! { h1 { "Figures" } (crate::figures_section(s)) },
+        html! { h1 { "Figures" } (crate::figures_section(s, Target::Served)) },
         false,
     )
     .into_string()
@@ -657,7 +678,7 @@ fn evidence_section(s: &Snapshot) -> Markup {
     html! {
         @if !rows.is_empty() {
             section #evidence aria-labelledby="evidence-h" {
-                h2 #evidence-h { "Evidence" }
+                h3 #evidence-h { "Evidence" }
                 p.muted { "Each entry a finding rests on: its RFC 6962 leaf hash and inclusion proof against the log's checkpoint above (check with " code { "verity log prove" } " or any RFC 6962 verifier)." }
                 div.scroll { table {
                     thead { tr { th scope="col" { "Entry" } th scope="col" { "Kind" } th scope="col" { "Leaf hash" } th.num scope="col" { "Tree size" } th scope="col" { "Proof" } } }
@@ -718,10 +739,10 @@ pub fn report_document(
                 main #main {
                     (intro)
                     section #overview aria-labelledby="overview-h" { h2 #overview-h { "Overview" } (overview_content(s, Target::Report)) }
-                    section #treaty aria-labelledby="treaty-h" { h2 #treaty-h { "Treaty: " (s.treaty.short_title()) } (treaty_content(s)) }
-                    section #inspections aria-labelledby="inspections-h" { h2 #inspections-h { "Inspections" } (inspections_content(s)) }
+                    section #treaty aria-labelledby="treaty-h" { h2 #treaty-h { "Treaty: " (s.treaty.short_title()) } (treaty_content(s, Target::Report)) }
+                    section #inspections aria-labelledby="inspections-h" { h2 #inspections-h { "Inspections" } (inspections_content(s, Target::Report)) }
                     section #findings aria-labelledby="findings-h" { h2 #findings-h { "Findings" } (findings_content(s, Target::Report)) (evidence_section(s)) }
-                    section #figures aria-labelledby="figures-h" { h2 #figures-h { "Figures" } (crate::figures_section(s)) }
+                    section #figures aria-labelledby="figures-h" { h2 #figures-h { "Figures" } (crate::figures_section(s, Target::Report)) }
                     (outro)
                 }
             }
