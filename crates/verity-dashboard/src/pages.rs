@@ -357,11 +357,11 @@ fn treaty_content(s: &Snapshot, target: Target) -> Markup {
                     @if exchanges.is_empty() { p { "No data exchange in this treaty." } } @else {
                         div.scroll { table {
                             caption { "Data exchanges from " (start) " (first two years after the judged date at most)" }
-                            thead { tr { th scope="col" { "Exchange" } th scope="col" { "Data as of" } th scope="col" { "Due by" } th scope="col" { "On " (s.report.on) } } }
+                            thead { tr { th scope="col" { "Exchange" } th scope="col" { "Data as of" } th scope="col" { "Due by" } th scope="col" { "Deadline on " (s.report.on) } } }
                             tbody { @for x in exchanges { tr {
                                 td { (match x.kind { ExchangeKind::Initial => "initial", ExchangeKind::Periodic => "periodic" }) }
                                 td { (x.as_of) } td { (x.deadline) }
-                                td { (if x.deadline < s.report.on { "past" } else { "due" }) }
+                                td { (if x.deadline < s.report.on { "passed" } else { "ahead" }) }
                             } } }
                         } }
                     }
