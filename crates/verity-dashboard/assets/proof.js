@@ -92,7 +92,12 @@
     if (material.length !== 33 || material[0] !== 1) throw new Error("the verifier key is not an Ed25519 key");
     const id = (await sha256(concat(utf8(parts[0]), Uint8Array.of(10), material))).slice(0, 4);
     if (hex(id) !== parts[1].toLowerCase()) throw new Error("the verifier key's id does not match its name and key");
-    const key = await crypto.subtle.importKey("raw", material.slice(1), { name: "Ed25519" }, false, ["verify"]);
+    let key;
+    try {
+      key = await crypto.subtle.importKey("raw", material.slice(1), { name: "Ed25519" }, false, ["verify"]);
+    } catch (e) {
+      throw new Error("this browser's Web Crypto cannot verify Ed25519 signatures (" + e.name + "); use a current browser or `verity log prove`");
+    }
     return { name: parts[0], id, key };
   }
 
