@@ -5,6 +5,7 @@
 use plotters::prelude::*;
 use verity_treaty::compliance::DeclaredFigures;
 use verity_treaty::figures::Estimate;
+use verity_treaty::grouped as thousands;
 
 /// Width and height of every chart, in SVG user units (the page scales them to fit).
 const SIZE: (u32, u32) = (900, 440);
@@ -175,19 +176,6 @@ fn dashed(x: (f64, f64), y: f64, dash: f64) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The states whose estimates go on the first chart (the two largest arsenals); the others
 /// share a second chart so that their lines are not flattened at the bottom.
 pub const LARGE_ARSENALS: [&str; 2] = ["USA", "RUS"];
@@ -280,13 +268,6 @@ pub fn aggregates_chart(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(5177), "5,177");
-        assert_eq!(thousands(600), "600");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
 
     #[test]
     fn estimates_split_between_the_two_charts() {

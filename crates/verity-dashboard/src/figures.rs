@@ -8,9 +8,10 @@ use std::sync::OnceLock;
 use verity_treaty::compliance::{DeclaredFigures, Verdict};
 use verity_treaty::figures::Estimate;
 
-use crate::charts::{LARGE_ARSENALS, LineChart, aggregates_chart, estimates_chart, thousands};
+use crate::charts::{LARGE_ARSENALS, LineChart, aggregates_chart, estimates_chart};
 use crate::pages::section_heading;
 use crate::{Snapshot, Target};
+use verity_treaty::grouped as thousands;
 
 /// The public data, read once: the embedded SIPRI estimates, New START aggregates and treaty.
 struct PublicData {

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use verity_inspect::view::{InspectionSummary, ViewFinding};
 use verity_treaty::ExchangeKind;
 use verity_treaty::compliance::{Mode, Severity, Verdict};
-use verity_treaty::model::{Ceiling, DisclosureLevel};
+use verity_treaty::model::DisclosureLevel;
 use verity_treaty::{PartyCode, Treaty};
 
-use crate::charts::thousands;
 use crate::{LogPage, STYLE_CSS, Snapshot, Target, entry_href, href};
+use verity_treaty::grouped as thousands;
 
 /// The navigation: (page id, label).
 fn nav_items(s: &Snapshot) -> Vec<(String, String)> {
@@ -30,6 +30,17 @@ fn nav_items(s: &Snapshot) -> Vec<(String, String)> {
     items
 }
 
+/// The start of every document's head: encoding, viewport, title, and an empty icon (so the
+/// browser does not ask for `/favicon.ico`).
+fn head_start(title: &str) -> Markup {
+    html! {
+        meta charset="utf-8";
+        meta name="viewport" content="width=device-width, initial-scale=1";
+        title { (title) }
+        link rel="icon" href="data:,";
+    }
+}
+
 /// A served page: header with the node and the navigation, the content, the stylesheet and,
 /// only where a page checks proofs, the script.
 fn layout(s: &Snapshot, current: &str, title: &str, content: Markup, script: bool) -> Markup {
@@ -37,11 +48,7 @@ fn layout(s: &Snapshot, current: &str, title: &str, content: Markup, script: boo
         (DOCTYPE)
         html lang="en" {
             head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · Verity · " (s.node.party) }
-                // No icon to fetch: the browser would otherwise ask for /favicon.ico.
-                link rel="icon" href="data:,";
+                (head_start(&format!("{title} · Verity · {}", s.node.party)))
                 link rel="stylesheet" href="/ui/assets/style.css";
                 @if script { script src="/ui/assets/proof.js" defer {} }
             }
@@ -288,17 +295,6 @@ fn period_start(s: &Snapshot) -> Option<(NaiveDate, Option<NaiveDate>)> {
     }
 }
 
-fn ceiling_words(c: &Ceiling) -> String {
-    match c {
-        Ceiling::Common(m) => thousands(*m),
-        Ceiling::PerParty(map) => map
-            .iter()
-            .map(|(p, m)| format!("{p} {}", thousands(*m)))
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
-}
-
 fn treaty_content(s: &Snapshot, target: Target) -> Markup {
     let t = &s.treaty;
     let st = t.status_on(s.today);
@@ -310,7 +306,7 @@ fn treaty_content(s: &Snapshot, target: Target) -> Markup {
             (section_heading(target, "limits-h", html! { "Limits" }))
             div.scroll { table {
                 thead { tr { th scope="col" { "Limit" } th.num scope="col" { "Ceiling" } th scope="col" { "Applies from" } th scope="col" { "Reference" } } }
-                tbody { @for l in t.limits() { tr { th scope="row" { (l.name) } td.num { (ceiling_words(&l.max)) } td.date { (l.applies_from) } td { (l.reference) } } } }
+                tbody { @for l in t.limits() { tr { th scope="row" { (l.name) } td.num { (l.max.describe()) } td.date { (l.applies_from) } td { (l.reference) } } } }
             } }
         }
         section aria-labelledby="positions-h" {
@@ -723,10 +719,7 @@ pub fn report_document(
         (DOCTYPE)
         html lang="en" {
             head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                link rel="icon" href="data:,";
+                (head_start(title))
                 style { (PreEscaped(STYLE_CSS)) }
             }
             body {

@@ -161,6 +161,20 @@ pub enum Ceiling {
     PerParty(BTreeMap<PartyCode, u64>),
 }
 
+impl Ceiling {
+    /// The ceiling as a person reads it: `1,550`, or `CHN 1,000, RUS 5,500, USA 5,500`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Common(m) => crate::grouped(*m),
+            Self::PerParty(map) => map
+                .iter()
+                .map(|(p, m)| format!("{p} {}", crate::grouped(*m)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
 /// A central limit: `Σ coefficient × category ≤ ceiling`, from `applies_from`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Limit {

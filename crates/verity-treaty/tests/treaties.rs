@@ -405,3 +405,15 @@ fn trilateral_draft_design() {
     assert_eq!(v["total_warheads"], 22);
     assert_eq!(v["deployed_strategic_warheads"], 16);
 }
+
+#[test]
+fn ceilings_read_as_a_person_reads_them() {
+    let t = new_start();
+    let warheads = t.limit("warheads_on_deployed").unwrap();
+    assert_eq!(warheads.max.describe(), "1,550");
+    let draft = builtin::treaty("trilateral-draft").unwrap();
+    assert_eq!(
+        draft.limits()[0].max.describe(),
+        "CHN 1,000, RUS 5,500, USA 5,500"
+    );
+}

@@ -4,12 +4,12 @@ use anyhow::Result;
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 use verity_treaty::model::{
-    Ceiling, InspectedWithholds, InspectingWithholds, ItemsPerSite, NotificationDeadline,
+    InspectedWithholds, InspectingWithholds, ItemsPerSite, NotificationDeadline,
 };
 use verity_treaty::{StatusReport, Treaty, builtin};
 
 use crate::Outcome;
-use crate::output::{facts, json, table, thousands};
+use crate::output::{facts, json, table};
 use crate::resolve;
 
 #[derive(Serialize)]
@@ -180,14 +180,7 @@ fn print_treaty(t: &Treaty) -> Result<()> {
     outln!("\nLimits")?;
     let mut lt = table(["Limit", "Ceiling", "Sum of", "Applies from", "Reference"]);
     for l in t.limits() {
-        let ceiling = match &l.max {
-            Ceiling::Common(m) => thousands(*m),
-            Ceiling::PerParty(map) => map
-                .iter()
-                .map(|(p, m)| format!("{p} {}", thousands(*m)))
-                .collect::<Vec<_>>()
-                .join(", "),
-        };
+        let ceiling = l.max.describe();
         let terms: Vec<String> = l
             .terms
             .iter()
