@@ -160,10 +160,7 @@ const MAX_READERS: usize = 16;
 impl NodeState {
     /// Runs `f` with a read-only connection to the log, reusing a kept one when there is one.
     /// Each statement sees the latest committed state (WAL).
-    pub(crate) fn read<T>(
-        &self,
-        f: impl FnOnce(&Log) -> Result<T, LogError>,
-    ) -> Result<T, Failure> {
+    fn read<T>(&self, f: impl FnOnce(&Log) -> Result<T, LogError>) -> Result<T, Failure> {
         let kept = self.readers.lock().expect("readers lock").pop();
         let log = match kept {
             Some(l) => l,

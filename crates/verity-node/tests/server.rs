@@ -451,6 +451,10 @@ async fn concurrent_appends_are_group_committed_each_durable_once() {
     assert_eq!(report.signatures, 205);
 }
 
+async fn get_json(http: &reqwest::Client, url: String) -> Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// The dashboard: a browser asking for `/` is sent to `/ui`, a program still gets JSON; the
 /// log explorer shows each entry's signature state and the proof the node serves at
 /// `/proof/inclusion`; a party the node holds no log of is a 404 page; the stylesheet and the
@@ -470,14 +474,7 @@ async fn the_dashboard_serves_its_pages_and_the_same_proofs() {
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/ui");
-    let summary: Value = http
-        .get(format!("{}/", n.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let summary = get_json(&http, format!("{}/", n.url)).await;
     assert_eq!(summary["party"], "USA");
 
     let page = http
@@ -491,14 +488,7 @@ async fn the_dashboard_serves_its_pages_and_the_same_proofs() {
     let page = page.text().await.unwrap();
     assert_eq!(page.matches("<span class=\"ok\">valid</span>").count(), 5);
     assert!(page.contains("<script src=\"/ui/assets/proof.js\" defer>"));
-    let proof: Value = http
-        .get(format!("{}/proof/inclusion?index=2&size=5", n.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let proof = get_json(&http, format!("{}/proof/inclusion?index=2&size=5", n.url)).await;
     let served: Vec<&str> = proof["proof"]
         .as_array()
         .unwrap()

@@ -25,6 +25,17 @@ fn verity(dir: &std::path::Path, args: &[&str]) -> String {
 }
 
 /// One HTTP/1.1 request; returns (status, body).
+/// USA's keys in `keys/` and its empty log `usa.db` (with its operator token).
+fn init_usa_log(dir: &std::path::Path) {
+    verity(dir, &["keygen", "--party", "USA", "--out", "keys"]);
+    verity(
+        dir,
+        &[
+            "log", "init", "--party", "USA", "--key", "keys", "--db", "usa.db",
+        ],
+    );
+}
+
 fn http(
     addr: &str,
     method: &str,
@@ -75,13 +86,7 @@ fn http(
 fn serve_prints_its_url_serves_the_log_guards_writes_and_stops_on_sigterm() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    verity(dir, &["keygen", "--party", "USA", "--out", "keys"]);
-    verity(
-        dir,
-        &[
-            "log", "init", "--party", "USA", "--key", "keys", "--db", "usa.db",
-        ],
-    );
+    init_usa_log(dir);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -207,13 +212,7 @@ fn serve_prints_its_url_serves_the_log_guards_writes_and_stops_on_sigterm() {
 fn serve_refuses_an_unknown_dashboard_treaty() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    verity(dir, &["keygen", "--party", "USA", "--out", "keys"]);
-    verity(
-        dir,
-        &[
-            "log", "init", "--party", "USA", "--key", "keys", "--db", "usa.db",
-        ],
-    );
+    init_usa_log(dir);
     let out = Command::new(env!("CARGO_BIN_EXE_verity"))
         .current_dir(dir)
         .args([
