@@ -115,9 +115,9 @@ pub struct EntryRow {
     /// Kind.
     pub kind: String,
     /// The date the party recorded it (from the signed statement).
-    pub recorded: Option<String>,
+    pub recorded: Option<NaiveDate>,
     /// The entry signature's state: `valid`, or why not.
-    pub signature: Result<(), String>,
+    pub signature: Result<(), verity_log::EntryError>,
     /// A short description of the entry (inspection id, notification, declaration date).
     pub about: String,
 }

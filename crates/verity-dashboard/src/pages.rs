@@ -4,7 +4,7 @@
 use chrono::{Months, NaiveDate};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use std::collections::BTreeMap;
-use verity_inspect::view::{InspectionSummary, ViewFinding};
+use verity_inspect::view::{InspectionStatus, InspectionSummary, ViewFinding};
 use verity_treaty::ExchangeKind;
 use verity_treaty::compliance::{Mode, Severity, Verdict};
 use verity_treaty::model::DisclosureLevel;
@@ -222,7 +222,7 @@ fn overview_content(s: &Snapshot, target: Target) -> Markup {
                         tr {
                             th scope="row" {
                                 @if target == Target::Served { a href=(href(target, &format!("log/{}", l.party))) { (l.party) } } @else { (l.party) }
-                                " " span.muted { (party_name(&l.party)) }
+                                " " span.muted { (l.party.name()) }
                             }
                             td { code { (l.origin) } br; span.muted { "key " (l.key_source) } }
                             td.num { (thousands(l.entries)) }
@@ -262,10 +262,11 @@ fn party_name(code: &str) -> String {
         .unwrap_or_default()
 }
 
-fn finding_counts(findings: &[ViewFinding]) -> BTreeMap<(String, String), (usize, usize)> {
-    let mut out: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+fn finding_counts(findings: &[ViewFinding]) -> BTreeMap<(String, &'static str), (usize, usize)> {
+    let mut out: BTreeMap<(String, &'static str), (usize, usize)> = BTreeMap::new();
     for f in findings {
-        let e = out.entry((f.party.clone(), f.rule.clone())).or_default();
+        let party = f.party.map(|p| p.to_string()).unwrap_or_default();
+        let e = out.entry((party, f.rule.as_str())).or_default();
         match f.severity {
             Severity::Violation => e.0 += 1,
             Severity::Warning => e.1 += 1,
@@ -431,49 +432,11 @@ fn step(done: bool) -> Markup {
     }
 }
 
-/// One quota: (quota year's first day, type name, inspecting party, inspected party).
-type QuotaKey = (NaiveDate, String, String, String);
-
-/// Accepted inspections per quota year, type and pair: (used, quota).
-fn quota_use(s: &Snapshot) -> Vec<(QuotaKey, (u32, u32))> {
-    let Some((start, _)) = period_start(s) else {
-        return Vec::new();
-    };
-    let mut used: BTreeMap<QuotaKey, (u32, u32)> = BTreeMap::new();
-    for i in &s.report.inspections {
-        let Some(ty) = s
-            .treaty
-            .inspections()
-            .iter()
-            .find(|t| t.id == i.inspection_type)
-        else {
-            continue;
-        };
-        let (Ok(a), Ok(b)) = (
-            PartyCode::parse(&i.inspecting),
-            PartyCode::parse(&i.inspected),
-        ) else {
-            continue;
-        };
-        let (year, _) = s.treaty.quota_year(ty.quota_year, start, i.requested);
-        let quota = ty.quota(a, b);
-        let e = used
-            .entry((
-                year,
-                ty.name.clone(),
-                i.inspecting.clone(),
-                i.inspected.clone(),
-            ))
-            .or_insert((0, quota));
-        if i.number_in_year.is_some() {
-            e.0 += 1;
-        }
-    }
-    used.into_iter().collect()
-}
-
 fn inspection_row(i: &InspectionSummary) -> Markup {
-    let opened = matches!(i.status.as_str(), "awaiting-record" | "complete");
+    let opened = matches!(
+        i.status,
+        InspectionStatus::AwaitingRecord | InspectionStatus::Complete
+    );
     let discrepancies: usize = i.checks.iter().map(|c| c.discrepancies().count()).sum();
     html! {
         tr #(format!("inspection-{}", i.id)) {
@@ -486,7 +449,7 @@ fn inspection_row(i: &InspectionSummary) -> Markup {
             td { (step(i.seed.is_some())) }
             td { (step(i.selection.is_some())) }
             td { (step(opened)) }
-            td { (step(i.status == "complete")) }
+            td { (step(i.status == InspectionStatus::Complete)) }
             td { (i.status) }
             td { @if let Some(sel) = &i.selection { (sel.sites.iter().map(|x| x.site.clone()).collect::<Vec<_>>().join(", ")) } }
             td.num.violation[discrepancies > 0] { (discrepancies) }
@@ -500,9 +463,9 @@ fn inspections_content(s: &Snapshot, target: Target) -> Markup {
             (section_heading(target, "quota-use-h", html! { "Quotas used" }))
             div.scroll { table {
                 thead { tr { th scope="col" { "Quota year from" } th scope="col" { "Type" } th scope="col" { "Inspecting → inspected" } th.num scope="col" { "Used" } th.num scope="col" { "Quota" } } }
-                tbody { @for ((year, ty, a, b), (used, quota)) in quota_use(s) { tr {
-                    td { (year) } td { (ty) } td { (a) " → " (b) }
-                    td.num.violation[used > quota] { (used) } td.num { (quota) }
+                tbody { @for q in &s.report.quotas { tr {
+                    td { (q.year_start) } td { (q.type_name) } td { (q.inspecting) " → " (q.inspected) }
+                    td.num.violation[q.used > q.quota] { (q.used) } td.num { (q.quota) }
                 } } }
             } }
         }
@@ -547,11 +510,11 @@ fn findings_content(s: &Snapshot, target: Target) -> Markup {
                     @for f in &r.findings {
                         tr {
                             td.(severity_class(f.severity)) { (severity_word(f.severity)) }
-                            td { (f.party) }
+                            td { @if let Some(p) = f.party { (p) } }
                             td { code { (f.rule) } }
                             td { @if let Some(i) = &f.inspection { a href=(inspection_href(target, i)) { code { (i) } } } @if let Some(u) = &f.subject { br; code { (u) } } }
                             td { (f.message) }
-                            td { ul { @for e in &f.evidence { li { a href=(entry_href(target, &e.party, e.index)) { (e.party) " #" (e.index) } " " span.muted { (e.kind) } } } } }
+                            td { ul { @for e in &f.evidence { li { a href=(entry_href(target, e.party.as_str(), e.index)) { (e.party) " #" (e.index) } " " span.muted { (e.kind) } } } } }
                         }
                     }
                 }
@@ -631,7 +594,7 @@ pub fn log_page(s: &Snapshot, l: &LogPage) -> String {
                     tr #(format!("entry-{}", e.index)) {
                         td.num { (e.index) }
                         td { (e.kind) }
-                        td { (e.recorded.clone().unwrap_or_default()) }
+                        td { @if let Some(d) = e.recorded { (d) } }
                         td { @match &e.signature { Ok(()) => { span.ok { "valid" } } Err(m) => { span.violation { "invalid: " (m) } } } }
                         td { (e.about) }
                         td { @if e.index < l.checkpoint_size { a href=(format!("/ui/log/{}?from={}&proof={}#proof", l.party, l.from, e.index)) { "check" } } @else { span.muted { "after the checkpoint" } } }
@@ -666,7 +629,7 @@ fn evidence_section(s: &Snapshot) -> Markup {
     let mut rows = Vec::new();
     for f in &s.report.findings {
         for e in &f.evidence {
-            if seen.insert((e.party.clone(), e.index)) {
+            if seen.insert((e.party, e.index)) {
                 rows.push(e);
             }
         }
@@ -769,16 +732,20 @@ mod tests {
                 mode: Mode::AsWritten,
                 logs: Vec::new(),
                 limits: Vec::new(),
+                hidden_totals: Vec::new(),
+                quotas: Vec::new(),
                 inspections: Vec::new(),
                 findings: vec![ViewFinding {
-                    rule: "late-notification".into(),
+                    rule: verity_treaty::Rule::LateNotification,
                     severity: Severity::Violation,
-                    party: "RUS".into(),
+                    party: PartyCode::parse("RUS").ok(),
+                    date: None,
                     inspection: None,
                     subject: None,
                     message: message.into(),
+                    reference: String::new(),
                     evidence: vec![Evidence {
-                        party: "RUS".into(),
+                        party: PartyCode::parse("RUS").unwrap(),
                         log: "verity.log/RUS".into(),
                         index: 7,
                         kind: "notification".into(),
@@ -828,8 +795,8 @@ mod tests {
             entries: vec![EntryRow {
                 index: 0,
                 kind: "declaration".into(),
-                recorded: Some("2019-02-05".into()),
-                signature: Err("bad <sig>".into()),
+                recorded: NaiveDate::from_ymd_opt(2019, 2, 5),
+                signature: Err(verity_log::EntryError::NotAnEntry("bad <sig>".into())),
                 about: String::new(),
             }],
             from: 0,
@@ -842,7 +809,10 @@ mod tests {
             }),
         };
         let html = log_page(&s, &log);
-        assert!(html.contains("invalid: bad &lt;sig&gt;"));
+        assert!(
+            html.contains("invalid: not a valid entry: bad &lt;sig&gt;"),
+            "{html}"
+        );
         assert!(html.contains("<form class=\"proof\" id=\"proof-check\">"));
         assert!(html.contains("<script src=\"/ui/assets/proof.js\" defer>"));
         // Without a proof asked for, no script at all.

@@ -5,6 +5,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use zeroize::Zeroize;
 
+/// A text that is not 64 hex digits where a digest was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected 64 hex digits, found `{found}`")]
+pub struct NotADigest {
+    /// The text found (its first 80 characters).
+    pub found: String,
+}
+
 /// A SHA-256 output: a commitment, a Merkle node or a root.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Digest(pub [u8; 32]);
@@ -16,10 +24,11 @@ impl Digest {
     }
 
     /// Parses 64 hex digits.
-    pub fn from_hex(s: &str) -> Result<Self, String> {
+    pub fn from_hex(s: &str) -> Result<Self, NotADigest> {
         let mut out = [0u8; 32];
-        hex::decode_to_slice(s, &mut out)
-            .map_err(|e| format!("expected 64 hex digits, found `{s}` ({e})"))?;
+        hex::decode_to_slice(s, &mut out).map_err(|_| NotADigest {
+            found: s.chars().take(80).collect(),
+        })?;
         Ok(Self(out))
     }
 

@@ -72,6 +72,9 @@ pub enum EscrowError {
         /// The party's ceiling.
         ceiling: u64,
     },
+    /// Items cannot be counted under the treaty (a class or status it does not know).
+    #[error(transparent)]
+    Tally(#[from] verity_treaty::TallyError),
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),

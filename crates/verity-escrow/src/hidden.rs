@@ -19,8 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 use verity_treaty::{PartyCode, Treaty};
 
-/// Transcript label: separates these proofs from any other use of the generators.
-const TRANSCRIPT_LABEL: &[u8] = b"verity/hidden-totals/v1";
+use crate::domain::HIDDEN_TOTALS_TRANSCRIPT as TRANSCRIPT_LABEL;
 /// Largest number of values one aggregated proof covers (generators are made for it).
 const MAX_VALUES: usize = 64;
 
@@ -185,6 +184,16 @@ pub struct OpenedCount {
     pub blinding: String,
 }
 
+/// Whether a proof covers a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LimitProof {
+    /// Within the limit, counts hidden.
+    Proved,
+    /// The limit applies only after the as-of date: the proof does not cover it.
+    NotYetApplicable,
+}
+
 /// A limit as a hidden-totals proof covers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProvedLimit {
@@ -192,27 +201,94 @@ pub struct ProvedLimit {
     pub limit: String,
     /// The party's ceiling.
     pub ceiling: u64,
-    /// `proved` (within the limit, count hidden) or `not-yet-applicable` (not covered).
-    pub status: &'static str,
+    /// Whether the proof covers it.
+    pub status: LimitProof,
+}
+
+/// Why a hidden-totals proof or the opening of its counts does not check out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProofError {
+    /// The treaty's limits cannot be put into one proof for this party.
+    #[error("{0}")]
+    Statement(String),
+    /// The range size differs from the one the treaty's ceilings need.
+    #[error("proof uses {found} bits, the treaty's ceilings need {needed}")]
+    Bits {
+        /// Bits in the proof.
+        found: u32,
+        /// Bits the ceilings need.
+        needed: usize,
+    },
+    /// The committed categories are not the ones the proved limits use.
+    #[error("commitments are for categories {found:?}, the proved limits use {needed:?}")]
+    Categories {
+        /// Categories committed.
+        found: Vec<String>,
+        /// Categories needed.
+        needed: Vec<String>,
+    },
+    /// The aggregated proof is padded with the wrong number of commitments.
+    #[error("{found} padding commitments; {needed} are needed")]
+    Padding {
+        /// Padding commitments given.
+        found: usize,
+        /// Padding commitments needed.
+        needed: usize,
+    },
+    /// A commitment is not a valid compressed Ristretto point in hex.
+    #[error("{what}: not a valid Ristretto point (64 hex digits of a compressed point)")]
+    NotAPoint {
+        /// Which commitment.
+        what: String,
+    },
+    /// A blinding factor is not a canonical scalar in hex.
+    #[error("{what}: not a canonical scalar (64 hex digits)")]
+    NotAScalar {
+        /// Which blinding factor.
+        what: String,
+    },
+    /// The proof bytes are not base64 or not a range proof.
+    #[error("the proof is malformed: {0}")]
+    Malformed(String),
+    /// The proof does not verify for this declaration.
+    #[error("the range proof does not verify for this declaration")]
+    DoesNotVerify,
+    /// The revealed counts are for other categories than the committed ones.
+    #[error("the opened categories are not the committed ones")]
+    OpenedCategories,
+    /// A revealed count and blinding do not open the commitment.
+    #[error(
+        "category `{category}`: {count} with the published blinding does not open its commitment"
+    )]
+    DoesNotOpen {
+        /// The category.
+        category: String,
+        /// The count revealed.
+        count: u64,
+    },
 }
 
 fn point_hex(p: &CompressedRistretto) -> String {
     hex::encode(p.as_bytes())
 }
 
-fn parse_point(s: &str, what: &str) -> Result<RistrettoPoint, String> {
+fn parse_point(s: &str, what: &str) -> Result<RistrettoPoint, ProofError> {
+    let not_a_point = || ProofError::NotAPoint {
+        what: what.to_string(),
+    };
     let mut b = [0u8; 32];
-    hex::decode_to_slice(s, &mut b).map_err(|e| format!("{what}: not 64 hex digits ({e})"))?;
-    CompressedRistretto(b)
-        .decompress()
-        .ok_or_else(|| format!("{what}: not a valid Ristretto point"))
+    hex::decode_to_slice(s, &mut b).map_err(|_| not_a_point())?;
+    CompressedRistretto(b).decompress().ok_or_else(not_a_point)
 }
 
-fn parse_scalar(s: &str, what: &str) -> Result<Scalar, String> {
+fn parse_scalar(s: &str, what: &str) -> Result<Scalar, ProofError> {
+    let not_a_scalar = || ProofError::NotAScalar {
+        what: what.to_string(),
+    };
     let mut b = [0u8; 32];
-    hex::decode_to_slice(s, &mut b).map_err(|e| format!("{what}: not 64 hex digits ({e})"))?;
-    Option::from(Scalar::from_canonical_bytes(b))
-        .ok_or_else(|| format!("{what}: not a canonical scalar"))
+    hex::decode_to_slice(s, &mut b).map_err(|_| not_a_scalar())?;
+    Option::from(Scalar::from_canonical_bytes(b)).ok_or_else(not_a_scalar)
 }
 
 /// Commits the counts and proves every applicable limit. Refuses, naming the limit, when a
@@ -307,28 +383,29 @@ pub fn prove_totals(
 
 /// Checks a hidden-totals proof for the declaration `ctx` describes. Returns each limit's
 /// status; the error says what failed.
-pub fn verify_totals(ctx: &ProofContext<'_>, h: &HiddenTotals) -> Result<Vec<ProvedLimit>, String> {
-    let st = Statement::of(ctx).map_err(|e| e.to_string())?;
+pub fn verify_totals(
+    ctx: &ProofContext<'_>,
+    h: &HiddenTotals,
+) -> Result<Vec<ProvedLimit>, ProofError> {
+    let st = Statement::of(ctx).map_err(|e| ProofError::Statement(e.to_string()))?;
     if h.bits as usize != st.bits {
-        return Err(format!(
-            "proof uses {} bits, the treaty's ceilings need {}",
-            h.bits, st.bits
-        ));
+        return Err(ProofError::Bits {
+            found: h.bits,
+            needed: st.bits,
+        });
     }
-    let names: Vec<&String> = h.categories.keys().collect();
-    if names != st.categories.iter().collect::<Vec<_>>() {
-        return Err(format!(
-            "commitments are for categories {:?}, the proved limits use {:?}",
-            names, st.categories
-        ));
+    if !h.categories.keys().eq(st.categories.iter()) {
+        return Err(ProofError::Categories {
+            found: h.categories.keys().cloned().collect(),
+            needed: st.categories.clone(),
+        });
     }
     let m = st.values();
     if st.categories.len() + st.limits.len() + h.padding.len() != m {
-        return Err(format!(
-            "{} padding commitments; {} are needed",
-            h.padding.len(),
-            m - st.categories.len() - st.limits.len()
-        ));
+        return Err(ProofError::Padding {
+            found: h.padding.len(),
+            needed: m - st.categories.len() - st.limits.len(),
+        });
     }
     let pc = pedersen();
     let mut points = BTreeMap::new();
@@ -344,12 +421,12 @@ pub fn verify_totals(ctx: &ProofContext<'_>, h: &HiddenTotals) -> Result<Vec<Pro
         let ones: RistrettoPoint = terms
             .iter()
             .filter(|(_, k)| **k == 1)
-            .map(|(c, _)| points[c])
+            .filter_map(|(c, _)| points.get(c))
             .sum();
         let (ks, ps): (Vec<Scalar>, Vec<RistrettoPoint>) = terms
             .iter()
             .filter(|(_, k)| **k != 1)
-            .map(|(c, k)| (Scalar::from(*k), points[c]))
+            .filter_map(|(c, k)| points.get(c).map(|p| (Scalar::from(*k), *p)))
             .unzip();
         let others = RistrettoPoint::vartime_multiscalar_mul(ks, ps);
         let derived = pc.commit(Scalar::from(*max), Scalar::ZERO) - ones - others;
@@ -360,27 +437,30 @@ pub fn verify_totals(ctx: &ProofContext<'_>, h: &HiddenTotals) -> Result<Vec<Pro
     }
     let bytes = BASE64_STANDARD
         .decode(&h.proof)
-        .map_err(|e| format!("proof is not base64: {e}"))?;
-    let proof = RangeProof::from_bytes(&bytes).map_err(|e| format!("proof is malformed: {e}"))?;
+        .map_err(|e| ProofError::Malformed(format!("not base64: {e}")))?;
+    let proof = RangeProof::from_bytes(&bytes).map_err(|e| ProofError::Malformed(e.to_string()))?;
     let (_, bp) = generators(m, st.bits);
     proof
         .verify_multiple(&bp, &pc, &mut st.transcript(ctx), &all, st.bits)
-        .map_err(|_| "the range proof does not verify for this declaration".to_string())?;
+        .map_err(|_| ProofError::DoesNotVerify)?;
     let mut out: Vec<ProvedLimit> = st
         .limits
         .iter()
         .map(|(id, max, _)| ProvedLimit {
             limit: id.clone(),
             ceiling: *max,
-            status: "proved",
+            status: LimitProof::Proved,
         })
         .collect();
     for id in &st.pending {
-        let l = ctx.treaty.limit(id).expect("from the treaty");
         out.push(ProvedLimit {
             limit: id.clone(),
-            ceiling: l.max_for(ctx.party).unwrap_or(0),
-            status: "not-yet-applicable",
+            ceiling: ctx
+                .treaty
+                .limit(id)
+                .and_then(|l| l.max_for(ctx.party))
+                .unwrap_or(0),
+            status: LimitProof::NotYetApplicable,
         });
     }
     Ok(out)
@@ -390,20 +470,20 @@ pub fn verify_totals(ctx: &ProofContext<'_>, h: &HiddenTotals) -> Result<Vec<Pro
 pub fn check_totals_opening(
     h: &HiddenTotals,
     opening: &TotalsOpening,
-) -> Result<BTreeMap<String, u64>, String> {
+) -> Result<BTreeMap<String, u64>, ProofError> {
     let pc = pedersen();
     if opening.categories.keys().ne(h.categories.keys()) {
-        return Err("the opened categories are not the committed ones".into());
+        return Err(ProofError::OpenedCategories);
     }
     let mut out = BTreeMap::new();
-    for (c, o) in &opening.categories {
-        let committed = parse_point(&h.categories[c], &format!("commitment of `{c}`"))?;
+    for ((c, o), committed) in opening.categories.iter().zip(h.categories.values()) {
+        let committed = parse_point(committed, &format!("commitment of `{c}`"))?;
         let r = parse_scalar(&o.blinding, &format!("blinding of `{c}`"))?;
         if pc.commit(Scalar::from(o.count), r) != committed {
-            return Err(format!(
-                "category `{c}`: {} with the published blinding does not open its commitment",
-                o.count
-            ));
+            return Err(ProofError::DoesNotOpen {
+                category: c.clone(),
+                count: o.count,
+            });
         }
         out.insert(c.clone(), o.count);
     }

@@ -195,5 +195,5 @@ pub fn parse_inventory(
 pub fn tally_items(treaty: &Treaty, items: &[ItemRecord]) -> Result<Tally, EscrowError> {
     treaty
         .tally(items.iter().map(ItemRecord::facts))
-        .map_err(EscrowError::Request)
+        .map_err(EscrowError::from)
 }

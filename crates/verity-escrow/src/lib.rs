@@ -4,6 +4,7 @@
 
 mod commit;
 mod digest;
+pub mod domain;
 mod error;
 mod hidden;
 mod inventory;
@@ -12,11 +13,11 @@ mod private;
 mod tree;
 
 pub use commit::{Padding, SealedDeclaration, SealedSite, StagePlan, stage_level};
-pub use digest::{Digest, Salt};
+pub use digest::{Digest, NotADigest, Salt};
 pub use error::EscrowError;
 pub use hidden::{
-    HiddenTotals, OpenedCount, ProofContext, ProvedLimit, TotalsOpening, bare_range_proofs,
-    check_totals_opening, prove_totals, verify_totals,
+    HiddenTotals, LimitProof, OpenedCount, ProofContext, ProofError, ProvedLimit, TotalsOpening,
+    bare_range_proofs, check_totals_opening, prove_totals, verify_totals,
 };
 pub use inventory::{ItemRecord, MAX_FIELD_BYTES, parse_inventory, tally_items};
 pub use opening::{

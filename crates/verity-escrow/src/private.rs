@@ -18,8 +18,9 @@ use zeroize::Zeroizing;
 pub const PASSPHRASE_ENV: &str = "VERITY_PASSPHRASE";
 
 const STORE_FORMAT: &str = "verity-private-store/v1";
-const CHECK_TEXT: &[u8] = b"verity private store: passphrase check";
-const AAD_PREFIX: &str = "verity/private/v1\n";
+use crate::domain::{
+    PRIVATE_STORE_CHECK, PRIVATE_STORE_CHECK_TEXT as CHECK_TEXT, PRIVATE_STORE_RECORD as AAD_PREFIX,
+};
 /// Argon2id with 19 MiB, 2 passes, 1 lane: the OWASP minimum for interactive use.
 const KDF_M_KIB: u32 = 19 * 1024;
 const KDF_T: u32 = 2;
@@ -182,7 +183,7 @@ impl PrivateStore {
         };
         let file = dir.join("store.json");
         let cipher = derive(passphrase, &kdf, &file)?;
-        let check = hex::encode(seal(&cipher, b"verity/private/v1 check", CHECK_TEXT));
+        let check = hex::encode(seal(&cipher, PRIVATE_STORE_CHECK, CHECK_TEXT));
         let body = StoreFile {
             format: STORE_FORMAT.into(),
             kdf,
@@ -216,7 +217,7 @@ impl PrivateStore {
             path: file.clone(),
             message: format!("check value is not hex: {e}"),
         })?;
-        match open(&cipher, b"verity/private/v1 check", &check) {
+        match open(&cipher, PRIVATE_STORE_CHECK, &check) {
             Some(plain) if plain == CHECK_TEXT => Ok(Self {
                 dir: dir.to_path_buf(),
                 cipher,

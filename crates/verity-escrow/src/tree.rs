@@ -8,9 +8,9 @@ use sha2::{Digest as _, Sha256};
 use tlog_tiles::{HashReader, RecordProof};
 
 /// Prefix of every item leaf's data: separates item commitments from every other hash we make.
-pub(crate) const ITEM_DOMAIN: &[u8] = b"verity/escrow/item/v1\n";
+pub(crate) use crate::domain::ESCROW_ITEM as ITEM_DOMAIN;
 /// Prefix of every site leaf's data.
-pub(crate) const SITE_DOMAIN: &[u8] = b"verity/escrow/site/v1\n";
+pub(crate) use crate::domain::ESCROW_SITE as SITE_DOMAIN;
 
 /// The exact bytes whose RFC 6962 leaf hash is an item's commitment:
 /// `ITEM_DOMAIN ‖ salt ‖ record encoding` (see [`ItemRecord::encode`]).
@@ -41,9 +41,9 @@ pub(crate) fn item_commitment_with(
 }
 
 /// Prefix of a dummy item leaf (padding under hidden totals).
-pub(crate) const DUMMY_ITEM_DOMAIN: &[u8] = b"verity/escrow/dummy-item/v1\n";
+pub(crate) use crate::domain::ESCROW_DUMMY_ITEM as DUMMY_ITEM_DOMAIN;
 /// Prefix of a dummy site leaf (padding under hidden totals).
-pub(crate) const DUMMY_SITE_DOMAIN: &[u8] = b"verity/escrow/dummy-site/v1\n";
+pub(crate) use crate::domain::ESCROW_DUMMY_SITE as DUMMY_SITE_DOMAIN;
 
 /// A site's commitment: the leaf hash of `SITE_DOMAIN ‖ salt ‖ u16 name length ‖ name ‖
 /// u64 item count ‖ u64 slots (item tree size, with padding) ‖ items root`.
@@ -151,6 +151,15 @@ impl MemTree {
         self.size
     }
 
+    /// Leaf hash `index`, when the tree holds it.
+    pub fn leaf(&self, index: u64) -> Option<Digest> {
+        let level0 = self.levels.first()?;
+        level0
+            .get(usize::try_from(index).ok()?)
+            .copied()
+            .map(Digest::from_tlog)
+    }
+
     /// The stored hashes in `tlog` stored-hash-index order (what a log keeps on disk).
     pub fn stored(&self) -> Vec<tlog_tiles::Hash> {
         let count = tlog_tiles::stored_hash_count(self.size);
@@ -164,24 +173,34 @@ impl MemTree {
 
     /// The root of the whole tree.
     pub fn root(&self) -> Digest {
-        self.root_at(self.size)
+        // Every stored hash of a tree of its own size is held in memory.
+        self.root_at(self.size).unwrap_or_default()
     }
 
-    /// The root of the tree's first `size` leaves (`size` at most the tree's size).
-    pub fn root_at(&self, size: u64) -> Digest {
-        assert!(size <= self.size, "root_at beyond the tree");
-        Digest::from_tlog(
-            tlog_tiles::tree_hash(size, self).expect("a tree in memory holds its root"),
-        )
+    /// The root of the tree's first `size` leaves; `None` beyond the tree's size.
+    pub fn root_at(&self, size: u64) -> Option<Digest> {
+        if size > self.size {
+            return None;
+        }
+        tlog_tiles::tree_hash(size, self)
+            .ok()
+            .map(Digest::from_tlog)
     }
 
     /// Inclusion proof of leaf `index` in the whole tree (`index` below the size).
     pub fn prove(&self, index: u64) -> Vec<Digest> {
-        tlog_tiles::prove_record(self.size, index, self)
-            .expect("index checked by the caller")
-            .into_iter()
-            .map(Digest::from_tlog)
-            .collect()
+        self.prove_at(index, self.size).unwrap_or_default()
+    }
+
+    /// Inclusion proof of leaf `index` in the tree's first `size` leaves; `None` when `index`
+    /// is not below `size` or `size` is beyond the tree.
+    pub fn prove_at(&self, index: u64, size: u64) -> Option<Vec<Digest>> {
+        if index >= size || size > self.size {
+            return None;
+        }
+        tlog_tiles::prove_record(size, index, self)
+            .ok()
+            .map(|p| p.into_iter().map(Digest::from_tlog).collect())
     }
 }
 

@@ -15,14 +15,14 @@ mod world;
 pub use compare::{
     FieldDifference, ItemCheck, ItemOutcome, SiteCheck, compare_site, expected_at_site,
 };
-pub use opening::build_opening;
-pub use quota::{QuotaError, QuotaLedger, Request};
+pub use opening::{build_opening, check_inspection_opening};
+pub use quota::{QuotaError, QuotaLedger, QuotaUse, RecordedRequest, Request, RequestOutcomes};
 pub use randomness::{
     Role, SeedCommitment, SeedOutcome, SeedProtocol, SeedProtocolError, derive_selection_seed,
     seed_store_slot,
 };
 pub use select::{
-    Draw, Position, SelectedSite, SelectionResult, designate, draw_positions, eligible_items,
-    follow_facility_selection, follow_selection, select_facilities, walk_selection,
+    Draw, Position, SelectedSite, SelectionError, SelectionResult, designate, draw_positions,
+    eligible_items, follow_facility_selection, follow_selection, select_facilities, walk_selection,
 };
 pub use world::{Discrepancy, World, new_start_force, observe_site, synthetic_arsenal};

@@ -4,7 +4,8 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use verity_log::InspectionRequest;
 use verity_treaty::{PartyCode, Treaty};
 
 /// An inspection request.
@@ -43,9 +44,56 @@ pub enum QuotaError {
         /// First day after it.
         year_end: NaiveDate,
     },
+    /// Requested under another treaty than the one judged.
+    #[error("inspection `{id}` is requested under `{requested}`, not `{judged}`")]
+    OtherTreaty {
+        /// The inspection id.
+        id: String,
+        /// The treaty the request names.
+        requested: String,
+        /// The treaty judged.
+        judged: String,
+    },
     /// Anything else that makes the request invalid, in words.
     #[error("{0}")]
     Invalid(String),
+}
+
+/// An inspection request as a log records it: whose log, where, on what day.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordedRequest<'a> {
+    /// The inspecting party (the log's).
+    pub party: PartyCode,
+    /// The request's index in that log.
+    pub index: u64,
+    /// The day it was recorded: the request date the quota counts.
+    pub date: NaiveDate,
+    /// The request.
+    pub request: &'a InspectionRequest,
+}
+
+/// Each request replayed, with its outcome: its number in the quota year, or why it was refused.
+pub type RequestOutcomes<'a> = Vec<(RecordedRequest<'a>, Result<u32, QuotaError>)>;
+
+/// How many inspections of one type one party made of another in one quota year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuotaUse {
+    /// First day of the quota year.
+    pub year_start: NaiveDate,
+    /// First day after it.
+    pub year_end: NaiveDate,
+    /// The inspection type's id.
+    pub inspection_type: String,
+    /// Its name.
+    pub type_name: String,
+    /// The inspecting party.
+    pub inspecting: PartyCode,
+    /// The inspected party.
+    pub inspected: PartyCode,
+    /// Accepted requests in the year.
+    pub used: u32,
+    /// The yearly quota.
+    pub quota: u32,
 }
 
 /// The requests accepted so far.
@@ -154,5 +202,68 @@ impl<'t> QuotaLedger<'t> {
     /// The accepted requests, in order.
     pub fn accepted(&self) -> &[Request] {
         &self.accepted
+    }
+
+    /// Every request the logs record, in the order the quota counts them (request date, then
+    /// inspecting party, then log index), each checked in turn: the ledger of the accepted
+    /// ones and every request's outcome. A request under another treaty is refused without
+    /// using any quota. This is the one place requests are counted against quotas.
+    pub fn replay<'a>(
+        treaty: &'t Treaty,
+        mut requests: Vec<RecordedRequest<'a>>,
+    ) -> (Self, RequestOutcomes<'a>) {
+        requests.sort_by_key(|r| (r.date, r.party, r.index));
+        let mut ledger = Self::new(treaty);
+        let outcomes = requests
+            .into_iter()
+            .map(|r| {
+                let outcome = if r.request.treaty != treaty.id() {
+                    Err(QuotaError::OtherTreaty {
+                        id: r.request.inspection.clone(),
+                        requested: r.request.treaty.clone(),
+                        judged: treaty.id().to_string(),
+                    })
+                } else {
+                    ledger.request(Request {
+                        id: r.request.inspection.clone(),
+                        inspection_type: r.request.inspection_type.clone(),
+                        inspecting: r.party,
+                        inspected: r.request.inspected,
+                        date: r.date,
+                    })
+                };
+                (r, outcome)
+            })
+            .collect();
+        (ledger, outcomes)
+    }
+
+    /// The accepted requests per quota year, type and ordered pair, with each quota.
+    pub fn usage(&self) -> Vec<QuotaUse> {
+        let t = self.treaty;
+        let Some(eif) = t.dates().entry_into_force else {
+            return Vec::new();
+        };
+        let mut out: BTreeMap<(NaiveDate, String, PartyCode, PartyCode), QuotaUse> =
+            BTreeMap::new();
+        for a in &self.accepted {
+            let Some(kind) = t.inspections().iter().find(|k| k.id == a.inspection_type) else {
+                continue;
+            };
+            let (year_start, year_end) = t.quota_year(kind.quota_year, eif, a.date);
+            out.entry((year_start, kind.id.clone(), a.inspecting, a.inspected))
+                .or_insert_with(|| QuotaUse {
+                    year_start,
+                    year_end,
+                    inspection_type: kind.id.clone(),
+                    type_name: kind.name.clone(),
+                    inspecting: a.inspecting,
+                    inspected: a.inspected,
+                    used: 0,
+                    quota: kind.quota(a.inspecting, a.inspected),
+                })
+                .used += 1;
+        }
+        out.into_values().collect()
     }
 }

@@ -12,9 +12,10 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-const COMMIT_DOMAIN: &[u8] = b"verity/inspect/seed-commitment/v1\n";
-const JOINT_DOMAIN: &[u8] = b"verity/inspect/selection-seed/v1\n";
-const FALLBACK_DOMAIN: &[u8] = b"verity/inspect/selection-seed-fallback/v1\n";
+use verity_escrow::domain::{
+    SEED_COMMITMENT as COMMIT_DOMAIN, SEED_STORE_SLOT, SELECTION_SEED as JOINT_DOMAIN,
+    SELECTION_SEED_FALLBACK as FALLBACK_DOMAIN,
+};
 
 /// A party's side in one inspection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,7 +106,7 @@ impl SeedOutcome {
 /// which the CLI stores it in the party's encrypted private store.
 pub fn seed_store_slot(id: &str) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update(b"verity/inspect/seed-store/v1\n");
+    h.update(SEED_STORE_SLOT);
     put(&mut h, id.as_bytes());
     h.finalize().into()
 }
@@ -190,7 +191,11 @@ impl SeedProtocol {
         if self.reveals[slot(role)].is_some() {
             return Err(SeedProtocolError::Repeated(role));
         }
-        let c = self.commitments[slot(role)].expect("checked above");
+        let Some(c) = self.commitments[slot(role)] else {
+            return Err(SeedProtocolError::OutOfOrder(format!(
+                "the {role:?} party revealed before committing"
+            )));
+        };
         if !c.opens(&self.id, self.party(role), &seed) {
             return Err(SeedProtocolError::BadReveal(role));
         }

@@ -15,7 +15,7 @@ use verity_treaty::model::{ItemsPerSite, Selection};
 
 fn stream(seed: &[u8; 32], label: &str) -> ChaCha20Rng {
     let mut h = Sha256::new();
-    h.update(b"verity/inspect/draw/v1\n");
+    h.update(verity_escrow::domain::SELECTION_DRAW);
     h.update((label.len() as u32).to_be_bytes());
     h.update(label.as_bytes());
     h.update(seed);
@@ -183,16 +183,54 @@ impl SelectionResult {
     }
 }
 
+/// Why an opening does not follow the selection, or cannot be built for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SelectionError {
+    /// A position is opened twice (or opened and shown to be padding).
+    #[error("position {0} is opened twice")]
+    OpenedTwice(u64),
+    /// A drawn position is neither opened nor shown to be padding.
+    #[error("position {0} was drawn but is neither opened nor shown to be padding")]
+    DrawnNotOpened(u64),
+    /// A position is opened that the walk never reached.
+    #[error("position {0} is opened although the selection never reached it")]
+    NotReached(u64),
+    /// A check of empty facilities opened something.
+    #[error(
+        "a check of empty facilities opens nothing, but the opening holds {sites} site(s) and {padding} padding proof(s)"
+    )]
+    FacilityCheckOpened {
+        /// Sites opened.
+        sites: usize,
+        /// Padding proofs given.
+        padding: usize,
+    },
+    /// The private declaration does not know a drawn position.
+    #[error(
+        "position {position} of declaration {declaration} is neither a site nor padding in the private store"
+    )]
+    NotInStore {
+        /// The position.
+        position: u64,
+        /// The declaration's log index.
+        declaration: u64,
+    },
+    /// The private declaration could not open a site.
+    #[error("{0}")]
+    Escrow(String),
+}
+
 /// Walks the seed's draw order over the inspected party's opening ([`walk_selection`]): each
 /// drawn position must be shown to be padding or opened whole. Fails, naming the position,
 /// when a drawn position is neither, or when the opening holds a position the walk never
 /// reached. The openings' own validity (salts, proofs) is checked separately
-/// (`verity_log::check_inspection_opening`).
+/// ([`crate::check_inspection_opening`]).
 pub fn follow_selection(
     seed: &[u8; 32],
     kind: &Selection,
     opening: &InspectionOpening,
-) -> Result<SelectionResult, String> {
+) -> Result<SelectionResult, SelectionError> {
     let n = opening.site_commitments.len();
     let dummies: BTreeSet<u64> = opening.dummies.iter().map(|d| d.position).collect();
     let mut sites: BTreeMap<u64, (&str, Vec<ItemRecord>)> = BTreeMap::new();
@@ -203,7 +241,7 @@ pub fn follow_selection(
             .is_some()
             || dummies.contains(&s.header.index)
         {
-            return Err(format!("position {} is opened twice", s.header.index));
+            return Err(SelectionError::OpenedTwice(s.header.index));
         }
     }
     let result = walk_selection(seed, kind, n, |pos| {
@@ -218,16 +256,14 @@ pub fn follow_selection(
                 })
         }
     })
-    .map_err(|p| format!("position {p} was drawn but is neither opened nor shown to be padding"))?;
+    .map_err(SelectionError::DrawnNotOpened)?;
     let reached: BTreeSet<u64> = result.positions().into_iter().collect();
     if let Some(extra) = dummies
         .iter()
         .chain(sites.keys())
         .find(|p| !reached.contains(p))
     {
-        return Err(format!(
-            "position {extra} is opened although the selection never reached it"
-        ));
+        return Err(SelectionError::NotReached(*extra));
     }
     Ok(result)
 }
@@ -249,7 +285,9 @@ pub fn select_facilities(
         .take(kind.sites as usize)
     {
         let position = pos as u64;
-        let site = facilities[pos].clone();
+        let Some(site) = facilities.get(pos).cloned() else {
+            continue;
+        };
         result.draws.push(Draw::Selected {
             position,
             site: site.clone(),
@@ -272,13 +310,12 @@ pub fn follow_facility_selection(
     kind: &Selection,
     opening: &InspectionOpening,
     facilities: &[String],
-) -> Result<SelectionResult, String> {
+) -> Result<SelectionResult, SelectionError> {
     if !opening.sites.is_empty() || !opening.dummies.is_empty() {
-        return Err(format!(
-            "a check of empty facilities opens nothing, but the opening holds {} site(s) and {} padding proof(s)",
-            opening.sites.len(),
-            opening.dummies.len()
-        ));
+        return Err(SelectionError::FacilityCheckOpened {
+            sites: opening.sites.len(),
+            padding: opening.dummies.len(),
+        });
     }
     Ok(select_facilities(seed, kind, facilities))
 }

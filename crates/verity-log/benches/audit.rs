@@ -7,8 +7,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use verity_escrow::ItemRecord;
 use verity_log::{
-    EntryBody, ItemEvent, Log, Notification, PartyKey, audit, bare_batch_verify,
-    bare_signature_inputs,
+    EntryBody, Log, Notification, PartyKey, audit, bare_batch_verify, bare_signature_inputs,
 };
 
 fn audit_bench(c: &mut Criterion) {
@@ -23,8 +22,8 @@ fn audit_bench(c: &mut Criterion) {
             .map(|i| {
                 EntryBody::Notification(Notification {
                     declaration: 0,
-                    event: ItemEvent::Created,
-                    event_date: "2026-11-27".into(),
+                    event: verity_treaty::model::EventKind::Created,
+                    event_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
                     uid: format!("B{chunk}-{i}"),
                     old: None,
                     new: Some(ItemRecord {

@@ -2,8 +2,8 @@
 //! (exact leaf bytes) and that entry's inclusion proof, so a reader holding only a signed
 //! checkpoint and the party's verifier key can check it.
 
-use crate::checkpoint::verify_checkpoint;
-use crate::entry::{EntryBody, Leaf};
+use crate::checkpoint::{CheckpointError, verify_checkpoint};
+use crate::entry::{EntryBody, EntryError, Leaf};
 use crate::error::LogError;
 use crate::keys::VerifierKey;
 use crate::store::Log;
@@ -11,7 +11,7 @@ use crate::tree::{check_inclusion, leaf_hash};
 use base64::Engine;
 use base64::prelude::BASE64_STANDARD;
 use serde::{Deserialize, Serialize};
-use verity_escrow::{ItemOpening, SealedDeclaration};
+use verity_escrow::{ItemOpening, OpeningError, SealedDeclaration};
 
 /// Format tag of an opening bundle.
 pub const BUNDLE_FORMAT: &str = "verity-item-opening/v1";
@@ -46,6 +46,60 @@ pub struct ItemOpeningBundle {
     pub opening: ItemOpening,
 }
 
+/// Which link of an item opening's chain does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BundleError {
+    /// Larger than any bundle we read.
+    #[error("{0} bytes: larger than the {MAX_BUNDLE_BYTES} accepted")]
+    TooLarge(usize),
+    /// Not a bundle's JSON.
+    #[error("not an item opening: {0}")]
+    NotABundle(String),
+    /// Another format.
+    #[error("format `{0}`, expected `{BUNDLE_FORMAT}`")]
+    Format(String),
+    /// The checkpoint does not verify with the key.
+    #[error("checkpoint: {0}")]
+    Checkpoint(#[from] CheckpointError),
+    /// The bundle is of another log than the checkpoint.
+    #[error("the opening is for log `{bundle}`, the checkpoint for `{checkpoint}`")]
+    WrongLog {
+        /// The bundle's log.
+        bundle: String,
+        /// The checkpoint's origin.
+        checkpoint: String,
+    },
+    /// The proof is for another tree size than the checkpoint's.
+    #[error(
+        "the inclusion proof is for tree size {proof}, the checkpoint has size {checkpoint} (ask for a proof at that size)"
+    )]
+    SizeMismatch {
+        /// The proof's size.
+        proof: u64,
+        /// The checkpoint's size.
+        checkpoint: u64,
+    },
+    /// The declaration leaf or a proof hash is not base64 of the right length.
+    #[error("{0} is not base64 of the right length")]
+    Encoding(&'static str),
+    /// The entry is not at its index in the checkpointed tree.
+    #[error("the declaration entry is not at index {0} of the checkpointed tree")]
+    NotIncluded(u64),
+    /// The declaration entry itself does not parse or verify.
+    #[error("declaration entry: {0}")]
+    Entry(#[from] EntryError),
+    /// The entry was signed for another index or log.
+    #[error("the declaration entry was signed for another place")]
+    WrongPlace,
+    /// The entry is not a declaration.
+    #[error("entry {0} is not a declaration")]
+    NotADeclaration(u64),
+    /// The opening does not verify against the declaration's root.
+    #[error("opening: {0}")]
+    Opening(#[from] OpeningError),
+}
+
 /// What a successful check established.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BundleCheck {
@@ -56,7 +110,7 @@ pub struct BundleCheck {
     /// Its treaty and as-of date.
     pub treaty: String,
     /// As-of date.
-    pub as_of: String,
+    pub as_of: chrono::NaiveDate,
     /// The declaration root, hex.
     pub root: String,
     /// The checkpoint's tree size.
@@ -91,41 +145,38 @@ impl ItemOpeningBundle {
     }
 
     /// Parses a bundle, refusing oversized input.
-    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+    pub fn parse(bytes: &[u8]) -> Result<Self, BundleError> {
         if bytes.len() > MAX_BUNDLE_BYTES {
-            return Err(format!(
-                "{} bytes: larger than the {MAX_BUNDLE_BYTES} accepted",
-                bytes.len()
-            ));
+            return Err(BundleError::TooLarge(bytes.len()));
         }
         let b: Self =
-            serde_json::from_slice(bytes).map_err(|e| format!("not an item opening: {e}"))?;
+            serde_json::from_slice(bytes).map_err(|e| BundleError::NotABundle(e.to_string()))?;
         if b.format != BUNDLE_FORMAT {
-            return Err(format!("format `{}`, expected `{BUNDLE_FORMAT}`", b.format));
+            return Err(BundleError::Format(b.format));
         }
         Ok(b)
     }
 
     /// Checks the bundle against a signed checkpoint and the party's key. The error says which
     /// link of the chain failed.
-    pub fn verify(&self, checkpoint: &[u8], key: &VerifierKey) -> Result<BundleCheck, String> {
-        let cp = verify_checkpoint(checkpoint, key).map_err(|m| format!("checkpoint: {m}"))?;
+    pub fn verify(&self, checkpoint: &[u8], key: &VerifierKey) -> Result<BundleCheck, BundleError> {
+        let cp = verify_checkpoint(checkpoint, key)?;
         if self.log != cp.origin {
-            return Err(format!(
-                "the opening is for log `{}`, the checkpoint for `{}`",
-                self.log, cp.origin
-            ));
+            return Err(BundleError::WrongLog {
+                bundle: self.log.clone(),
+                checkpoint: cp.origin,
+            });
         }
         let d = &self.declaration;
         if d.tree_size != cp.size {
-            return Err(format!(
-                "the inclusion proof is for tree size {}, the checkpoint has size {} (ask for a proof at that size)",
-                d.tree_size, cp.size
-            ));
+            return Err(BundleError::SizeMismatch {
+                proof: d.tree_size,
+                checkpoint: cp.size,
+            });
         }
         let leaf = BASE64_STANDARD
             .decode(&d.leaf)
-            .map_err(|e| format!("declaration leaf is not base64: {e}"))?;
+            .map_err(|_| BundleError::Encoding("the declaration leaf"))?;
         let proof = d
             .inclusion
             .iter()
@@ -134,33 +185,26 @@ impl ItemOpeningBundle {
                     .decode(h)
                     .ok()
                     .and_then(|v| <[u8; 32]>::try_from(v).ok())
-                    .ok_or_else(|| format!("inclusion proof hash `{h}` is not 32 bytes of base64"))
+                    .ok_or(BundleError::Encoding("an inclusion proof hash"))
             })
             .collect::<Result<Vec<_>, _>>()?;
         if !check_inclusion(&proof, cp.size, cp.root, d.index, leaf_hash(&leaf)) {
-            return Err(format!(
-                "the declaration entry is not at index {} of the checkpointed tree",
-                d.index
-            ));
+            return Err(BundleError::NotIncluded(d.index));
         }
-        let parsed = Leaf::parse(&leaf).map_err(|m| format!("declaration entry: {m}"))?;
-        parsed
-            .verify(key)
-            .map_err(|m| format!("declaration entry: {m}"))?;
+        let parsed = Leaf::parse(&leaf)?;
+        parsed.verify(key)?;
         if parsed.statement.index != d.index || parsed.statement.log != cp.origin {
-            return Err("the declaration entry was signed for another place".into());
+            return Err(BundleError::WrongPlace);
         }
         let EntryBody::Declaration(decl) = &parsed.statement.entry else {
-            return Err(format!("entry {} is not a declaration", d.index));
+            return Err(BundleError::NotADeclaration(d.index));
         };
-        self.opening
-            .verify(&decl.root)
-            .map_err(|e| format!("opening: {e}"))?;
+        self.opening.verify(&decl.root)?;
         Ok(BundleCheck {
             log: cp.origin,
             declaration_index: d.index,
             treaty: decl.treaty.clone(),
-            as_of: decl.as_of.clone(),
+            as_of: decl.as_of,
             root: decl.root.to_hex(),
             tree_size: cp.size,
         })

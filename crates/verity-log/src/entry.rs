@@ -5,19 +5,21 @@
 use crate::keys::{PartyKey, VerifierKey};
 use base64::Engine;
 use base64::prelude::BASE64_STANDARD;
+use chrono::NaiveDate;
 use ed25519_dalek::{Signature, Signer as _};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use verity_escrow::{
     Digest, HiddenTotals, ItemRecord, Salt, SiteCountOpening, SiteOpening, TotalsOpening,
 };
+use verity_treaty::PartyCode;
 use verity_treaty::model::{DisclosureLevel, EventKind};
 
 /// Format tag inside every statement.
 pub const STATEMENT_FORMAT: &str = "verity-entry/v1";
 /// Prefix of every entry signature's message: separates entry signatures from checkpoint
 /// signatures and from anything else the key might sign.
-pub const ENTRY_SIGNATURE_DOMAIN: &[u8] = b"verity/log-entry/v1\n";
+pub const ENTRY_SIGNATURE_DOMAIN: &[u8] = verity_escrow::domain::LOG_ENTRY_SIGNATURE;
 
 /// Category counts and limit values published in clear with a declaration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,8 +37,8 @@ pub struct ClearAggregates {
 pub struct Declaration {
     /// Treaty id.
     pub treaty: String,
-    /// The date the declaration describes (YYYY-MM-DD).
-    pub as_of: String,
+    /// The date the declaration describes (YYYY-MM-DD on the wire).
+    pub as_of: NaiveDate,
     /// The escrow's Merkle root.
     pub root: Digest,
     /// Stage-1 site commitments, when stage 1 is published with the declaration.
@@ -86,98 +88,91 @@ pub struct Disclosure {
     pub totals: Option<TotalsOpening>,
 }
 
-/// What happened to an item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ItemEvent {
-    /// A new accountable item.
-    Created,
-    /// Moved to another site.
-    Moved,
-    /// Status changed (e.g. deployed to non-deployed).
-    StatusChanged,
-    /// Eliminated.
-    Eliminated,
-    /// Converted out of accountability (e.g. a launcher no longer capable of nuclear arms).
-    Converted,
-    /// The warheads attributed to the item changed.
-    WarheadsChanged,
+/// Why a notification's records do not fit its event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotificationError {
+    /// A record of another item.
+    #[error("the notification is about `{uid}` but carries a record of `{found}`")]
+    ForeignRecord {
+        /// The notification's UID.
+        uid: String,
+        /// The UID in the record.
+        found: String,
+    },
+    /// `created` with an old record, or without a new one.
+    #[error("`created` needs a new record and no old one")]
+    CreatedNeedsNewOnly,
+    /// `eliminated` or `converted` with a new record, or without an old one.
+    #[error("`{0}` needs an old record and no new one")]
+    RemovalNeedsOldOnly(&'static str),
+    /// A change without both records.
+    #[error("`{0}` needs both the old and the new record")]
+    ChangeNeedsBoth(&'static str),
+    /// The records differ in other fields than the event names.
+    #[error("`{event}` changes the {expected} and nothing else; the records differ in {changed}")]
+    WrongFields {
+        /// The event.
+        event: &'static str,
+        /// The field it changes.
+        expected: &'static str,
+        /// The fields that differ, in words.
+        changed: String,
+    },
 }
 
-impl ItemEvent {
-    /// The treaty's name for the event.
-    pub fn treaty_event(self) -> EventKind {
-        match self {
-            Self::Created => EventKind::Created,
-            Self::Moved => EventKind::Moved,
-            Self::StatusChanged => EventKind::StatusChanged,
-            Self::Eliminated => EventKind::Eliminated,
-            Self::Converted => EventKind::Converted,
-            Self::WarheadsChanged => EventKind::WarheadsChanged,
+/// Checks that a notification's records before and after fit its event: `created` has only a
+/// new record, `eliminated` and `converted` only an old one, and the others both, differing
+/// in exactly the field the event names (site, status or warheads) and in nothing else.
+pub fn check_notification_records(
+    event: EventKind,
+    uid: &str,
+    old: Option<&ItemRecord>,
+    new: Option<&ItemRecord>,
+) -> Result<(), NotificationError> {
+    for r in old.iter().chain(new.iter()) {
+        if r.uid != uid {
+            return Err(NotificationError::ForeignRecord {
+                uid: uid.to_string(),
+                found: r.uid.clone(),
+            });
         }
     }
-
-    /// Checks that the records before and after fit the event: `created` has only a new
-    /// record, `eliminated` and `converted` only an old one, and the others both, differing in
-    /// exactly the field the event names (site, status or warheads) and in nothing else.
-    pub fn check_records(
-        self,
-        uid: &str,
-        old: Option<&ItemRecord>,
-        new: Option<&ItemRecord>,
-    ) -> Result<(), String> {
-        for r in old.iter().chain(new.iter()) {
-            if r.uid != uid {
-                return Err(format!(
-                    "the notification is about `{uid}` but carries a record of `{}`",
-                    r.uid
-                ));
-            }
+    let (o, n) = match (event, old, new) {
+        (EventKind::Created, None, Some(_)) => return Ok(()),
+        (EventKind::Eliminated | EventKind::Converted, Some(_), None) => return Ok(()),
+        (EventKind::Created, ..) => return Err(NotificationError::CreatedNeedsNewOnly),
+        (EventKind::Eliminated | EventKind::Converted, ..) => {
+            return Err(NotificationError::RemovalNeedsOldOnly(event.as_str()));
         }
-        let (o, n) = match (self, old, new) {
-            (Self::Created, None, Some(_)) => return Ok(()),
-            (Self::Eliminated | Self::Converted, Some(_), None) => return Ok(()),
-            (Self::Created, ..) => return Err("`created` needs a new record and no old one".into()),
-            (Self::Eliminated | Self::Converted, ..) => {
-                return Err(format!(
-                    "`{}` needs an old record and no new one",
-                    self.treaty_event().as_str()
-                ));
-            }
-            (_, Some(o), Some(n)) => (o, n),
-            _ => {
-                return Err(format!(
-                    "`{}` needs both the old and the new record",
-                    self.treaty_event().as_str()
-                ));
-            }
-        };
-        let differs = [
-            ("class", o.class != n.class),
-            ("type", o.item_type != n.item_type),
-            ("site", o.site != n.site),
-            ("status", o.status != n.status),
-            ("warheads", o.warheads != n.warheads),
-        ];
-        let expected = match self {
-            Self::Moved => "site",
-            Self::StatusChanged => "status",
-            _ => "warheads",
-        };
-        let changed: Vec<&str> = differs.iter().filter(|d| d.1).map(|d| d.0).collect();
-        if changed == [expected] {
-            Ok(())
-        } else {
-            Err(format!(
-                "`{}` changes the {expected} and nothing else; the records differ in {}",
-                self.treaty_event().as_str(),
-                if changed.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    changed.join(", ")
-                }
-            ))
-        }
+        (_, Some(o), Some(n)) => (o, n),
+        _ => return Err(NotificationError::ChangeNeedsBoth(event.as_str())),
+    };
+    let differs = [
+        ("class", o.class != n.class),
+        ("type", o.item_type != n.item_type),
+        ("site", o.site != n.site),
+        ("status", o.status != n.status),
+        ("warheads", o.warheads != n.warheads),
+    ];
+    let expected = match event {
+        EventKind::Moved => "site",
+        EventKind::StatusChanged => "status",
+        _ => "warheads",
+    };
+    let changed: Vec<&str> = differs.iter().filter(|d| d.1).map(|d| d.0).collect();
+    if changed == [expected] {
+        Ok(())
+    } else {
+        Err(NotificationError::WrongFields {
+            event: event.as_str(),
+            expected,
+            changed: if changed.is_empty() {
+                "nothing".to_string()
+            } else {
+                changed.join(", ")
+            },
+        })
     }
 }
 
@@ -191,9 +186,9 @@ pub struct Notification {
     /// Log index of the declaration the change amends.
     pub declaration: u64,
     /// What happened.
-    pub event: ItemEvent,
-    /// When it happened (YYYY-MM-DD).
-    pub event_date: String,
+    pub event: EventKind,
+    /// When it happened (YYYY-MM-DD on the wire).
+    pub event_date: NaiveDate,
     /// The item's unique identifier.
     pub uid: String,
     /// The item's record before the event (absent for `created`).
@@ -202,6 +197,13 @@ pub struct Notification {
     /// The item's record after the event (absent for `eliminated` and `converted`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new: Option<ItemRecord>,
+}
+
+impl Notification {
+    /// Whether its records fit its event (see [`check_notification_records`]).
+    pub fn check_records(&self) -> Result<(), NotificationError> {
+        check_notification_records(self.event, &self.uid, self.old.as_ref(), self.new.as_ref())
+    }
 }
 
 /// A pointer to an entry of some party's log: its origin, index and RFC 6962 leaf hash, so
@@ -229,7 +231,7 @@ pub struct InspectionRequest {
     /// The treaty's inspection type id.
     pub inspection_type: String,
     /// The inspected party.
-    pub inspected: String,
+    pub inspected: PartyCode,
     /// The inspected party's declaration the inspection checks: its latest on the request date.
     pub declaration: EntryRef,
 }
@@ -390,9 +392,10 @@ pub struct Statement {
     pub party: String,
     /// The entry's index in the log.
     pub index: u64,
-    /// The day the party recorded the entry (YYYY-MM-DD): never earlier than the previous
-    /// entry's. It is the party's own statement; witnesses' cosignatures bound it from outside.
-    pub recorded: String,
+    /// The day the party recorded the entry (YYYY-MM-DD on the wire): never earlier than the
+    /// previous entry's. It is the party's own statement; witnesses' cosignatures bound it from
+    /// outside.
+    pub recorded: NaiveDate,
     /// Kind and body.
     pub entry: EntryBody,
 }
@@ -407,8 +410,31 @@ pub struct Leaf {
     pub statement: Statement,
 }
 
+/// Why bytes are not a valid signed entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EntryError {
+    /// Not JSON, or not an entry's structure (the parser says where).
+    #[error("not a valid entry: {0}")]
+    NotAnEntry(String),
+    /// Valid, but not byte for byte the canonical form.
+    #[error("not in canonical JSON form (RFC 8785)")]
+    NotCanonical,
+    /// Another statement format.
+    #[error("format `{0}`, expected `{STATEMENT_FORMAT}`")]
+    Format(String),
+    /// The signature is not base64 of 64 bytes.
+    #[error("the signature is not 64 bytes of base64")]
+    SignatureEncoding,
+    /// The signature does not verify with the log's key.
+    #[error("signature does not verify with the log's key")]
+    SignatureDoesNotVerify,
+}
+
 /// Canonical JSON (RFC 8785) of a value.
 pub fn canonical_json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Our entry types are plain structs, strings, integers and maps with string keys: RFC 8785
+    // serialises every such value (it fails only on non-finite floats, which we never hold).
     serde_jcs::to_vec(value).expect("our entry types serialise to JSON")
 }
 
@@ -431,17 +457,14 @@ impl Leaf {
 
     /// Parses leaf bytes and insists they are exactly the canonical form (so no two byte
     /// strings can carry the same signed entry). Does not check the signature.
-    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+    pub fn parse(bytes: &[u8]) -> Result<Self, EntryError> {
         let leaf: Leaf =
-            serde_json::from_slice(bytes).map_err(|e| format!("not a valid entry: {e}"))?;
+            serde_json::from_slice(bytes).map_err(|e| EntryError::NotAnEntry(e.to_string()))?;
         if canonical_json(&leaf) != bytes {
-            return Err("not in canonical JSON form (RFC 8785)".into());
+            return Err(EntryError::NotCanonical);
         }
         if leaf.statement.format != STATEMENT_FORMAT {
-            return Err(format!(
-                "format `{}`, expected `{STATEMENT_FORMAT}`",
-                leaf.statement.format
-            ));
+            return Err(EntryError::Format(leaf.statement.format));
         }
         Ok(leaf)
     }
@@ -450,13 +473,13 @@ impl Leaf {
     /// signature covers. In canonical form the statement's canonical JSON is a slice of the
     /// leaf (`{"signature":"…","statement":` ‖ JCS(statement) ‖ `}`), so it is not serialised
     /// a second time.
-    pub fn parse_with_message(bytes: &[u8]) -> Result<(Self, Vec<u8>), String> {
+    pub fn parse_with_message(bytes: &[u8]) -> Result<(Self, Vec<u8>), EntryError> {
         let leaf = Self::parse(bytes)?;
         let prefix = format!("{{\"signature\":\"{}\",\"statement\":", leaf.signature);
         let statement = bytes
             .strip_prefix(prefix.as_bytes())
             .and_then(|rest| rest.strip_suffix(b"}"))
-            .ok_or_else(|| "not in canonical JSON form (RFC 8785)".to_string())?;
+            .ok_or(EntryError::NotCanonical)?;
         let mut msg = Vec::with_capacity(ENTRY_SIGNATURE_DOMAIN.len() + statement.len());
         msg.extend_from_slice(ENTRY_SIGNATURE_DOMAIN);
         msg.extend_from_slice(statement);
@@ -464,21 +487,19 @@ impl Leaf {
     }
 
     /// The signature bytes.
-    pub fn signature(&self) -> Result<Signature, String> {
+    pub fn signature(&self) -> Result<Signature, EntryError> {
         let raw = BASE64_STANDARD
             .decode(&self.signature)
-            .map_err(|e| format!("signature is not base64: {e}"))?;
-        let raw: [u8; 64] = raw
-            .try_into()
-            .map_err(|r: Vec<u8>| format!("signature is {} bytes, expected 64", r.len()))?;
+            .map_err(|_| EntryError::SignatureEncoding)?;
+        let raw: [u8; 64] = raw.try_into().map_err(|_| EntryError::SignatureEncoding)?;
         Ok(Signature::from_bytes(&raw))
     }
 
     /// Checks the signature strictly (no malleable or small-order cases).
-    pub fn verify(&self, key: &VerifierKey) -> Result<(), String> {
+    pub fn verify(&self, key: &VerifierKey) -> Result<(), EntryError> {
         let sig = self.signature()?;
         key.key()
             .verify_strict(&signature_message(&self.statement), &sig)
-            .map_err(|_| "signature does not verify with the log's key".to_string())
+            .map_err(|_| EntryError::SignatureDoesNotVerify)
     }
 }

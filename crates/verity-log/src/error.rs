@@ -8,12 +8,12 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum LogError {
     /// A key file is unusable: permissions, encoding, length, name.
-    #[error("key {path}: {message}")]
+    #[error("key {path}: {source}")]
     Key {
         /// The key file.
         path: PathBuf,
         /// What is wrong with it.
-        message: String,
+        source: crate::keys::KeyError,
     },
     /// The database is not a Verity log, or not the expected one.
     #[error("{path}: {message}")]

@@ -10,6 +10,73 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Why a key (text or file) is not usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// A key name that signed notes do not allow.
+    #[error("key name `{0}` is not valid: it must be non-empty, without spaces or `+`")]
+    InvalidName(String),
+    /// Not `PRIVATE+KEY+<name>+<id>+<base64>`.
+    #[error("not a signing key: expected `PRIVATE+KEY+<name>+<id>+<base64>`")]
+    NotASigningKey,
+    /// Not `<name>+<id>+<base64>`.
+    #[error("not a verifier key: expected `<name>+<id>+<base64>`")]
+    NotAVerifierKey,
+    /// A private key where a public one was expected.
+    #[error("this is a private signing key, not a public verifier key")]
+    PrivateNotPublic,
+    /// The key material is not base64.
+    #[error("the key material is not valid base64")]
+    NotBase64,
+    /// The key material has the wrong length.
+    #[error(
+        "wrong length: {len} bytes of key material, expected 33 (algorithm byte and a 32-byte Ed25519 {what})"
+    )]
+    WrongLength {
+        /// Bytes found.
+        len: usize,
+        /// `seed` or `key`.
+        what: &'static str,
+    },
+    /// Another algorithm than Ed25519.
+    #[error("algorithm byte 0x{0:02x}, expected 0x01 (Ed25519)")]
+    WrongAlgorithm(u8),
+    /// The key id is not 8 hex digits.
+    #[error("key id `{0}` is not 8 hex digits")]
+    BadId(String),
+    /// The key id does not match the name and key.
+    #[error(
+        "key id {found:08x} does not match the key (expected {expected:08x}): the file is corrupt"
+    )]
+    IdMismatch {
+        /// The id written.
+        found: u32,
+        /// The id the name and key give.
+        expected: u32,
+    },
+    /// The public key bytes are not a valid Ed25519 point.
+    #[error("the key bytes are not a valid Ed25519 point")]
+    NotAPoint,
+    /// A weak (small-order) public key.
+    #[error("the key is a weak (small-order) Ed25519 key")]
+    Weak,
+    /// Group or others may read or write a signing key.
+    #[error(
+        "permissions are {0:04o}; a signing key must be readable by its owner only (chmod 600)"
+    )]
+    Permissions(u32),
+    /// Far too large to be a key.
+    #[error("{0} bytes: far too large to be a key")]
+    TooLarge(u64),
+    /// The file cannot be read.
+    #[error("cannot read: {0}")]
+    Unreadable(String),
+    /// A key file already exists where one would be written.
+    #[error("already exists: refusing to overwrite a key")]
+    Exists,
+}
+
 /// The signed-note algorithm byte for Ed25519.
 const ALG_ED25519: u8 = 0x01;
 
@@ -50,60 +117,57 @@ pub fn default_name(party: &str) -> String {
     format!("verity.log/{party}")
 }
 
-fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), KeyError> {
     if !signed_note::is_key_name_valid(name) {
-        return Err(format!(
-            "key name `{name}` is not valid: it must be non-empty, without spaces or `+`"
-        ));
+        return Err(KeyError::InvalidName(name.chars().take(200).collect()));
     }
     Ok(())
 }
 
 /// Decodes `base64(0x01 ‖ 32 bytes)`, naming what is wrong.
-fn decode_material(b64: &str, what: &str) -> Result<[u8; 32], String> {
+fn decode_material(b64: &str, what: &'static str) -> Result<[u8; 32], KeyError> {
     let raw = BASE64_STANDARD
         .decode(b64)
-        .map_err(|e| format!("the key material is not valid base64: {e}"))?;
-    if raw.len() != 33 {
-        return Err(format!(
-            "wrong length: {} bytes of key material, expected 33 (algorithm byte and a 32-byte Ed25519 {what})",
-            raw.len()
-        ));
+        .map_err(|_| KeyError::NotBase64)?;
+    match raw.as_slice() {
+        [ALG_ED25519, rest @ ..] => <[u8; 32]>::try_from(rest).map_err(|_| KeyError::WrongLength {
+            len: raw.len(),
+            what,
+        }),
+        [other, ..] if raw.len() == 33 => Err(KeyError::WrongAlgorithm(*other)),
+        _ => Err(KeyError::WrongLength {
+            len: raw.len(),
+            what,
+        }),
     }
-    if raw[0] != ALG_ED25519 {
-        return Err(format!(
-            "algorithm byte 0x{:02x}, expected 0x01 (Ed25519)",
-            raw[0]
-        ));
-    }
-    Ok(raw[1..].try_into().expect("length checked"))
 }
 
 /// Checks the written key id against the one the name and key give.
-fn check_id(id_hex: &str, name: &str, key: &VerifyingKey) -> Result<u32, String> {
+fn check_id(id_hex: &str, name: &str, key: &VerifyingKey) -> Result<u32, KeyError> {
     let id = u32::from_str_radix(id_hex, 16)
         .ok()
         .filter(|_| id_hex.len() == 8)
-        .ok_or_else(|| format!("key id `{id_hex}` is not 8 hex digits"))?;
+        .ok_or_else(|| KeyError::BadId(id_hex.chars().take(64).collect()))?;
     let expected = key_id(name, key);
     if id != expected {
-        return Err(format!(
-            "key id {id:08x} does not match the key (expected {expected:08x}): the file is corrupt"
-        ));
+        return Err(KeyError::IdMismatch {
+            found: id,
+            expected,
+        });
     }
     Ok(id)
 }
 
 impl PartyKey {
     /// A fresh key from the operating system's CSPRNG.
-    pub fn generate(name: &str) -> Result<Self, String> {
+    pub fn generate(name: &str) -> Result<Self, KeyError> {
         check_name(name)?;
         let signing = SigningKey::generate(&mut rand_core::OsRng);
         Ok(Self::from_signing_key(name, signing))
     }
 
     /// A key from a 32-byte seed (tests and golden vectors).
-    pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<Self, String> {
+    pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<Self, KeyError> {
         check_name(name)?;
         Ok(Self::from_signing_key(name, SigningKey::from_bytes(&seed)))
     }
@@ -167,13 +231,12 @@ impl PartyKey {
     }
 
     /// Parses the signed-note private key encoding, with a reason for every rejection.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, KeyError> {
         let text = text.trim_end_matches(['\n', '\r']);
         let parts: Vec<&str> = text.splitn(5, '+').collect();
-        if parts.len() != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
-            return Err("not a signing key: expected `PRIVATE+KEY+<name>+<id>+<base64>`".into());
-        }
-        let (name, id_hex, b64) = (parts[2], parts[3], parts[4]);
+        let ["PRIVATE", "KEY", name, id_hex, b64] = parts.as_slice() else {
+            return Err(KeyError::NotASigningKey);
+        };
         check_name(name)?;
         let seed = decode_material(b64, "seed")?;
         let key = Self::from_signing_key(name, SigningKey::from_bytes(&seed));
@@ -183,28 +246,24 @@ impl PartyKey {
 
     /// Loads a signing key file; refuses a file that group or others can read or write.
     pub fn load(path: &Path) -> Result<Self, LogError> {
-        let err = |message: String| LogError::Key {
+        let err = |source: KeyError| LogError::Key {
             path: path.to_path_buf(),
-            message,
+            source,
         };
-        let meta = fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let meta = fs::metadata(path).map_err(|e| err(KeyError::Unreadable(e.to_string())))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = meta.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
-                return Err(err(format!(
-                    "permissions are {mode:04o}; a signing key must be readable by its owner only (chmod 600)"
-                )));
+                return Err(err(KeyError::Permissions(mode)));
             }
         }
         if meta.len() > 4096 {
-            return Err(err(format!(
-                "{} bytes: far too large to be a signing key",
-                meta.len()
-            )));
+            return Err(err(KeyError::TooLarge(meta.len())));
         }
-        let text = fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let text =
+            fs::read_to_string(path).map_err(|e| err(KeyError::Unreadable(e.to_string())))?;
         Self::parse(&text).map_err(err)
     }
 
@@ -220,7 +279,7 @@ impl PartyKey {
             if p.exists() {
                 return Err(LogError::Key {
                     path: p.clone(),
-                    message: "already exists: refusing to overwrite a key".into(),
+                    source: KeyError::Exists,
                 });
             }
         }
@@ -246,22 +305,20 @@ impl PartyKey {
 
 impl VerifierKey {
     /// Parses `<name>+<hex key id>+<base64 of 0x01 ‖ 32-byte key>`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, KeyError> {
         let text = text.trim_end_matches(['\n', '\r']);
         let parts: Vec<&str> = text.splitn(3, '+').collect();
-        if parts.len() != 3 {
-            return Err("not a verifier key: expected `<name>+<id>+<base64>`".into());
-        }
-        let (name, id_hex, b64) = (parts[0], parts[1], parts[2]);
-        if name == "PRIVATE" {
-            return Err("this is a private signing key, not a public verifier key".into());
+        let [name, id_hex, b64] = parts.as_slice() else {
+            return Err(KeyError::NotAVerifierKey);
+        };
+        if *name == "PRIVATE" {
+            return Err(KeyError::PrivateNotPublic);
         }
         check_name(name)?;
         let bytes = decode_material(b64, "key")?;
-        let key = VerifyingKey::from_bytes(&bytes)
-            .map_err(|_| "the key bytes are not a valid Ed25519 point".to_string())?;
+        let key = VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::NotAPoint)?;
         if key.is_weak() {
-            return Err("the key is a weak (small-order) Ed25519 key".into());
+            return Err(KeyError::Weak);
         }
         let id = check_id(id_hex, name, &key)?;
         Ok(Self {
@@ -274,18 +331,16 @@ impl VerifierKey {
 
     /// Loads a verifier key file.
     pub fn load(path: &Path) -> Result<Self, LogError> {
-        let err = |message: String| LogError::Key {
+        let err = |source: KeyError| LogError::Key {
             path: path.to_path_buf(),
-            message,
+            source,
         };
-        let meta = fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let meta = fs::metadata(path).map_err(|e| err(KeyError::Unreadable(e.to_string())))?;
         if meta.len() > 4096 {
-            return Err(err(format!(
-                "{} bytes: far too large to be a verifier key",
-                meta.len()
-            )));
+            return Err(err(KeyError::TooLarge(meta.len())));
         }
-        let text = fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let text =
+            fs::read_to_string(path).map_err(|e| err(KeyError::Unreadable(e.to_string())))?;
         Self::parse(&text).map_err(err)
     }
 

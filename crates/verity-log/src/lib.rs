@@ -12,18 +12,22 @@ mod store;
 mod tree;
 
 pub use audit::{
-    AuditReport, HiddenTotalsCheck, Problem, audit, bare_batch_verify, bare_signature_inputs,
-    check_inspection_opening,
+    AuditReport, Audited, LogContents, Problem, audit, audit_contents, bare_batch_verify,
+    bare_signature_inputs, damaged,
 };
-pub use bundle::{BUNDLE_FORMAT, BundleCheck, EntryProof, ItemOpeningBundle, MAX_BUNDLE_BYTES};
-pub use checkpoint::{MAX_NOTE_BYTES, VerifiedCheckpoint, sign_checkpoint, verify_checkpoint};
+pub use bundle::{
+    BUNDLE_FORMAT, BundleCheck, BundleError, EntryProof, ItemOpeningBundle, MAX_BUNDLE_BYTES,
+};
+pub use checkpoint::{
+    CheckpointError, MAX_NOTE_BYTES, VerifiedCheckpoint, sign_checkpoint, verify_checkpoint,
+};
 pub use entry::{
     ClearAggregates, Declaration, Disclosure, DummySiteProof, ENTRY_SIGNATURE_DOMAIN, EntryBody,
-    EntryRef, InspectionOpening, InspectionRecord, InspectionRequest, ItemEvent, Leaf,
-    Notification, ObservedItem, STATEMENT_FORMAT, SeedCommit, SeedReveal, SiteObservation,
-    Statement, canonical_json, signature_message,
+    EntryError, EntryRef, InspectionOpening, InspectionRecord, InspectionRequest, Leaf,
+    Notification, NotificationError, ObservedItem, STATEMENT_FORMAT, SeedCommit, SeedReveal,
+    SiteObservation, Statement, canonical_json, check_notification_records, signature_message,
 };
 pub use error::LogError;
-pub use keys::{PartyKey, VerifierKey, default_name, key_id};
+pub use keys::{KeyError, PartyKey, VerifierKey, default_name, key_id};
 pub use store::{LOG_FORMAT, Log, MAX_LEAF_BYTES, StoredEntry};
 pub use tree::{MerkleStore, check_consistency, check_inclusion, leaf_hash};

@@ -334,20 +334,16 @@ impl Log {
         })?;
         let key = PartyKey::load(path)?;
         if key.verifier().text() != self.verifier.text() {
-            return Err(LogError::Key {
-                path: path.clone(),
+            return Err(LogError::Store {
+                path: self.path.clone(),
                 message: format!(
-                    "this is not the key of log {} (its key is {})",
-                    self.path.display(),
+                    "the signing key {} is not this log's key (its key is {})",
+                    path.display(),
                     self.verifier.text()
                 ),
             });
         }
         Ok(key)
-    }
-
-    pub(crate) fn conn(&self) -> &Connection {
-        &self.conn
     }
 
     /// Number of entries.
@@ -377,15 +373,7 @@ impl Log {
             path: self.path.clone(),
             message: format!("entry {}: {m}", e.index),
         })?;
-        NaiveDate::parse_from_str(&leaf.statement.recorded, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| LogError::Store {
-                path: self.path.clone(),
-                message: format!(
-                    "entry {}: recorded date `{}` is not YYYY-MM-DD",
-                    e.index, leaf.statement.recorded
-                ),
-            })
+        Ok(Some(leaf.statement.recorded))
     }
 
     /// Appends entries recorded on `recorded` in one durable transaction and signs the
@@ -443,7 +431,7 @@ impl Log {
                     log: self.origin.clone(),
                     party: self.party.clone(),
                     index,
-                    recorded: recorded.format("%Y-%m-%d").to_string(),
+                    recorded,
                     entry: body,
                 },
             );
@@ -615,6 +603,40 @@ impl Log {
         })
     }
 
+    /// Everything the log holds, for the audit: entries, stored tree hashes, checkpoints.
+    pub fn contents(&self) -> Result<crate::audit::LogContents, LogError> {
+        Ok(crate::audit::LogContents {
+            party: self.party.clone(),
+            origin: self.origin.clone(),
+            entries: self.entries(0, u64::MAX)?,
+            stored_tree: Some(self.stored_tree()?),
+            checkpoints: self.checkpoints()?,
+        })
+    }
+
+    /// The stored tree hashes in index order; a gap is damage.
+    fn stored_tree(&self) -> Result<Vec<Vec<u8>>, LogError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT idx, hash FROM tree ORDER BY idx")
+            .map_err(LogError::sqlite(&self.path))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .map_err(LogError::sqlite(&self.path))?;
+        let mut out = Vec::new();
+        for (k, row) in rows.enumerate() {
+            let (idx, hash) = row.map_err(LogError::sqlite(&self.path))?;
+            if idx != k as i64 {
+                return Err(LogError::Store {
+                    path: self.path.clone(),
+                    message: format!("stored tree hash {k} is missing"),
+                });
+            }
+            out.push(hash);
+        }
+        Ok(out)
+    }
+
     /// The newest declaration (index and parsed leaf), or the one at `index`.
     pub fn declaration(&self, index: Option<u64>) -> Result<(u64, Leaf), LogError> {
         let found: Option<(i64, Vec<u8>)> = match index {
@@ -642,8 +664,8 @@ impl Log {
                 None => format!("{} holds no declaration yet", self.path.display()),
             })
         })?;
-        let leaf =
-            Leaf::parse(&leaf).map_err(|m| LogError::malformed(format!("entry {idx}"), m))?;
+        let leaf = Leaf::parse(&leaf)
+            .map_err(|m| LogError::malformed(format!("entry {idx}"), m.to_string()))?;
         Ok((idx as u64, leaf))
     }
 }

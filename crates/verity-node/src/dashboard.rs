@@ -11,111 +11,22 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use base64::Engine;
 use base64::prelude::BASE64_STANDARD;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use utoipa::IntoParams;
 use verity_dashboard::{Cosignature, EntryRow, LogPage, NodeView, ProofPanel, Snapshot};
-use verity_inspect::view::{ComplianceReport, LogSource};
 use verity_log::{EntryBody, Leaf, Log, VerifierKey};
-use verity_treaty::compliance::Mode;
 
-use crate::server::{Failure, NodeState, blocking, log_error};
-
-/// What the dashboard judges: a treaty, as written or as if in force.
-#[derive(Debug, Clone)]
-pub struct DashboardConfig {
-    /// Built-in treaty id.
-    pub treaty: String,
-    /// As written, or as if in force (an exercise of a draft).
-    pub mode: Mode,
-}
-
-/// A compliance view with the log sizes and the date it was taken for.
-type CachedReport = (Vec<u64>, NaiveDate, Arc<ComplianceReport>);
-
-/// The last compliance view, kept while the logs and the date are unchanged.
-#[derive(Debug, Default)]
-pub(crate) struct ReportCache(Mutex<Option<CachedReport>>);
+use crate::error::{AppError, blocking};
+use crate::state::NodeState;
 
 /// Entries per page in the log explorer.
 pub const ENTRIES_PER_PAGE: u64 = 100;
 
 /// How long the dashboard waits for a peer's `/witness`.
 const PEER_TIMEOUT: Duration = Duration::from_secs(2);
-
-impl NodeState {
-    /// The logs the compliance view reads: the node's own (unless an observer's) and its copies.
-    pub(crate) fn judged_sources(&self) -> Result<Vec<LogSource>, Failure> {
-        let mut sources = Vec::new();
-        if self.judge_own_log {
-            let own = Log::open_read_only(&self.db).map_err(log_error)?;
-            sources.push(LogSource {
-                path: self.db.clone(),
-                key: own.recorded_verifier().clone(),
-                key_supplied: true,
-            });
-        }
-        for (path, key) in &self.mirrors {
-            if path.exists() {
-                sources.push(LogSource {
-                    path: path.clone(),
-                    key: key.clone(),
-                    key_supplied: true,
-                });
-            }
-        }
-        Ok(sources)
-    }
-
-    /// The compliance view for the dashboard on the node's date, recomputed only when a log
-    /// has grown or the date has moved since the last one.
-    fn dashboard_report(
-        &self,
-        config: &DashboardConfig,
-        treaty: &verity_treaty::Treaty,
-    ) -> Result<Arc<ComplianceReport>, Failure> {
-        let sources = self.judged_sources()?;
-        let mut sizes = Vec::with_capacity(sources.len());
-        for s in &sources {
-            sizes.push(
-                Log::open_read_only(&s.path)
-                    .and_then(|l| l.size())
-                    .map_err(log_error)?,
-            );
-        }
-        let on = self.clock.today();
-        if let Some((cached_sizes, cached_on, report)) =
-            &*self.report_cache.0.lock().expect("report cache lock")
-            && *cached_sizes == sizes
-            && *cached_on == on
-        {
-            return Ok(report.clone());
-        }
-        let report = Arc::new(
-            verity_inspect::view::view(treaty, &sources, on, config.mode, &|_, _| {})
-                .map_err(log_error)?,
-        );
-        *self.report_cache.0.lock().expect("report cache lock") = Some((sizes, on, report.clone()));
-        Ok(report)
-    }
-
-    /// The log copy (own or mirrored) of `party`, with the key the node holds for it.
-    fn log_of(&self, party: &str) -> Result<Option<(PathBuf, VerifierKey)>, Failure> {
-        let own = Log::open_read_only(&self.db).map_err(log_error)?;
-        if own.party() == party {
-            return Ok(Some((self.db.clone(), own.recorded_verifier().clone())));
-        }
-        for (path, key) in &self.mirrors {
-            if path.exists() && Log::open_read_only(path).map_err(log_error)?.party() == party {
-                return Ok(Some((path.clone(), key.clone())));
-            }
-        }
-        Ok(None)
-    }
-}
 
 /// What a dashboard page may load: its own stylesheet and script, nothing else (the icon is
 /// an empty data URL). Log text is escaped when rendered; this is the second fence.
@@ -145,8 +56,8 @@ to judge a treaty here.</p></main></body></html>"
     )
 }
 
-fn html_failure(f: Failure) -> Response {
-    let Failure(status, message) = f;
+fn html_failure(f: AppError) -> Response {
+    let (status, message) = f.public();
     let page = maud::html! {
         (maud::DOCTYPE)
         html lang="en" { head { meta charset="utf-8"; title { "Error" } link rel="icon" href="data:,"; link rel="stylesheet" href="/ui/assets/style.css"; }
@@ -179,8 +90,7 @@ struct PeerWatched {
 async fn gather_cosignatures(s: &Arc<NodeState>) -> (Vec<Cosignature>, Vec<String>) {
     let mut out = Vec::new();
     let mut unreachable = Vec::new();
-    if let Some(w) = &s.witness {
-        let w = w.lock().expect("witness lock");
+    if let Some(w) = s.witness() {
         match w.cosigned_times() {
             Ok(rows) => out.extend(rows.into_iter().map(|(origin, size, at)| Cosignature {
                 origin,
@@ -192,13 +102,7 @@ async fn gather_cosignatures(s: &Arc<NodeState>) -> (Vec<Cosignature>, Vec<Strin
             Err(e) => unreachable.push(format!("this node's witness: {e}")),
         }
     }
-    let peers: Vec<String> = s
-        .peers
-        .lock()
-        .expect("peers lock")
-        .iter()
-        .map(|p| p.url.clone())
-        .collect();
+    let peers: Vec<String> = s.peers().into_iter().map(|p| p.url).collect();
     if peers.is_empty() {
         return (out, unreachable);
     }
@@ -244,21 +148,20 @@ async fn gather_cosignatures(s: &Arc<NodeState>) -> (Vec<Cosignature>, Vec<Strin
 
 /// The snapshot every page renders from.
 async fn snapshot(s: &Arc<NodeState>) -> Result<Snapshot, Response> {
-    let Some(config) = s.dashboard.clone() else {
+    let Some(config) = s.dashboard().cloned() else {
         return Err(not_configured());
     };
     let state = s.clone();
     let gathered = blocking(move || {
         let treaty = verity_treaty::builtin::treaty(&config.treaty)
-            .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-        let treaties = verity_treaty::builtin::treaties()
-            .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-        let report = state.dashboard_report(&config, &treaty)?;
-        let own = Log::open_read_only(&state.db).map_err(log_error)?;
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        let treaties =
+            verity_treaty::builtin::treaties().map_err(|e| AppError::internal(e.to_string()))?;
+        let report = state.compliance(&treaty, state.clock().today(), config.mode)?;
         let node = NodeView {
-            party: own.party().to_string(),
-            origin: own.origin().to_string(),
-            observer: !state.judge_own_log,
+            party: state.party().to_string(),
+            origin: state.origin().to_string(),
+            observer: !state.judges_own_log(),
         };
         Ok((treaty, treaties, report, node))
     })
@@ -268,8 +171,8 @@ async fn snapshot(s: &Arc<NodeState>) -> Result<Snapshot, Response> {
     Ok(Snapshot {
         node,
         today: Utc::now().date_naive(),
-        judged_on: s.clock.today(),
-        clock: match s.clock {
+        judged_on: s.clock().today(),
+        clock: match s.clock() {
             crate::Clock::System => "system clock",
             crate::Clock::Fixed(_) => "fixed date",
             crate::Clock::Exercise(_) => "exercise clock",
@@ -375,12 +278,12 @@ fn log_page_data(
             let parsed = Leaf::parse(&e.leaf);
             let signature = match &parsed {
                 Ok(leaf) => leaf.verify(key),
-                Err(m) => Err(m.clone()),
+                Err(e) => Err(e.clone()),
             };
             EntryRow {
                 index: e.index,
                 kind: e.kind,
-                recorded: parsed.as_ref().ok().map(|l| l.statement.recorded.clone()),
+                recorded: parsed.as_ref().ok().map(|l| l.statement.recorded),
                 signature,
                 about: parsed
                     .as_ref()
@@ -437,12 +340,11 @@ pub(crate) async fn log(
     let wanted = party.clone();
     let data = blocking(move || {
         let Some((path, key)) = state.log_of(&wanted)? else {
-            return Err(Failure(
-                StatusCode::NOT_FOUND,
-                format!("this node holds no log of party `{wanted}`"),
-            ));
+            return Err(AppError::not_found(format!(
+                "this node holds no log of party `{wanted}`"
+            )));
         };
-        log_page_data(&path, &key, &q).map_err(log_error)
+        Ok(log_page_data(&path, &key, &q)?)
     })
     .await;
     match data {

@@ -1,20 +1,26 @@
 //! A party's node: its log served over HTTP (read API for everyone, a write API for its own
-//! operator only, behind a bearer token), and a C2SP tlog-witness that cosigns other logs'
-//! checkpoints after checking consistency and raises an alarm on a split view.
+//! operator only, behind a bearer token), a C2SP tlog-witness that cosigns other logs'
+//! checkpoints after checking consistency and raises an alarm on a split view, peer sync, and
+//! the dashboard. `Node::open` assembles one; the module graph runs one way: `server` and
+//! `dashboard` (routes) and `sync` (background) use `state`, never each other's internals.
 
 mod clock;
 mod commit;
 mod dashboard;
+mod error;
+mod node;
 mod server;
+mod state;
 pub mod sync;
 mod token;
 pub mod witness;
 
 pub use clock::Clock;
 pub use commit::{AppendResult, Appender, MAX_BATCH};
-pub use dashboard::{DashboardConfig, ENTRIES_PER_PAGE};
-pub use server::{
-    MAX_ENTRIES_PER_REQUEST, NodeState, PeerStatus, ROUTES, openapi, router, serve, shutdown_signal,
-};
-pub use token::{create_token, load_token, token_path};
+pub use dashboard::ENTRIES_PER_PAGE;
+pub use error::NodeError;
+pub use node::{Node, NodeConfig, PeerSpec, WitnessKey};
+pub use server::{MAX_ENTRIES_PER_REQUEST, ROUTES, openapi, router, serve, shutdown_signal};
+pub use state::{DashboardConfig, NodeState, PeerStatus};
+pub use token::{TokenError, create_token, load_token, read_token_file, token_path};
 pub use witness::{AddCheckpoint, Alarm, Witness, WitnessError, cosignature_key_id};

@@ -16,31 +16,33 @@ use axum::routing::{get, post};
 use base64::Engine;
 use base64::prelude::BASE64_STANDARD;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use utoipa::{IntoParams, OpenApi, ToSchema};
-use verity_log::{EntryBody, Log, LogError, MAX_LEAF_BYTES, PartyKey, leaf_hash};
+use verity_log::{EntryBody, Log, MAX_LEAF_BYTES, leaf_hash};
+use verity_party::api;
 
-use crate::witness::{AddCheckpoint, Alarm, Witness, WitnessError};
+use crate::error::{ApiError, AppError, blocking};
+use crate::state::{NodeState, PeerStatus};
+use crate::witness::{AddCheckpoint, Alarm, WitnessError};
 
 /// Every route the server has, as (method, path): the OpenAPI document must describe each.
 pub const ROUTES: [(&str, &str); 27] = [
-    ("get", "/"),
-    ("get", "/checkpoint"),
-    ("get", "/entries"),
-    ("get", "/proof/inclusion"),
-    ("get", "/proof/consistency"),
-    ("post", "/append"),
-    ("post", "/declare"),
-    ("post", "/disclose"),
-    ("post", "/notify"),
-    ("post", "/inspection/request"),
-    ("post", "/inspection/seed-commit"),
-    ("post", "/inspection/seed-reveal"),
-    ("post", "/inspection/opening"),
-    ("post", "/inspection/record"),
+    ("get", api::SUMMARY),
+    ("get", api::CHECKPOINT),
+    ("get", api::ENTRIES),
+    ("get", api::INCLUSION_PROOF),
+    ("get", api::CONSISTENCY_PROOF),
+    ("post", api::APPEND),
+    ("post", api::DECLARE),
+    ("post", api::DISCLOSE),
+    ("post", api::NOTIFY),
+    ("post", api::INSPECTION_REQUEST),
+    ("post", api::SEED_COMMIT),
+    ("post", api::SEED_REVEAL),
+    ("post", api::INSPECTION_OPENING),
+    ("post", api::INSPECTION_RECORD),
     ("post", "/add-checkpoint"),
     ("get", "/witness"),
     ("get", "/peers"),
@@ -57,164 +59,10 @@ pub const ROUTES: [(&str, &str); 27] = [
 ];
 
 /// Most entries one `/entries` request returns.
-pub const MAX_ENTRIES_PER_REQUEST: u64 = 1000;
-
-/// What the handlers share.
-pub struct NodeState {
-    /// The party's log database.
-    pub db: PathBuf,
-    /// The operator's bearer token.
-    pub token: String,
-    /// The party's signing key (for `/append`).
-    pub key: PartyKey,
-    /// The group-commit writer, started with the first append.
-    appender: std::sync::OnceLock<crate::commit::Appender>,
-    /// Read-only connections kept between requests.
-    readers: Mutex<Vec<Log>>,
-    /// The witness, when this node witnesses other logs.
-    pub witness: Option<Mutex<Witness>>,
-    /// How long a request may take, body included, before it is refused with 408.
-    pub timeout: Duration,
-    /// The date appends are recorded on: the system's, or an exercise's calendar.
-    pub clock: crate::Clock,
-    /// Whether `/compliance` judges this node's own log with the copies (false for an
-    /// observer, whose own log is not a party's).
-    pub judge_own_log: bool,
-    /// The peers this node follows and how their last sync went.
-    pub peers: Mutex<Vec<PeerStatus>>,
-    /// The local copies of followed logs, with the keys the operator gave for them: with the
-    /// node's own log, what `/compliance` judges.
-    pub mirrors: Vec<(PathBuf, verity_log::VerifierKey)>,
-    /// What the dashboard under `/ui` judges; `None`: no dashboard (the pages say how to
-    /// start one).
-    pub dashboard: Option<crate::dashboard::DashboardConfig>,
-    /// The dashboard's last compliance view.
-    pub(crate) report_cache: crate::dashboard::ReportCache,
-}
-
-/// A followed peer, as the node last saw it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PeerStatus {
-    /// The peer's node.
-    pub url: String,
-    /// Its party.
-    pub party: String,
-    /// Its log's origin.
-    pub origin: String,
-    /// Entries mirrored here.
-    pub mirrored: u64,
-    /// Rounds completed.
-    pub rounds: u64,
-    /// The last round's error, if it failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_error: Option<String>,
-}
-
-impl PeerStatus {
-    /// A peer not synced yet.
-    pub fn new(peer: &crate::sync::Peer) -> Self {
-        Self {
-            url: peer.url.clone(),
-            party: peer.party.clone(),
-            origin: peer.key.name().to_string(),
-            mirrored: 0,
-            rounds: 0,
-            last_error: None,
-        }
-    }
-}
-
-impl NodeState {
-    /// A node serving `db`, signing appends with `key`, with the operator's `token`; witnessing
-    /// when `witness` is given; requests time out after 10 seconds.
-    pub fn new(db: PathBuf, key: PartyKey, token: String, witness: Option<Witness>) -> Self {
-        Self {
-            db,
-            token,
-            key,
-            witness: witness.map(Mutex::new),
-            appender: std::sync::OnceLock::new(),
-            readers: Mutex::new(Vec::new()),
-            timeout: Duration::from_secs(10),
-            clock: crate::Clock::System,
-            judge_own_log: true,
-            peers: Mutex::new(Vec::new()),
-            mirrors: Vec::new(),
-            dashboard: None,
-            report_cache: Default::default(),
-        }
-    }
-}
-
-impl std::fmt::Debug for NodeState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NodeState")
-            .field("db", &self.db)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Read-only connections kept for reuse: opening one per request costs more than a proof.
-const MAX_READERS: usize = 16;
-
-impl NodeState {
-    /// Runs `f` with a read-only connection to the log, reusing a kept one when there is one.
-    /// Each statement sees the latest committed state (WAL).
-    fn read<T>(&self, f: impl FnOnce(&Log) -> Result<T, LogError>) -> Result<T, Failure> {
-        let kept = self.readers.lock().expect("readers lock").pop();
-        let log = match kept {
-            Some(l) => l,
-            None => Log::open_read_only(&self.db).map_err(log_error)?,
-        };
-        let out = f(&log).map_err(log_error);
-        let mut readers = self.readers.lock().expect("readers lock");
-        if readers.len() < MAX_READERS {
-            readers.push(log);
-        }
-        out
-    }
-}
-
-/// A JSON error.
-#[derive(Debug, Serialize, ToSchema)]
-struct ApiError {
-    /// What is wrong.
-    error: String,
-}
+pub const MAX_ENTRIES_PER_REQUEST: u64 = api::MAX_ENTRIES_PER_REQUEST;
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (
-        status,
-        axum::Json(ApiError {
-            error: message.into(),
-        }),
-    )
-        .into_response()
-}
-
-/// A refusal computed off the async runtime: status and message, made a JSON error.
-#[derive(Debug)]
-pub(crate) struct Failure(pub(crate) StatusCode, pub(crate) String);
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        error(self.0, self.1)
-    }
-}
-
-pub(crate) fn log_error(e: LogError) -> Failure {
-    match e {
-        LogError::Request(m) => Failure(StatusCode::BAD_REQUEST, m),
-        other => Failure(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
-    }
-}
-
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, Failure> + Send + 'static,
-) -> Result<T, Failure> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| Err(Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())))
+    AppError::Client(status, message.into()).into_response()
 }
 
 /// The node's summary.
@@ -225,6 +73,9 @@ struct Summary {
     /// The verifier key every answer verifies against.
     verifier: String,
     size: u64,
+    /// The date the node records appends on (its clock: the system's, a fixed date, or an
+    /// exercise's).
+    today: chrono::NaiveDate,
     /// The witness's verifier key, when this node witnesses.
     #[serde(skip_serializing_if = "Option::is_none")]
     witness: Option<String>,
@@ -240,34 +91,21 @@ async fn summary(State(s): State<Arc<NodeState>>, headers: HeaderMap) -> Respons
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
-    if wants_html && s.dashboard.is_some() {
+    if wants_html && s.dashboard().is_some() {
         return axum::response::Redirect::to("/ui").into_response();
     }
     let state = s.clone();
-    let (party, origin, verifier, size) = match blocking(move || {
-        state.read(|log| {
-            Ok((
-                log.party().to_string(),
-                log.origin().to_string(),
-                log.recorded_verifier().text().to_string(),
-                log.size()?,
-            ))
-        })
-    })
-    .await
-    {
+    let size = match blocking(move || state.read(Log::size)).await {
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
     axum::Json(Summary {
-        party,
-        origin,
-        verifier,
+        party: s.party().to_string(),
+        origin: s.origin().to_string(),
+        verifier: s.verifier().text().to_string(),
         size,
-        witness: s
-            .witness
-            .as_ref()
-            .map(|w| w.lock().expect("witness lock").verifier_text()),
+        today: s.clock().today(),
+        witness: s.witness().map(|w| w.verifier_text()),
         routes: ROUTES
             .iter()
             .map(|(m, p)| format!("{} {p}", m.to_uppercase()))
@@ -426,19 +264,12 @@ struct Appended {
     checkpoint: String,
 }
 
-fn authorised(headers: &HeaderMap, token: &str) -> bool {
-    let given = headers
+/// The bearer token a request carries, if any.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    // Compare in constant time over the token's length.
-    given.len() == token.len()
-        && given
-            .bytes()
-            .zip(token.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
 }
 
 #[utoipa::path(post, path = "/append", request_body(content = String, description = "One entry body as JSON: {\"kind\": …, \"body\": {…}}", content_type = "application/json"),
@@ -462,7 +293,7 @@ async fn write<T: serde::de::DeserializeOwned>(
     what: &str,
     wrap: fn(T) -> EntryBody,
 ) -> Response {
-    if !authorised(headers, &s.token) {
+    if !s.is_operator(bearer(headers)) {
         return error(
             StatusCode::UNAUTHORIZED,
             "the write API needs the operator's bearer token",
@@ -475,29 +306,23 @@ async fn write<T: serde::de::DeserializeOwned>(
         }
     };
     if let EntryBody::Notification(n) = &entry
-        && let Err(m) = n
-            .event
-            .check_records(&n.uid, n.old.as_ref(), n.new.as_ref())
+        && let Err(m) = n.check_records()
     {
-        return error(StatusCode::BAD_REQUEST, m);
+        return error(StatusCode::BAD_REQUEST, m.to_string());
     }
     if let EntryBody::InspectionOpening(o) = &entry {
-        let problems = verity_log::check_inspection_opening(o);
+        let problems = verity_inspect::check_inspection_opening(o);
         if !problems.is_empty() {
             return error(StatusCode::BAD_REQUEST, problems.join("; "));
         }
     }
-    let appender = s.appender.get_or_init(|| {
-        let key = PartyKey::parse(&s.key.private_text()).expect("a key parses its own text");
-        crate::commit::Appender::start(s.db.clone(), key, s.clock.clone())
-    });
-    match appender.append(entry).await {
+    match s.appender().append(entry).await {
         Ok((index, checkpoint)) => (
             StatusCode::CREATED,
             axum::Json(Appended { index, checkpoint }),
         )
             .into_response(),
-        Err(e) => log_error(e).into_response(),
+        Err(e) => AppError::from(e).into_response(),
     }
 }
 
@@ -584,7 +409,7 @@ write_route!(
         (status = 409, description = "`old` is not the latest cosigned size, which the body gives", content_type = "text/x.tlog.size"),
         (status = 422, description = "Inconsistent, or a split view (kept as an alarm)")))]
 async fn add_checkpoint(State(s): State<Arc<NodeState>>, body: Bytes) -> Response {
-    if s.witness.is_none() {
+    if !s.has_witness() {
         return error(
             StatusCode::NOT_FOUND,
             "this node does not witness other logs",
@@ -597,13 +422,12 @@ async fn add_checkpoint(State(s): State<Arc<NodeState>>, body: Bytes) -> Respons
     let state = s.clone();
     let out = tokio::task::spawn_blocking(move || {
         let now = chrono::Utc::now().timestamp().max(0) as u64;
-        state
-            .witness
-            .as_ref()
-            .expect("checked above")
-            .lock()
-            .expect("witness lock")
-            .add_checkpoint(&req, now)
+        match state.witness() {
+            Some(mut w) => w.add_checkpoint(&req, now),
+            None => Err(WitnessError::UnknownLog(
+                "this node does not witness".into(),
+            )),
+        }
     })
     .await;
     match out {
@@ -614,11 +438,12 @@ async fn add_checkpoint(State(s): State<Arc<NodeState>>, body: Bytes) -> Respons
             format!("{latest}\n"),
         )
             .into_response(),
-        Ok(Err(e)) => error(
-            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        Ok(Err(e)) if e.status() < 500 => error(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
             e.to_string(),
         ),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Ok(Err(e)) => AppError::internal(e.to_string()).into_response(),
+        Err(e) => AppError::internal(e.to_string()).into_response(),
     }
 }
 
@@ -669,13 +494,12 @@ impl From<Alarm> for AlarmOut {
     (status = 200, description = "Logs watched, their latest cosigned checkpoints, and alarms", body = WitnessView),
     (status = 404, description = "No witness here", body = ApiError)))]
 async fn witness_view(State(s): State<Arc<NodeState>>) -> Response {
-    let Some(w) = &s.witness else {
+    let Some(w) = s.witness() else {
         return error(
             StatusCode::NOT_FOUND,
             "this node does not witness other logs",
         );
     };
-    let w = w.lock().expect("witness lock");
     match (w.cosigned(), w.cosigned_times(), w.alarms()) {
         (Ok(logs), Ok(times), Ok(alarms)) => axum::Json(WitnessView {
             witness: w.verifier_text(),
@@ -695,7 +519,7 @@ async fn witness_view(State(s): State<Arc<NodeState>>) -> Response {
         })
         .into_response(),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-            error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+            AppError::internal(e.to_string()).into_response()
         }
     }
 }
@@ -703,7 +527,7 @@ async fn witness_view(State(s): State<Arc<NodeState>>) -> Response {
 #[utoipa::path(get, path = "/peers", responses(
     (status = 200, description = "The peers this node mirrors and witnesses, and how their last sync went", body = [PeerStatus])))]
 async fn peers(State(s): State<Arc<NodeState>>) -> Response {
-    axum::Json(s.peers.lock().expect("peers lock").clone()).into_response()
+    axum::Json(s.peers()).into_response()
 }
 
 /// A compliance query.
@@ -727,18 +551,13 @@ async fn compliance(State(s): State<Arc<NodeState>>, Query(q): Query<ComplianceQ
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
     };
     let state = s.clone();
-    match blocking(move || {
-        let sources = state.judged_sources()?;
-        let mode = if q.as_if_in_force {
-            verity_treaty::compliance::Mode::AsIfInForce
-        } else {
-            verity_treaty::compliance::Mode::AsWritten
-        };
-        verity_inspect::view::view(&treaty, &sources, q.on, mode, &|_, _| {}).map_err(log_error)
-    })
-    .await
-    {
-        Ok(report) => axum::Json(report).into_response(),
+    let mode = if q.as_if_in_force {
+        verity_treaty::compliance::Mode::AsIfInForce
+    } else {
+        verity_treaty::compliance::Mode::AsWritten
+    };
+    match blocking(move || state.compliance(&treaty, q.on, mode)).await {
+        Ok(report) => axum::Json(&*report).into_response(),
         Err(r) => r.into_response(),
     }
 }
@@ -779,22 +598,22 @@ async fn openapi_json() -> Response {
 /// The router with its limits: bodies up to one entry's size (16 MiB) plus framing, and the
 /// state's timeout per request.
 pub fn router(state: Arc<NodeState>) -> Router {
-    let timeout = state.timeout;
+    let timeout = state.timeout();
     Router::new()
-        .route("/", get(summary))
-        .route("/checkpoint", get(checkpoint))
-        .route("/entries", get(entries))
-        .route("/proof/inclusion", get(inclusion))
-        .route("/proof/consistency", get(consistency))
-        .route("/append", post(append))
-        .route("/declare", post(declare))
-        .route("/disclose", post(disclose))
-        .route("/notify", post(notify))
-        .route("/inspection/request", post(inspection_request))
-        .route("/inspection/seed-commit", post(seed_commit))
-        .route("/inspection/seed-reveal", post(seed_reveal))
-        .route("/inspection/opening", post(inspection_opening))
-        .route("/inspection/record", post(inspection_record))
+        .route(api::SUMMARY, get(summary))
+        .route(api::CHECKPOINT, get(checkpoint))
+        .route(api::ENTRIES, get(entries))
+        .route(api::INCLUSION_PROOF, get(inclusion))
+        .route(api::CONSISTENCY_PROOF, get(consistency))
+        .route(api::APPEND, post(append))
+        .route(api::DECLARE, post(declare))
+        .route(api::DISCLOSE, post(disclose))
+        .route(api::NOTIFY, post(notify))
+        .route(api::INSPECTION_REQUEST, post(inspection_request))
+        .route(api::SEED_COMMIT, post(seed_commit))
+        .route(api::SEED_REVEAL, post(seed_reveal))
+        .route(api::INSPECTION_OPENING, post(inspection_opening))
+        .route(api::INSPECTION_RECORD, post(inspection_record))
         .route("/add-checkpoint", post(add_checkpoint))
         .route("/witness", get(witness_view))
         .route("/peers", get(peers))
@@ -813,6 +632,11 @@ pub fn router(state: Arc<NodeState>) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .with_state(state)
 }
 

@@ -1,18 +1,18 @@
-//! Peer sync: fetch a peer's checkpoint, verify it with the peer's key, fetch the entries
-//! this node has not mirrored yet, and append them to the local copy only if every signature
+//! Peer sync: fetch a peer's checkpoint, verify it with the peer's key, fetch the entries this
+//! node has not mirrored yet, and append them to the local copy only if every signature
 //! checks and they rebuild the checkpoint's root; then the witness cosigns it, with the
 //! consistency proof computed from the local copy. A peer that shows a checkpoint its history
 //! cannot reach (same size, other root; or a size below what was mirrored) raises an alarm
 //! carrying both signed notes. Each step is one transaction, so a node killed mid-sync
 //! resumes where its copy ends, with nothing lost or duplicated.
 
-use base64::Engine;
-use base64::prelude::BASE64_STANDARD;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, PoisonError};
 use verity_log::{Log, LogError, VerifierKey, verify_checkpoint};
+use verity_party::{NodeClient, PartyError};
 
+use crate::state::NodeState;
 use crate::witness::{AddCheckpoint, Alarm, Witness, WitnessError};
 
 /// A peer to follow.
@@ -43,6 +43,7 @@ pub struct SyncReport {
 
 /// Why a round failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SyncError {
     /// The peer could not be reached or answered badly.
     #[error("peer {0}: {1}")]
@@ -58,49 +59,26 @@ pub enum SyncError {
     Witness(#[from] WitnessError),
 }
 
-#[derive(Deserialize)]
-struct EntryIn {
-    index: u64,
-    leaf: String,
-}
-
-async fn get_text(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
-    let r = client.get(url).send().await.map_err(|e| e.to_string())?;
-    if !r.status().is_success() {
-        return Err(format!("{url}: HTTP {}", r.status()));
-    }
-    r.bytes()
-        .await
-        .map(|b| b.to_vec())
-        .map_err(|e| e.to_string())
-}
-
-/// One sync round with `peer`.
-pub async fn sync_once(
-    client: &reqwest::Client,
+/// One sync round with `peer`, blocking (run it off the async runtime): the copy extended and,
+/// when `witness` is given, cosigned.
+pub fn sync_once(
     peer: &Peer,
     witness: Option<&Mutex<Witness>>,
     now: u64,
 ) -> Result<SyncReport, SyncError> {
+    let witness = || witness.map(|w| w.lock().unwrap_or_else(PoisonError::into_inner));
     let origin = peer.key.name().to_string();
-    let fetch = |m: String| SyncError::Fetch(origin.clone(), m);
-    let note = get_text(client, &format!("{}/checkpoint", peer.url))
-        .await
-        .map_err(fetch)?;
+    let fetch = |e: PartyError| SyncError::Fetch(origin.clone(), e.to_string());
+    let client = NodeClient::new(&peer.url).map_err(fetch)?;
+    let note = client.checkpoint().map_err(fetch)?;
     let cp = verify_checkpoint(&note, &peer.key)
         .map_err(|m| SyncError::Invalid(origin.clone(), format!("checkpoint: {m}")))?;
-    let mirror = peer.mirror.clone();
-    let (party, key) = (peer.party.clone(), peer.key.clone());
-    let from = tokio::task::spawn_blocking(move || -> Result<u64, LogError> {
-        let log = if mirror.exists() {
-            Log::open(&mirror)?
-        } else {
-            Log::init_mirror(&mirror, &party, &key)?
-        };
-        log.size()
-    })
-    .await
-    .map_err(|e| fetch(e.to_string()))??;
+    let mut log = if peer.mirror.exists() {
+        Log::open(&peer.mirror)?
+    } else {
+        Log::init_mirror(&peer.mirror, &peer.party, &peer.key)?
+    };
+    let from = log.size()?;
     if cp.size < from {
         return Err(SyncError::Invalid(
             origin.clone(),
@@ -110,68 +88,43 @@ pub async fn sync_once(
             ),
         ));
     }
-    let mut leaves = Vec::new();
-    let mut at = from;
-    while at < cp.size {
-        let to = cp.size.min(at + crate::server::MAX_ENTRIES_PER_REQUEST);
-        let page: Vec<EntryIn> = serde_json::from_slice(
-            &get_text(client, &format!("{}/entries?from={at}&to={to}", peer.url))
-                .await
-                .map_err(fetch)?,
-        )
-        .map_err(|e| SyncError::Invalid(origin.clone(), format!("entries: {e}")))?;
-        if page.len() as u64 != to - at {
-            return Err(SyncError::Invalid(
-                origin.clone(),
-                format!("asked for entries {at}..{to}, got {}", page.len()),
-            ));
-        }
-        for (k, e) in page.into_iter().enumerate() {
-            if e.index != at + k as u64 {
-                return Err(SyncError::Invalid(
-                    origin.clone(),
-                    format!("entry {} out of order", e.index),
-                ));
+    let leaves: Vec<Vec<u8>> = client
+        .entries(from, cp.size)
+        .map_err(|e| match e {
+            PartyError::Node { status: None, .. } => {
+                SyncError::Invalid(origin.clone(), e.to_string())
             }
-            leaves.push(BASE64_STANDARD.decode(&e.leaf).map_err(|_| {
-                SyncError::Invalid(origin.clone(), format!("entry {}: not base64", e.index))
-            })?);
-        }
-        at = to;
-    }
-    let mirror = peer.mirror.clone();
-    let note_copy = note.clone();
-    let appended = tokio::task::spawn_blocking(move || -> Result<u64, LogError> {
-        Log::open(&mirror)?.append_mirrored(&leaves, &note_copy)
-    })
-    .await
-    .map_err(|e| fetch(e.to_string()))?;
-    let to = match appended {
+            other => fetch(other),
+        })?
+        .into_iter()
+        .map(|e| e.leaf)
+        .collect();
+    let to = match log.append_mirrored(&leaves, &note) {
         Ok(n) => n,
         Err(LogError::Request(m)) => {
             // Signed by the peer yet not an extension of what it served before: a fork. The
             // copy's latest checkpoint and this one are the proof.
             let forked = m.starts_with("split view") || m.contains("do not rebuild");
-            if forked && let Some(w) = witness {
-                let held = Log::open_read_only(&peer.mirror)?.latest_checkpoint()?;
-                if let Some((_, held)) = held {
-                    w.lock().expect("witness lock").raise(&Alarm {
-                        origin: origin.clone(),
-                        reason: format!("{m} (mirrored {from} entries)"),
-                        cosigned: String::from_utf8_lossy(&held).into_owned(),
-                        presented: String::from_utf8_lossy(&note).into_owned(),
-                    })?;
-                }
+            if forked
+                && let Some(w) = witness()
+                && let Some((_, held)) = log.latest_checkpoint()?
+            {
+                w.raise(&Alarm {
+                    origin: origin.clone(),
+                    reason: format!("{m} (mirrored {from} entries)"),
+                    cosigned: String::from_utf8_lossy(&held).into_owned(),
+                    presented: String::from_utf8_lossy(&note).into_owned(),
+                })?;
+                tracing::warn!(%origin, reason = %m, "split view: alarm raised");
             }
             return Err(SyncError::Invalid(origin.clone(), m));
         }
         Err(e) => return Err(e.into()),
     };
     // The witness cosigns what the copy now holds, from the size it last cosigned.
-    let cosignature = match witness {
+    let cosignature = match witness() {
         None => None,
-        Some(w) => {
-            let mut w = w.lock().expect("witness lock");
+        Some(mut w) => {
             let last = w
                 .cosigned()?
                 .into_iter()
@@ -185,7 +138,7 @@ pub async fn sync_once(
                     let proof = if old == 0 || old == cp.size {
                         Vec::new()
                     } else {
-                        Log::open_read_only(&peer.mirror)?.consistency_proof(old, cp.size)?
+                        log.consistency_proof(old, cp.size)?
                     };
                     let req = AddCheckpoint {
                         old,
@@ -205,40 +158,46 @@ pub async fn sync_once(
     })
 }
 
-/// Follows `peers` until the process stops: a round with each every `every`, the outcome kept
-/// in the node's peer table (and errors printed to stderr).
-pub async fn follow(
-    state: std::sync::Arc<crate::NodeState>,
-    peers: Vec<Peer>,
-    every: std::time::Duration,
-) {
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .expect("an HTTP client");
-    {
-        let mut table = state.peers.lock().expect("peers lock");
-        *table = peers.iter().map(crate::PeerStatus::new).collect();
+/// One round with peer `k` of `peers`, off the runtime; the outcome goes in the peer table.
+pub(crate) async fn sync_peer(
+    state: &Arc<NodeState>,
+    peers: &[Peer],
+    k: usize,
+) -> Result<SyncReport, SyncError> {
+    let Some(peer) = peers.get(k).cloned() else {
+        return Err(SyncError::Fetch(
+            String::new(),
+            format!("no peer {k} to follow"),
+        ));
+    };
+    let now = chrono::Utc::now().timestamp().max(0) as u64;
+    let s = state.clone();
+    let outcome = tokio::task::spawn_blocking(move || sync_once(&peer, s.witness_lock(), now))
+        .await
+        .unwrap_or_else(|e| Err(SyncError::Fetch(String::new(), e.to_string())));
+    match &outcome {
+        Ok(r) => {
+            if r.to > r.from {
+                tracing::info!(origin = %r.origin, from = r.from, to = r.to, "mirrored");
+            }
+            state.peer_round(k, Ok(r.to));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "sync round failed");
+            state.peer_round(k, Err(e.to_string()));
+        }
     }
+    outcome
+}
+
+/// Follows `peers` until the process stops: a round with each every `every`, the outcome kept
+/// in the node's peer table and logged.
+pub(crate) async fn follow(state: Arc<NodeState>, peers: Vec<Peer>, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        for (k, peer) in peers.iter().enumerate() {
-            let now = chrono::Utc::now().timestamp().max(0) as u64;
-            let outcome = sync_once(&client, peer, state.witness.as_ref(), now).await;
-            let mut table = state.peers.lock().expect("peers lock");
-            let row = &mut table[k];
-            row.rounds += 1;
-            match outcome {
-                Ok(r) => {
-                    row.mirrored = r.to;
-                    row.last_error = None;
-                }
-                Err(e) => {
-                    eprintln!("sync: {e}");
-                    row.last_error = Some(e.to_string());
-                }
-            }
+        for k in 0..peers.len() {
+            let _ = sync_peer(&state, &peers, k).await;
         }
     }
 }

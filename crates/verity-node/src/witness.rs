@@ -272,8 +272,9 @@ impl Witness {
             .map_err(storage)?;
         let (vkey, latest, root, note) =
             row.ok_or_else(|| WitnessError::UnknownLog(origin.clone()))?;
-        let key = VerifierKey::parse(&vkey).map_err(WitnessError::Storage)?;
-        let cp = verify_checkpoint(&req.checkpoint, &key).map_err(WitnessError::BadSignature)?;
+        let key = VerifierKey::parse(&vkey).map_err(|e| WitnessError::Storage(e.to_string()))?;
+        let cp = verify_checkpoint(&req.checkpoint, &key)
+            .map_err(|e| WitnessError::BadSignature(e.to_string()))?;
         let latest = latest as u64;
         if req.old > cp.size {
             return Err(WitnessError::Malformed(format!(

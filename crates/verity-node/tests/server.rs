@@ -6,24 +6,23 @@
 
 use base64::Engine;
 use base64::prelude::BASE64_STANDARD;
-use ed25519_dalek::SigningKey;
 use serde_json::Value;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use verity_log::{
-    EntryBody, ItemEvent, Log, Notification, PartyKey, check_consistency, check_inclusion,
-    leaf_hash, sign_checkpoint, verify_checkpoint,
+    EntryBody, Log, Notification, PartyKey, check_consistency, check_inclusion, leaf_hash,
+    sign_checkpoint, verify_checkpoint,
 };
-use verity_node::{NodeState, ROUTES, Witness};
+use verity_node::{Node, NodeConfig, PeerSpec, ROUTES, WitnessKey};
+use verity_treaty::model::EventKind;
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 fn notification(i: u64) -> EntryBody {
     EntryBody::Notification(Notification {
         declaration: 0,
-        event: ItemEvent::Eliminated,
-        event_date: "2027-03-01".into(),
+        event: EventKind::Eliminated,
+        event_date: chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
         uid: format!("U{i}"),
         old: Some(verity_escrow::ItemRecord {
             uid: format!("U{i}"),
@@ -37,14 +36,25 @@ fn notification(i: u64) -> EntryBody {
     })
 }
 
-struct Node {
+/// The operator's token, written where the node reads it (mode 0600).
+fn write_token(db: &std::path::Path) {
+    let path = verity_node::token_path(db);
+    std::fs::write(&path, format!("{TOKEN}\n")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+struct Served {
     url: String,
     key: PartyKey,
     db: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
-async fn start() -> Node {
+async fn start() -> Served {
     let dir = tempfile::tempdir().unwrap();
     let key = PartyKey::from_seed("verity.log/USA", [1; 32]).unwrap();
     let (key_path, _) = key.write(dir.path(), "usa").unwrap();
@@ -54,25 +64,28 @@ async fn start() -> Node {
         log.append(&key, vec![notification(i)]).unwrap();
     }
     drop(log);
-    let witness = Witness::open(
-        &dir.path().join("witness.db"),
-        "witness.verity/USA",
-        SigningKey::from_bytes(&[8; 32]),
-    )
-    .unwrap();
+    write_token(&db);
     let rus = PartyKey::from_seed("verity.log/RUS", [2; 32]).unwrap();
-    witness.add_log(&rus.verifier()).unwrap();
-    let signer = PartyKey::from_seed("verity.log/USA", [1; 32]).unwrap();
-    let mut state = NodeState::new(db.clone(), signer, TOKEN.into(), Some(witness));
-    state.timeout = Duration::from_secs(1);
-    state.dashboard = Some(verity_node::DashboardConfig {
-        treaty: "new-start".into(),
-        mode: verity_treaty::compliance::Mode::AsWritten,
-    });
+    let config = NodeConfig {
+        timeout: Duration::from_secs(1),
+        dashboard: Some(verity_node::DashboardConfig {
+            treaty: "new-start".into(),
+            mode: verity_treaty::compliance::Mode::AsWritten,
+        }),
+        witness_key: WitnessKey::Given(Box::new(
+            PartyKey::from_seed("witness.verity/USA", [8; 32]).unwrap(),
+        )),
+        peers: vec![PeerSpec {
+            key: rus.verifier(),
+            follow: None,
+        }],
+        ..NodeConfig::default()
+    };
+    let node = Node::open(&db, config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(verity_node::serve(listener, Arc::new(state)));
-    Node {
+    tokio::spawn(async move { node.serve(listener).await });
+    Served {
         url,
         key,
         db,

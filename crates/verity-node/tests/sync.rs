@@ -7,17 +7,32 @@
 use ed25519_dalek::SigningKey;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use verity_log::{
-    Declaration, EntryBody, ItemEvent, Log, Notification, PartyKey, audit, verify_checkpoint,
-};
-use verity_node::sync::{Peer, SyncError, sync_once};
-use verity_node::{NodeState, Witness};
+use verity_log::{Declaration, EntryBody, Log, Notification, PartyKey, audit, verify_checkpoint};
+use verity_node::sync::{Peer, SyncError, SyncReport, sync_once};
+use verity_node::{Node, NodeConfig, Witness};
+use verity_treaty::model::EventKind;
+
+fn day(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// One round, off the test's runtime (the client blocks).
+async fn round(
+    peer: &Peer,
+    witness: &Arc<Mutex<Witness>>,
+    now: u64,
+) -> Result<SyncReport, SyncError> {
+    let (peer, witness) = (peer.clone(), witness.clone());
+    tokio::task::spawn_blocking(move || sync_once(&peer, Some(&witness), now))
+        .await
+        .unwrap()
+}
 
 fn notification(i: u64, tag: &str) -> EntryBody {
     EntryBody::Notification(Notification {
         declaration: 0,
-        event: ItemEvent::Eliminated,
-        event_date: "2027-03-01".into(),
+        event: EventKind::Eliminated,
+        event_date: day("2027-03-01"),
         uid: format!("{tag}{i}"),
         old: Some(verity_escrow::ItemRecord {
             uid: format!("{tag}{i}"),
@@ -45,7 +60,7 @@ async fn serve_log(dir: &Path, name: &str, n: u64, tag: &str) -> (String, std::p
         &key,
         vec![EntryBody::Declaration(Declaration {
             treaty: "new-start".into(),
-            as_of: "2027-02-05".into(),
+            as_of: day("2027-02-05"),
             root: verity_escrow::Digest([tag.as_bytes()[0]; 32]),
             sites: None,
             aggregates: None,
@@ -57,14 +72,15 @@ async fn serve_log(dir: &Path, name: &str, n: u64, tag: &str) -> (String, std::p
     for i in 1..n {
         log.append(&key, vec![notification(i, tag)]).unwrap();
     }
-    let state = NodeState::new(db.clone(), usa_key(), "t".repeat(64), None);
+    drop(log);
+    let node = Node::open(&db, NodeConfig::default()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(verity_node::serve(listener, Arc::new(state)));
+    tokio::spawn(async move { node.serve(listener).await });
     (url, db)
 }
 
-fn observer(dir: &Path) -> Mutex<Witness> {
+fn observer(dir: &Path) -> Arc<Mutex<Witness>> {
     let w = Witness::open(
         &dir.join("observer-witness.db"),
         "witness.verity/OBS",
@@ -72,7 +88,7 @@ fn observer(dir: &Path) -> Mutex<Witness> {
     )
     .unwrap();
     w.add_log(&usa_key().verifier()).unwrap();
-    Mutex::new(w)
+    Arc::new(Mutex::new(w))
 }
 
 #[tokio::test]
@@ -80,7 +96,6 @@ async fn a_peer_is_mirrored_audited_and_cosigned_and_a_fork_is_caught() {
     let dir = tempfile::tempdir().unwrap();
     let (url, db) = serve_log(dir.path(), "usa", 1_500, "U").await;
     let witness = observer(dir.path());
-    let client = reqwest::Client::new();
     let peer = Peer {
         url: url.clone(),
         party: "USA".into(),
@@ -88,9 +103,7 @@ async fn a_peer_is_mirrored_audited_and_cosigned_and_a_fork_is_caught() {
         mirror: dir.path().join("mirror-usa.db"),
     };
     // First round: 1,500 entries in two pages, cosigned from nothing.
-    let r = sync_once(&client, &peer, Some(&witness), 1_800_000_000)
-        .await
-        .unwrap();
+    let r = round(&peer, &witness, 1_800_000_000).await.unwrap();
     assert_eq!((r.from, r.to), (0, 1_500));
     assert!(
         r.cosignature
@@ -107,16 +120,12 @@ async fn a_peer_is_mirrored_audited_and_cosigned_and_a_fork_is_caught() {
             log.append(&usa_key(), vec![notification(i, "U")]).unwrap();
         }
     }
-    let r = sync_once(&client, &peer, Some(&witness), 1_800_000_100)
-        .await
-        .unwrap();
+    let r = round(&peer, &witness, 1_800_000_100).await.unwrap();
     assert_eq!((r.from, r.to), (1_500, 1_503));
     assert!(r.cosignature.is_some());
     assert_eq!(witness.lock().unwrap().cosigned().unwrap()[0].1, 1_503);
     // Nothing new: an idle round changes nothing.
-    let r = sync_once(&client, &peer, Some(&witness), 1_800_000_200)
-        .await
-        .unwrap();
+    let r = round(&peer, &witness, 1_800_000_200).await.unwrap();
     assert_eq!((r.from, r.to), (1_503, 1_503));
 
     // A fork of the same size under the same key, served elsewhere: refused, alarm raised.
@@ -125,20 +134,17 @@ async fn a_peer_is_mirrored_audited_and_cosigned_and_a_fork_is_caught() {
         url: fork_url,
         ..peer.clone()
     };
-    let e = sync_once(&client, &forked, Some(&witness), 1_800_000_300)
-        .await
-        .unwrap_err();
+    let e = round(&forked, &witness, 1_800_000_300).await.unwrap_err();
     assert!(matches!(e, SyncError::Invalid(..)), "{e}");
     assert!(e.to_string().contains("split view"), "{e}");
     // A longer fork that does not extend the mirrored history: refused too.
     let (long_url, _) = serve_log(&dir.path().join("f2").tap_mkdir(), "usa", 1_600, "G").await;
-    let e = sync_once(
-        &client,
+    let e = round(
         &Peer {
             url: long_url,
             ..peer.clone()
         },
-        Some(&witness),
+        &witness,
         1_800_000_400,
     )
     .await
@@ -158,11 +164,7 @@ async fn a_peer_is_mirrored_audited_and_cosigned_and_a_fork_is_caught() {
         assert_ne!(held.root, shown.root);
     }
     // The honest node still syncs.
-    assert!(
-        sync_once(&client, &peer, Some(&witness), 1_800_000_500)
-            .await
-            .is_ok()
-    );
+    assert!(round(&peer, &witness, 1_800_000_500).await.is_ok());
 }
 
 trait TapMkdir {

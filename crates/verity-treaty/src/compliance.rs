@@ -5,6 +5,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::finding::Rule;
+pub use crate::finding::Severity;
 use crate::lifecycle::ExchangeKind;
 use crate::party::PartyCode;
 use crate::{Status, Treaty};
@@ -90,7 +92,22 @@ impl Verdict {
             Self::WithinLimitsProved => "within-limits-proved",
         }
     }
+
+    /// Short words for a dense table (the overview's history of exchanges).
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Self::Compliant => "ok",
+            Self::AboveLimitNotYetApplicable => "over, not yet applicable",
+            Self::Violation => "VIOLATION",
+            Self::Unknown => "unknown",
+            Self::NotInForce => "not in force",
+            Self::WithinLimitsProved => "within limits (proved)",
+        }
+    }
 }
+
+/// What a proved limit says wherever it is shown: the limit holds, the numbers stay hidden.
+pub const PROVED_TOTALS_HIDDEN: &str = "within limits (proved), totals hidden";
 
 /// One figure judged against one limit, with everything needed to recheck it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -123,36 +140,23 @@ pub struct LimitVerdict {
     pub origin: String,
 }
 
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Severity {
-    /// A breach of an obligation.
-    Violation,
-    /// Something a reviewer should look at (a gap in the record, figures from the future).
-    Warning,
-    /// Context (the instrument is not in force; figures off the schedule).
-    Info,
+impl LimitVerdict {
+    /// The verdict in words, the same everywhere it is shown: a proved limit says its totals
+    /// are hidden; a limit not yet applicable says from when; any other its verdict's name.
+    pub fn describe(&self) -> String {
+        match self.verdict {
+            Verdict::WithinLimitsProved => PROVED_TOTALS_HIDDEN.to_string(),
+            _ if self.applies_from > self.date => {
+                format!("not yet applicable (from {})", self.applies_from)
+            }
+            other => other.as_str().to_string(),
+        }
+    }
 }
 
-/// A treaty-level finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// Machine name of the rule, e.g. `data-exchange-withheld`.
-    pub rule: &'static str,
-    /// Severity.
-    pub severity: Severity,
-    /// The party concerned, if any.
-    pub party: Option<PartyCode>,
-    /// The date concerned (as-of date of an exchange, or the assessment date).
-    pub date: NaiveDate,
-    /// What was found, in words.
-    pub message: String,
-    /// The treaty article behind the rule.
-    pub reference: String,
-    /// Where the evidence is (file:line of the figures), when there is a row.
-    pub evidence: Option<String>,
-}
+/// A treaty-level finding of the figures engine: its evidence is the place of the row of
+/// figures it rests on (file:line), when there is one.
+pub type Finding = crate::finding::Finding<Option<String>>;
 
 /// Everything the engine concluded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -298,10 +302,12 @@ pub fn assess(
     let mut findings = Vec::new();
     if status.status != Status::InForce && mode == Mode::AsWritten {
         findings.push(Finding {
-            rule: "treaty-not-in-force",
+            rule: Rule::TreatyNotInForce,
             severity: Severity::Info,
             party: None,
-            date: on,
+            date: Some(on),
+            inspection: None,
+            subject: None,
             message: format!("{} on {on}: {}", status.status.as_str(), status.summary),
             reference: treaty.dates().reference.clone(),
             evidence: None,
@@ -309,10 +315,12 @@ pub fn assess(
     }
     for row in figures.iter().filter(|r| r.as_of > on) {
         findings.push(Finding {
-            rule: "figures-after-assessment-date",
+            rule: Rule::FiguresAfterAssessmentDate,
             severity: Severity::Warning,
             party: Some(row.party),
-            date: row.as_of,
+            date: Some(row.as_of),
+            inspection: None,
+            subject: None,
             message: format!(
                 "figures as of {} are dated after the assessment date {on}",
                 row.as_of
@@ -334,10 +342,12 @@ pub fn assess(
                     .find(|r| r.party == *party && r.as_of == ex.as_of);
                 match row {
                     None => findings.push(Finding {
-                        rule: "data-exchange-absent-from-record",
+                        rule: Rule::DataExchangeAbsentFromRecord,
                         severity: Severity::Warning,
                         party: Some(*party),
-                        date: ex.as_of,
+                        date: Some(ex.as_of),
+                        inspection: None,
+                        subject: None,
                         message: format!(
                             "{what} as of {} (due by {}) is not in this record",
                             ex.as_of, ex.deadline
@@ -346,10 +356,12 @@ pub fn assess(
                         evidence: None,
                     }),
                     Some(r) if r.exchange != ExchangeStatus::Provided => findings.push(Finding {
-                        rule: "data-exchange-withheld",
+                        rule: Rule::DataExchangeWithheld,
                         severity: Severity::Violation,
                         party: Some(*party),
-                        date: ex.as_of,
+                        date: Some(ex.as_of),
+                        inspection: None,
+                        subject: None,
                         message: format!(
                             "{what} as of {} (due by {}) not provided to the other parties{}",
                             ex.as_of,
@@ -366,10 +378,12 @@ pub fn assess(
                     Some(r) => {
                         if let Some(d) = r.delivered.filter(|d| *d > ex.deadline) {
                             findings.push(Finding {
-                                rule: "data-exchange-late",
+                                rule: Rule::DataExchangeLate,
                                 severity: Severity::Violation,
                                 party: Some(*party),
-                                date: ex.as_of,
+                                date: Some(ex.as_of),
+                                inspection: None,
+                                subject: None,
                                 message: format!(
                                     "{what} as of {} delivered {d}, {} days after the deadline {}",
                                     ex.as_of,
@@ -387,10 +401,12 @@ pub fn assess(
         for row in figures.iter().filter(|r| in_period(r.as_of)) {
             if !schedule.iter().any(|x| x.as_of == row.as_of) {
                 findings.push(Finding {
-                    rule: "unscheduled-figures",
+                    rule: Rule::UnscheduledFigures,
                     severity: Severity::Info,
                     party: Some(row.party),
-                    date: row.as_of,
+                    date: Some(row.as_of),
+                    inspection: None,
+                    subject: None,
                     message: format!(
                         "figures as of {} are not a scheduled exchange; judged against the limits all the same",
                         row.as_of
@@ -401,7 +417,7 @@ pub fn assess(
             }
         }
     }
-    findings.sort_by(|a, b| (a.date, a.party, a.rule).cmp(&(b.date, b.party, b.rule)));
+    findings.sort_by_key(|f| (f.date, f.party, f.rule.as_str()));
 
     Assessment {
         treaty: treaty.id().to_string(),

@@ -172,3 +172,25 @@ mod tests {
         assert_eq!(at.key.as_deref(), Some("title"));
     }
 }
+
+/// Why items cannot be counted under a treaty.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TallyError {
+    /// An item's class is not one of the treaty's.
+    #[error("unknown item class `{class}` for treaty `{treaty}`")]
+    UnknownClass {
+        /// The class as the item gives it.
+        class: String,
+        /// The treaty id.
+        treaty: String,
+    },
+    /// An item's status is not one of the treaty's.
+    #[error("unknown item status `{status}` for treaty `{treaty}`")]
+    UnknownStatus {
+        /// The status as the item gives it.
+        status: String,
+        /// The treaty id.
+        treaty: String,
+    },
+}

@@ -209,7 +209,7 @@ pub fn parse_aggregates(
             .date("date")?
             .ok_or_else(|| cells.err("date", "`date` is required".into()))?;
         let party_text = cells.required("party")?;
-        let party = PartyCode::parse(party_text).map_err(|m| cells.err("party", m))?;
+        let party = PartyCode::parse(party_text).map_err(|m| cells.err("party", m.to_string()))?;
         if !treaty.parties().contains(&party) {
             return Err(cells.err(
                 "party",
@@ -383,8 +383,8 @@ pub fn parse_estimates(file: &str, text: &str) -> Result<Vec<Estimate>, TreatyEr
             record,
             line,
         };
-        let state =
-            PartyCode::parse(cells.required("state")?).map_err(|m| cells.err("state", m))?;
+        let state = PartyCode::parse(cells.required("state")?)
+            .map_err(|m| cells.err("state", m.to_string()))?;
         let year_text = cells.required("year")?;
         let year: i32 = year_text
             .parse()

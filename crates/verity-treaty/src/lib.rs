@@ -22,6 +22,7 @@ pub mod builtin;
 pub mod compliance;
 mod error;
 pub mod figures;
+pub mod finding;
 mod lifecycle;
 pub mod model;
 mod parse;
@@ -31,9 +32,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use error::{Location, TreatyError};
+pub use error::{Location, TallyError, TreatyError};
+pub use finding::{Finding, Rule, Severity};
 pub use lifecycle::{ExchangeKind, Obligation, ScheduledExchange, Status, StatusReport, grouped};
-pub use party::PartyCode;
+pub use party::{PartyCode, PartyCodeError};
 
 use model::*;
 
@@ -195,23 +197,23 @@ impl Treaty {
     pub fn tally<'a>(
         &self,
         items: impl IntoIterator<Item = ItemFacts<'a>>,
-    ) -> Result<Tally, String> {
+    ) -> Result<Tally, TallyError> {
         let mut tally = Tally {
             categories: self.categories.iter().map(|c| (c.id.clone(), 0)).collect(),
             uncounted: 0,
         };
         for item in items {
             if !self.item_classes.iter().any(|c| c.id == item.class) {
-                return Err(format!(
-                    "unknown item class `{}` for treaty `{}`",
-                    item.class, self.id
-                ));
+                return Err(TallyError::UnknownClass {
+                    class: item.class.to_string(),
+                    treaty: self.id.clone(),
+                });
             }
             if !self.item_statuses.iter().any(|s| s == item.status) {
-                return Err(format!(
-                    "unknown item status `{}` for treaty `{}`",
-                    item.status, self.id
-                ));
+                return Err(TallyError::UnknownStatus {
+                    status: item.status.to_string(),
+                    treaty: self.id.clone(),
+                });
             }
             let mut counted = false;
             for cat in &self.categories {

@@ -279,7 +279,7 @@ impl Checker<'_> {
     }
 
     fn party(&self, code: &S<String>) -> Result<PartyCode, TreatyError> {
-        PartyCode::parse(code.get_ref()).map_err(|m| self.err(code.span(), m))
+        PartyCode::parse(code.get_ref()).map_err(|m| self.err(code.span(), m.to_string()))
     }
 
     fn ident(&self, id: &S<String>, what: &str) -> Result<String, TreatyError> {
@@ -514,7 +514,7 @@ pub(crate) fn parse(file: &str, source: &str) -> Result<Treaty, TreatyError> {
                 let mut map = BTreeMap::new();
                 for (code, m) in per.get_ref() {
                     let p = PartyCode::parse(code)
-                        .map_err(|msg| c.err_at_key(per.span(), code, msg))?;
+                        .map_err(|msg| c.err_at_key(per.span(), code, msg.to_string()))?;
                     if !parties.contains(&p) {
                         return Err(c.err_at_key(
                             per.span(),

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Every ISO 3166-1 alpha-3 code (249 officially assigned codes).
 const ISO_3166_ALPHA3: &str = "AFG ALA ALB DZA ASM AND AGO AIA ATA ATG ARG ARM ABW AUS AUT AZE BHS BHR \
@@ -31,26 +31,40 @@ const NAMES: [(&str, &str); 9] = [
     ("ISR", "Israel"),
 ];
 
-/// A state, named by its ISO 3166-1 alpha-3 code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(into = "String")]
+/// A state, named by its ISO 3166-1 alpha-3 code. On the wire it is the three letters; a
+/// string that is not an assigned code does not deserialise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct PartyCode([u8; 3]);
+
+/// Why a text is not a party code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PartyCodeError {
+    /// Not three upper-case ASCII letters.
+    #[error(
+        "`{0}` is not an ISO 3166-1 alpha-3 code (three upper-case letters, e.g. USA, RUS, CHN)"
+    )]
+    NotAlpha3(String),
+    /// Three letters, but no state has them.
+    #[error("`{0}` is not an assigned ISO 3166-1 alpha-3 code")]
+    Unassigned(String),
+}
 
 impl PartyCode {
     /// Parses an ISO 3166-1 alpha-3 code (upper case, as the standard writes it).
-    pub fn parse(code: &str) -> Result<Self, String> {
+    pub fn parse(code: &str) -> Result<Self, PartyCodeError> {
         let bytes = code.as_bytes();
-        if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_uppercase) {
-            return Err(format!(
-                "`{code}` is not an ISO 3166-1 alpha-3 code (three upper-case letters, e.g. USA, RUS, CHN)"
-            ));
+        let [a, b, c] = bytes else {
+            return Err(PartyCodeError::NotAlpha3(code.chars().take(64).collect()));
+        };
+        if !bytes.iter().all(u8::is_ascii_uppercase) {
+            return Err(PartyCodeError::NotAlpha3(code.to_string()));
         }
         if !ISO_3166_ALPHA3.split_ascii_whitespace().any(|c| c == code) {
-            return Err(format!(
-                "`{code}` is not an assigned ISO 3166-1 alpha-3 code"
-            ));
+            return Err(PartyCodeError::Unassigned(code.to_string()));
         }
-        Ok(Self([bytes[0], bytes[1], bytes[2]]))
+        Ok(Self([*a, *b, *c]))
     }
 
     /// The three-letter code.
@@ -71,6 +85,20 @@ impl PartyCode {
 impl fmt::Display for PartyCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl TryFrom<String> for PartyCode {
+    type Error = PartyCodeError;
+    fn try_from(code: String) -> Result<Self, Self::Error> {
+        Self::parse(&code)
+    }
+}
+
+impl std::str::FromStr for PartyCode {
+    type Err = PartyCodeError;
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Self::parse(code)
     }
 }
 
@@ -108,14 +136,20 @@ mod tests {
         assert!(
             PartyCode::parse("US")
                 .unwrap_err()
+                .to_string()
                 .contains("three upper-case")
         );
         assert!(PartyCode::parse("usa").is_err());
         assert!(
             PartyCode::parse("XXX")
                 .unwrap_err()
+                .to_string()
                 .contains("not an assigned")
         );
         assert!(PartyCode::parse("SUN").is_err());
+        let json: Result<PartyCode, _> = serde_json::from_str("\"XXX\"");
+        assert!(json.is_err());
+        let usa: PartyCode = serde_json::from_str("\"USA\"").unwrap();
+        assert_eq!(serde_json::to_string(&usa).unwrap(), "\"USA\"");
     }
 }

@@ -238,6 +238,7 @@ fn new_start_counting_rules_from_the_issue() {
             warheads: 1
         }])
         .unwrap_err()
+        .to_string()
         .contains("cruise_missile")
     );
     assert!(
@@ -247,6 +248,7 @@ fn new_start_counting_rules_from_the_issue() {
             warheads: 1
         }])
         .unwrap_err()
+        .to_string()
         .contains("retired")
     );
 }

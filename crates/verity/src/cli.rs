@@ -67,9 +67,8 @@ pub(crate) enum Command {
     Log(LogCommand),
     /// Commit an inventory as an escrowed declaration and append it to the party's log.
     Declare {
-        /// The party's log database.
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        own: OwnLogArgs,
         /// Inventory CSV: uid,class,type,site,status,warheads.
         #[arg(long)]
         inventory: PathBuf,
@@ -93,9 +92,8 @@ pub(crate) enum Command {
     },
     /// Append the openings of a disclosure stage of a declaration.
     Disclose {
-        /// The party's log database.
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        own: OwnLogArgs,
         /// Stage number (the treaty's plan, or 1 sites, 2 site item counts, 3 items).
         #[arg(long)]
         stage: u32,
@@ -134,8 +132,9 @@ pub(crate) enum Command {
         #[arg(long)]
         key: PathBuf,
     },
-    /// Recompute a log from its bytes: signatures, tree, checkpoints, escrow consistency.
-    /// Exit status 1 naming the first bad entry.
+    /// Recompute a log from its bytes (signatures, tree, checkpoints, recorded dates) and
+    /// judge its escrow (declarations, proofs, disclosures, notifications) under the treaty
+    /// each declaration names. Exit status 1 naming the first bad entry.
     Audit {
         /// The party's log database.
         #[arg(long)]
@@ -143,6 +142,10 @@ pub(crate) enum Command {
         /// The party's verifier key (the only thing the audit trusts).
         #[arg(long)]
         key: PathBuf,
+        /// A treaty TOML file to judge declarations under (default: the built-in treaty each
+        /// declaration names).
+        #[arg(long)]
+        treaty: Option<String>,
     },
     /// Measurements: log appends, escrow commitment and audit speed against bare primitives.
     #[command(subcommand)]
@@ -150,9 +153,8 @@ pub(crate) enum Command {
     /// Notify a change to a declared item (recorded today, see --today): the item's record
     /// before and after goes into the party's log.
     Notify {
-        /// The party's log database.
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        own: OwnLogArgs,
         /// created, moved, status-changed, eliminated, converted or warheads-changed.
         #[arg(long)]
         event: String,
@@ -214,13 +216,11 @@ pub(crate) enum Command {
     /// Read every party's log, verify each as `verity audit` does, and report every finding
     /// with its severity and evidence. Exit status 1 when there is a violation.
     Compliance {
-        /// The parties' log databases.
-        #[arg(long, num_args = 1.., required = true)]
-        logs: Vec<PathBuf>,
-        /// Their verifier keys, in the same order (default: the keys recorded in the logs,
-        /// which proves only that each log is self-consistent).
-        #[arg(long, num_args = 1..)]
-        keys: Vec<PathBuf>,
+        /// The parties' logs: database files or node URLs.
+        #[arg(long, num_args = 1.., required = true, value_name = "FILE|URL")]
+        logs: Vec<String>,
+        #[command(flatten)]
+        keys: KeysArgs,
         /// A built-in treaty id or the path of a treaty TOML file.
         #[arg(long)]
         treaty: String,
@@ -233,59 +233,96 @@ pub(crate) enum Command {
     },
 }
 
+/// Where a party's own log is kept and how its operator reaches it: a database on this
+/// machine (which signs), or the party's node (which signs) with its operator token. Secrets
+/// stay in the private store here either way.
+#[derive(Debug, clap::Args)]
+pub(crate) struct OwnLogArgs {
+    /// The party's log database.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "node",
+        conflicts_with = "node"
+    )]
+    pub(crate) db: Option<PathBuf>,
+    /// The party's node, e.g. http://127.0.0.1:8080 (needs --token-file and --private).
+    #[arg(long, value_name = "URL", requires_all = ["token_file", "private"])]
+    pub(crate) node: Option<String>,
+    /// The node's operator token (the node's `<db>.token`, mode 0600).
+    #[arg(long, value_name = "FILE", requires = "node")]
+    pub(crate) token_file: Option<PathBuf>,
+    /// The party's encrypted private store (default: `<db>.private`).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) private: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) keys: KeysArgs,
+}
+
+/// The keys other parties' logs are checked with.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct KeysArgs {
+    /// Verifier keys (`<party>.pub`) of the logs read: each log is checked with the key its
+    /// origin names (a log read from a node needs one). Without keys, a log file is checked
+    /// against the key it records, which shows only that it is self-consistent.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub(crate) keys: Vec<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum InspectCommand {
     /// The inspecting party requests an inspection (checked against the treaty's quota).
     Request {
-        /// The inspecting party's log database.
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        own: OwnLogArgs,
         /// A new inspection id, unique within the treaty.
         #[arg(long)]
         id: String,
         /// The treaty's inspection type id, e.g. type-one.
         #[arg(long = "type")]
         inspection_type: String,
-        /// The inspected party's log database (its latest declaration is named).
-        #[arg(long)]
-        inspected_log: PathBuf,
+        /// The inspected party's log, a file or its node's URL (its latest declaration is
+        /// named).
+        #[arg(long, value_name = "FILE|URL")]
+        inspected_log: String,
         /// A built-in treaty id or the path of a treaty TOML file.
         #[arg(long)]
         treaty: String,
     },
     /// Commit to a fresh random seed (kept in the encrypted private store).
     CommitSeed {
-        /// This party's log database.
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        own: OwnLogArgs,
         /// The inspection id.
         #[arg(long)]
         id: String,
-        /// The inspecting party's log, where the request is (default: --db).
-        #[arg(long)]
-        request_log: Option<PathBuf>,
+        /// The inspecting party's log, where the request is, a file or a node's URL (default:
+        /// this party's own log).
+        #[arg(long, value_name = "FILE|URL")]
+        request_log: Option<String>,
     },
     /// Reveal this party's seed: the inspected party first (citing the inspecting party's
     /// commitment), then the inspecting party (citing that reveal).
     RevealSeed {
-        /// This party's log database.
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        own: OwnLogArgs,
         /// The inspection id.
         #[arg(long)]
         id: String,
-        /// The other party's log database.
-        #[arg(long)]
-        other_log: PathBuf,
+        /// The other party's log, a file or its node's URL.
+        #[arg(long, value_name = "FILE|URL")]
+        other_log: String,
         /// A built-in treaty id or the path of a treaty TOML file.
         #[arg(long)]
         treaty: String,
     },
     /// Show an inspection as the logs fix it: seed, sites drawn, items designated.
     Select {
-        /// The two parties' log databases.
-        #[arg(long, num_args = 2, required = true)]
-        logs: Vec<PathBuf>,
+        /// The two parties' logs: files or node URLs.
+        #[arg(long, num_args = 2, required = true, value_name = "FILE|URL")]
+        logs: Vec<String>,
+        #[command(flatten)]
+        keys: KeysArgs,
         /// The inspection id.
         #[arg(long)]
         id: String,
@@ -295,30 +332,28 @@ pub(crate) enum InspectCommand {
     },
     /// The inspected party opens exactly what the selection reaches.
     Open {
-        /// The inspected party's log database.
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        own: OwnLogArgs,
         /// The inspection id.
         #[arg(long)]
         id: String,
-        /// The inspecting party's log database.
-        #[arg(long)]
-        request_log: PathBuf,
+        /// The inspecting party's log, a file or its node's URL.
+        #[arg(long, value_name = "FILE|URL")]
+        request_log: String,
         /// A built-in treaty id or the path of a treaty TOML file.
         #[arg(long)]
         treaty: String,
     },
     /// The inspectors record what they found at each visited site.
     Record {
-        /// The inspecting party's log database.
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        own: OwnLogArgs,
         /// The inspection id.
         #[arg(long)]
         id: String,
-        /// The inspected party's log database (with the opening).
-        #[arg(long)]
-        opening_log: PathBuf,
+        /// The inspected party's log (with the opening), a file or its node's URL.
+        #[arg(long, value_name = "FILE|URL")]
+        opening_log: String,
         /// Observations CSV: site,uid,class,type,status,warheads (warheads empty where not
         /// counted).
         #[arg(long)]

@@ -25,15 +25,47 @@ enum Outcome {
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
+    init_tracing(&args);
     match commands::run(&args) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if is_unverified(&err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Log lines (a node's requests, sync rounds, alarms) to stderr, filtered by `RUST_LOG`;
+/// by default `verity serve` logs requests and sync, every other command only warnings.
+fn init_tracing(args: &cli::Args) {
+    use tracing_subscriber::EnvFilter;
+    let default = match args.command {
+        cli::Command::Serve { .. } => "warn,verity_node=info,tower_http=info",
+        _ => "warn",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// Whether the error is a node's answer that does not verify against the key: a failed
+/// verification (exit 1), not a usage error.
+fn is_unverified(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        matches!(
+            e.downcast_ref::<verity_party::PartyError>(),
+            Some(verity_party::PartyError::Unverified { .. })
+        )
+    })
 }
 
 /// Whether the error is stdout closing under us (`verity … | head`): not a failure.

@@ -270,7 +270,7 @@ fn an_observer_killed_during_sync_catches_up_with_nothing_lost_or_duplicated() {
     let mut log = verity_log::Log::init(&dir.join("usa.db"), "USA", &key, &key_path).unwrap();
     let decl = verity_log::EntryBody::Declaration(verity_log::Declaration {
         treaty: "new-start".into(),
-        as_of: "2027-02-05".into(),
+        as_of: chrono::NaiveDate::from_ymd_opt(2027, 2, 5).unwrap(),
         root: verity_escrow::Digest([1; 32]),
         sites: None,
         aggregates: None,
@@ -285,8 +285,8 @@ fn an_observer_killed_during_sync_catches_up_with_nothing_lost_or_duplicated() {
                 let uid = format!("U{}", chunk * 1000 + i);
                 verity_log::EntryBody::Notification(verity_log::Notification {
                     declaration: 0,
-                    event: verity_log::ItemEvent::Eliminated,
-                    event_date: "2027-03-01".into(),
+                    event: verity_treaty::model::EventKind::Eliminated,
+                    event_date: chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
                     uid: uid.clone(),
                     old: Some(verity_escrow::ItemRecord {
                         uid,

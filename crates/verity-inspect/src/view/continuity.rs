@@ -4,8 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use verity_escrow::{Digest, ItemRecord, SiteOpening};
-use verity_log::{EntryBody, ItemEvent, Notification};
-use verity_treaty::compliance::Severity;
+use verity_log::{EntryBody, Notification};
+use verity_treaty::Rule;
+use verity_treaty::model::EventKind;
 
 use super::{Findings, PartyLog};
 
@@ -66,9 +67,8 @@ pub(super) fn check_continuity(pl: &PartyLog, findings: &mut Findings) {
                     && other != site
                 {
                     findings.add(
-                        "duplicate-uid",
-                        Severity::Violation,
-                        &pl.party,
+                        Rule::DuplicateUid,
+                        pl.party,
                         None,
                         format!(
                             "UID `{}` is declared at `{other}` and at `{site}` in declaration {d}",
@@ -82,13 +82,12 @@ pub(super) fn check_continuity(pl: &PartyLog, findings: &mut Findings) {
         }
         for &(i, n) in &notes {
             if n.declaration == d
-                && n.event == ItemEvent::Created
+                && n.event == EventKind::Created
                 && let Some((site, at)) = seen.get(n.uid.as_str())
             {
                 findings.add(
-                    "duplicate-uid",
-                    Severity::Violation,
-                    &pl.party,
+                Rule::DuplicateUid,
+                pl.party,
                     None,
                     format!(
                         "`{}` is notified as created, but declaration {d} already declares it at `{site}`",
@@ -129,11 +128,10 @@ pub(super) fn check_continuity(pl: &PartyLog, findings: &mut Findings) {
             for r in before {
                 match after.iter().find(|a| a.uid == r.uid) {
                     Some(a) if a.status != r.status => {
-                        if !notified(&r.uid, &|n| n.event == ItemEvent::StatusChanged) {
+                        if !notified(&r.uid, &|n| n.event == EventKind::StatusChanged) {
                             findings.add(
-                                "status-changed-without-notification",
-                                Severity::Violation,
-                                &pl.party,
+                Rule::StatusChangedWithoutNotification,
+                pl.party,
                                 None,
                                 format!(
                                     "`{}` at `{site}` is `{}` in declaration {d1} and `{}` in declaration {d2}, with no status-change notification between",
@@ -147,8 +145,8 @@ pub(super) fn check_continuity(pl: &PartyLog, findings: &mut Findings) {
                     Some(_) => {}
                     None => {
                         let left = notified(&r.uid, &|n| match n.event {
-                            ItemEvent::Eliminated | ItemEvent::Converted => true,
-                            ItemEvent::Moved => n.old.as_ref().is_some_and(|o| o.site == *site),
+                            EventKind::Eliminated | EventKind::Converted => true,
+                            EventKind::Moved => n.old.as_ref().is_some_and(|o| o.site == *site),
                             _ => false,
                         });
                         if left || !reported.insert(r.uid.clone()) {
@@ -156,7 +154,7 @@ pub(super) fn check_continuity(pl: &PartyLog, findings: &mut Findings) {
                         }
                         let (rule, message, mut evidence) = match site_of(s2, &r.uid) {
                             Some((elsewhere, at)) => (
-                                "moved-without-notification",
+                                Rule::MovedWithoutNotification,
                                 format!(
                                     "`{}` is at `{site}` in declaration {d1} and at `{elsewhere}` in declaration {d2}, with no movement notification between",
                                     r.uid
@@ -164,7 +162,7 @@ pub(super) fn check_continuity(pl: &PartyLog, findings: &mut Findings) {
                                 vec![pl.evidence(at)],
                             ),
                             None => (
-                                "vanished-without-notification",
+                                Rule::VanishedWithoutNotification,
                                 format!(
                                     "`{}` is at `{site}` in declaration {d1} and absent from that site in declaration {d2}, with no elimination, conversion or movement notification between",
                                     r.uid
@@ -173,14 +171,7 @@ pub(super) fn check_continuity(pl: &PartyLog, findings: &mut Findings) {
                             ),
                         };
                         evidence.splice(0..0, [pl.evidence(*at1), pl.evidence(*at2)]);
-                        findings.add(
-                            rule,
-                            Severity::Violation,
-                            &pl.party,
-                            None,
-                            message,
-                            evidence,
-                        );
+                        findings.add(rule, pl.party, None, message, evidence);
                         findings.about(&r.uid);
                     }
                 }
@@ -190,7 +181,7 @@ pub(super) fn check_continuity(pl: &PartyLog, findings: &mut Findings) {
                     continue;
                 }
                 let joined = notified(&a.uid, &|n| {
-                    matches!(n.event, ItemEvent::Created | ItemEvent::Moved)
+                    matches!(n.event, EventKind::Created | EventKind::Moved)
                         && n.new.as_ref().is_some_and(|r| r.site == *site)
                 });
                 if joined {
@@ -199,7 +190,7 @@ pub(super) fn check_continuity(pl: &PartyLog, findings: &mut Findings) {
                 reported.insert(a.uid.clone());
                 let (rule, message, mut evidence) = match site_of(s1, &a.uid) {
                     Some((earlier, at)) => (
-                        "moved-without-notification",
+                        Rule::MovedWithoutNotification,
                         format!(
                             "`{}` is at `{earlier}` in declaration {d1} and at `{site}` in declaration {d2}, with no movement notification between",
                             a.uid
@@ -207,7 +198,7 @@ pub(super) fn check_continuity(pl: &PartyLog, findings: &mut Findings) {
                         vec![pl.evidence(at)],
                     ),
                     None => (
-                        "appeared-without-notification",
+                        Rule::AppearedWithoutNotification,
                         format!(
                             "`{}` is at `{site}` in declaration {d2} but not in declaration {d1}, with no creation or movement notification between",
                             a.uid
@@ -216,14 +207,7 @@ pub(super) fn check_continuity(pl: &PartyLog, findings: &mut Findings) {
                     ),
                 };
                 evidence.splice(0..0, [pl.evidence(*at1), pl.evidence(*at2)]);
-                findings.add(
-                    rule,
-                    Severity::Violation,
-                    &pl.party,
-                    None,
-                    message,
-                    evidence,
-                );
+                findings.add(rule, pl.party, None, message, evidence);
                 findings.about(&a.uid);
             }
         }

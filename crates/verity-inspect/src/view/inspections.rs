@@ -5,29 +5,28 @@
 use chrono::{Days, NaiveDate};
 use verity_log::{
     EntryBody, EntryRef, InspectionOpening, InspectionRecord, InspectionRequest, Notification,
-    SeedCommit, SeedReveal, check_inspection_opening,
+    SeedCommit, SeedReveal,
 };
-use verity_treaty::compliance::Severity;
 use verity_treaty::model::{InspectionProtocol, InspectionType, SelectionScope};
-use verity_treaty::{PartyCode, Treaty};
+use verity_treaty::{Rule, Treaty};
 
-use super::{Evidence, Findings, InspectionSummary, PartyLog};
+use super::{Evidence, Findings, InspectionStatus, InspectionSummary, PartyLog};
 use crate::compare::{ItemOutcome, compare_site, expected_at_site};
-use crate::quota::{QuotaError, QuotaLedger, Request};
+use crate::opening::check_inspection_opening;
+use crate::quota::{QuotaError, QuotaLedger, QuotaUse, RecordedRequest};
 use crate::randomness::{Role, SeedCommitment, SeedOutcome, SeedProtocol};
 use crate::select::{SelectionResult, follow_facility_selection, follow_selection};
 
 /// Finds an entry by reference among the logs read: the log, the index and the leaf hash must
 /// all agree.
-fn resolve<'a>(logs: &'a [PartyLog], r: &EntryRef) -> Option<(&'a PartyLog, u64)> {
+fn resolve<'a>(logs: &'a [PartyLog<'a>], r: &EntryRef) -> Option<(&'a PartyLog<'a>, u64)> {
     let pl = logs.iter().find(|l| l.origin == r.log)?;
-    (pl.leaf(r.index).is_some() && pl.hashes.get(r.index as usize) == Some(&r.leaf_hash.0))
-        .then_some((pl, r.index))
+    (pl.leaf(r.index).is_some() && pl.hash(r.index) == Some(r.leaf_hash.0)).then_some((pl, r.index))
 }
 
 /// The first entry of a party's log matching `pick`, with its index.
 fn first<'a, T>(
-    pl: &'a PartyLog,
+    pl: &PartyLog<'a>,
     pick: impl Fn(&'a EntryBody) -> Option<&'a T>,
 ) -> Option<(u64, &'a T)> {
     pl.bodies().find_map(|(i, b)| pick(b).map(|t| (i, t)))
@@ -36,54 +35,84 @@ fn first<'a, T>(
 struct Inspection<'a> {
     id: &'a str,
     request: &'a InspectionRequest,
-    inspecting: &'a PartyLog,
+    inspecting: &'a PartyLog<'a>,
     request_index: u64,
     requested: NaiveDate,
 }
 
-pub(super) fn replay_inspections(
+/// Every request in the logs, replayed in the quota's order; the inspections and the quotas
+/// they used.
+pub(super) fn replay_inspections<'a>(
     treaty: &Treaty,
-    logs: &[PartyLog],
+    logs: &'a [PartyLog<'a>],
     on: NaiveDate,
     findings: &mut Findings,
-) -> Vec<InspectionSummary> {
-    let mut requests: Vec<Inspection<'_>> = Vec::new();
+) -> (Vec<InspectionSummary>, Vec<QuotaUse>) {
+    let mut requests = Vec::new();
     for pl in logs {
         for (i, body) in pl.bodies() {
             if let EntryBody::InspectionRequest(r) = body
-                && let Some(requested) = pl.recorded(i)
+                && let Some(date) = pl.recorded(i)
             {
-                requests.push(Inspection {
-                    id: &r.inspection,
+                requests.push(RecordedRequest {
+                    party: pl.party,
+                    index: i,
+                    date,
                     request: r,
-                    inspecting: pl,
-                    request_index: i,
-                    requested,
                 });
             }
         }
     }
-    requests.sort_by(|a, b| {
-        (a.requested, &a.inspecting.party, a.request_index).cmp(&(
-            b.requested,
-            &b.inspecting.party,
-            b.request_index,
-        ))
-    });
-    let mut ledger = QuotaLedger::new(treaty);
-    let mut out = Vec::new();
-    for insp in &requests {
-        out.push(replay_one(treaty, logs, on, insp, &mut ledger, findings));
+    let (ledger, outcomes) = QuotaLedger::replay(treaty, requests);
+    let out = outcomes
+        .into_iter()
+        .filter_map(|(rec, outcome)| {
+            let inspecting = logs.iter().find(|l| l.party == rec.party)?;
+            let insp = Inspection {
+                id: &rec.request.inspection,
+                request: rec.request,
+                inspecting,
+                request_index: rec.index,
+                requested: rec.date,
+            };
+            let before = findings.0.len();
+            let summary = replay_one(treaty, logs, on, &insp, outcome, findings);
+            cite_inspection_articles(treaty, &summary.inspection_type, &mut findings.0[before..]);
+            Some(summary)
+        })
+        .collect();
+    (out, ledger.usage())
+}
+
+/// Gives each finding of one inspection the article it rests on: the inspection protocol's
+/// for the seeds and the opening's deadline, the inspection type's for everything else.
+fn cite_inspection_articles(treaty: &Treaty, kind: &str, found: &mut [super::ViewFinding]) {
+    let protocol = treaty.inspection_protocol().map(|p| p.reference.as_str());
+    let kind = treaty
+        .inspections()
+        .iter()
+        .find(|k| k.id == kind)
+        .map(|k| k.reference.as_str());
+    for f in found.iter_mut().filter(|f| f.reference.is_empty()) {
+        let article = match f.rule {
+            Rule::SeedRevealOutOfOrder
+            | Rule::BadSeedReveal
+            | Rule::SeedWithheld
+            | Rule::InspectionLapsed
+            | Rule::OpeningWithheld
+            | Rule::LateOpening => protocol,
+            _ => kind,
+        };
+        f.reference = article.unwrap_or_default().to_string();
     }
-    out
 }
 
 fn replay_one<'a>(
     treaty: &Treaty,
-    logs: &'a [PartyLog],
+    logs: &'a [PartyLog<'a>],
     on: NaiveDate,
     insp: &Inspection<'a>,
-    ledger: &mut QuotaLedger<'_>,
+    quota: Result<u32, QuotaError>,
     findings: &mut Findings,
 ) -> InspectionSummary {
     let r = insp.request;
@@ -93,63 +122,33 @@ fn replay_one<'a>(
     let mut summary = InspectionSummary {
         id: id.to_string(),
         inspection_type: r.inspection_type.clone(),
-        inspecting: inspecting.party.clone(),
-        inspected: r.inspected.clone(),
+        inspecting: inspecting.party,
+        inspected: r.inspected,
         requested: insp.requested,
         number_in_year: None,
-        status: "refused".into(),
+        status: InspectionStatus::Refused,
         seed: None,
         selection: None,
         checks: Vec::new(),
     };
-    let refuse = |rule: &str, message: String, findings: &mut Findings| {
+    let refuse = |rule: Rule, message: String, findings: &mut Findings| {
         findings.add(
             rule,
-            Severity::Violation,
-            &inspecting.party,
+            inspecting.party,
             Some(id),
             message,
             vec![req_ev.clone()],
         );
     };
-    if r.treaty != treaty.id() {
-        refuse(
-            "invalid-request",
-            format!(
-                "inspection `{id}` is requested under `{}`, not `{}`",
-                r.treaty,
-                treaty.id()
-            ),
-            findings,
-        );
-        return summary;
-    }
-    let parties = (
-        PartyCode::parse(&inspecting.party),
-        PartyCode::parse(&r.inspected),
-    );
-    let (Ok(by), Ok(of)) = parties else {
-        refuse(
-            "invalid-request",
-            format!(
-                "inspection `{id}`: `{}` → `{}` are not party codes",
-                inspecting.party, r.inspected
-            ),
-            findings,
-        );
-        return summary;
-    };
-    match ledger.request(Request {
-        id: id.to_string(),
-        inspection_type: r.inspection_type.clone(),
-        inspecting: by,
-        inspected: of,
-        date: insp.requested,
-    }) {
+    match quota {
         Ok(n) => summary.number_in_year = Some(n),
+        Err(e @ QuotaError::OtherTreaty { .. }) => {
+            refuse(Rule::InvalidRequest, e.to_string(), findings);
+            return summary;
+        }
         Err(e @ QuotaError::OverQuota { .. }) => {
             refuse(
-                "request-over-quota",
+                Rule::RequestOverQuota,
                 format!("inspection `{id}` refused: {e}"),
                 findings,
             );
@@ -157,26 +156,27 @@ fn replay_one<'a>(
         }
         Err(e) => {
             refuse(
-                "invalid-request",
+                Rule::InvalidRequest,
                 format!("inspection `{id}` refused: {e}"),
                 findings,
             );
             return summary;
         }
     }
-    let kind: &InspectionType = treaty
-        .inspections()
-        .iter()
-        .find(|k| k.id == r.inspection_type)
-        .expect("the ledger accepted the type");
-    let protocol = treaty
-        .inspection_protocol()
-        .expect("a treaty with inspections has an inspection protocol");
+    // The ledger accepted the request, so its type exists and the treaty has a protocol.
+    let (Some(kind), Some(protocol)) = (
+        treaty
+            .inspections()
+            .iter()
+            .find(|k| k.id == r.inspection_type),
+        treaty.inspection_protocol(),
+    ) else {
+        return summary;
+    };
     let Some(inspected) = logs.iter().find(|l| l.party == r.inspected) else {
         findings.add(
-            "log-not-supplied",
-            Severity::Warning,
-            &r.inspected,
+            Rule::LogNotSupplied,
+            r.inspected,
             Some(id),
             format!(
                 "inspection `{id}`: no log of {} was given, so its side cannot be followed",
@@ -184,7 +184,7 @@ fn replay_one<'a>(
             ),
             vec![req_ev],
         );
-        summary.status = "awaiting-seeds".into();
+        summary.status = InspectionStatus::AwaitingSeeds;
         return summary;
     };
     // The declaration inspected: the inspected party's latest on the request date.
@@ -202,9 +202,8 @@ fn replay_one<'a>(
         (Some((_, n)), Some(l)) if n == l => {}
         _ => {
             findings.add(
-                "request-names-wrong-declaration",
-                Severity::Violation,
-                &inspecting.party,
+                Rule::RequestNamesWrongDeclaration,
+                inspecting.party,
                 Some(id),
                 format!(
                     "inspection `{id}` names entry {} of `{}`, which is not {}'s latest declaration on {}{}",
@@ -252,12 +251,12 @@ struct FixedSeed {
 
 /// The inspection's facts every phase needs.
 struct Ctx<'a, 'r> {
-    logs: &'a [PartyLog],
+    logs: &'a [PartyLog<'a>],
     on: NaiveDate,
     id: &'a str,
     insp: &'r Inspection<'a>,
-    inspecting: &'a PartyLog,
-    inspected: &'a PartyLog,
+    inspecting: &'a PartyLog<'a>,
+    inspected: &'a PartyLog<'a>,
     req_ev: Evidence,
     kind: &'r InspectionType,
     protocol: &'r InspectionProtocol,
@@ -282,7 +281,7 @@ fn settle_seed<'a>(
     );
     let req_ev = c.req_ev.clone();
     let deadline = insp.requested + Days::new(u64::from(protocol.seed_reveal_days));
-    let find_commit = |pl: &'a PartyLog| {
+    let find_commit = |pl: &'a PartyLog<'a>| {
         first(pl, |b| match b {
             EntryBody::SeedCommit(c)
                 if c.inspection == id
@@ -295,13 +294,13 @@ fn settle_seed<'a>(
             _ => None,
         })
     };
-    let find_reveal = |pl: &'a PartyLog| {
+    let find_reveal = |pl: &'a PartyLog<'a>| {
         first(pl, |b| match b {
             EntryBody::SeedReveal(s) if s.inspection == id => Some(s),
             _ => None,
         })
     };
-    let mut proto = SeedProtocol::new(id, &inspecting.party, &inspected.party);
+    let mut proto = SeedProtocol::new(id, inspecting.party.as_str(), inspected.party.as_str());
     let c_ing: Option<(u64, &SeedCommit)> = find_commit(inspecting);
     let c_ed: Option<(u64, &SeedCommit)> = find_commit(inspected);
     if let Some((_, c)) = c_ing {
@@ -310,7 +309,7 @@ fn settle_seed<'a>(
     if let Some((_, c)) = c_ed {
         let _ = proto.commit(Role::Inspected, SeedCommitment(c.commitment.0));
     }
-    let in_time = |pl: &PartyLog, i: u64| pl.recorded(i).is_some_and(|d| d <= deadline);
+    let in_time = |pl: &PartyLog<'_>, i: u64| pl.recorded(i).is_some_and(|d| d <= deadline);
     let r_ed: Option<(u64, &SeedReveal)> = find_reveal(inspected);
     let r_ing: Option<(u64, &SeedReveal)> = find_reveal(inspecting);
     let mut inspected_revealed = false;
@@ -320,9 +319,8 @@ fn settle_seed<'a>(
             && c_ed.is_some_and(|(ci, _)| ci < i);
         if !ordered {
             findings.add(
-                "seed-reveal-out-of-order",
-                Severity::Violation,
-                &inspected.party,
+                Rule::SeedRevealOutOfOrder,
+                inspected.party,
                 Some(id),
                 format!("inspection `{id}`: {}'s reveal does not follow its own commitment and cite {}'s seed commitment; it is disregarded", inspected.party, inspecting.party),
                 vec![inspected.evidence(i)],
@@ -331,9 +329,8 @@ fn settle_seed<'a>(
             match proto.reveal(Role::Inspected, s.seed.0) {
                 Ok(()) => inspected_revealed = true,
                 Err(e) => findings.add(
-                    "bad-seed-reveal",
-                    Severity::Violation,
-                    &inspected.party,
+                    Rule::BadSeedReveal,
+                    inspected.party,
                     Some(id),
                     format!("inspection `{id}`: {e}"),
                     vec![inspected.evidence(i)],
@@ -361,9 +358,8 @@ fn settle_seed<'a>(
         } else {
             inspecting_out_of_order = true;
             findings.add(
-                "seed-reveal-out-of-order",
-                Severity::Violation,
-                &inspecting.party,
+                Rule::SeedRevealOutOfOrder,
+                inspecting.party,
                 Some(id),
                 format!("inspection `{id}`: {}'s reveal came before {}'s (or cites another entry); it is disregarded and the inspection lapses", inspecting.party, inspected.party),
                 vec![inspecting.evidence(i)],
@@ -376,9 +372,8 @@ fn settle_seed<'a>(
                 reveal_index = Some(i);
             }
             Some(Err(e)) => findings.add(
-                "bad-seed-reveal",
-                Severity::Violation,
-                &inspecting.party,
+                Rule::BadSeedReveal,
+                inspecting.party,
                 Some(id),
                 format!("inspection `{id}`: {e}"),
                 vec![inspecting.evidence(i)],
@@ -398,26 +393,24 @@ fn settle_seed<'a>(
     summary.seed = outcome.clone();
     match &outcome {
         None => {
-            summary.status = "awaiting-seeds".into();
+            summary.status = InspectionStatus::AwaitingSeeds;
             return None;
         }
         Some(SeedOutcome::Lapsed) => {
             findings.add(
-                "inspection-lapsed",
-                Severity::Warning,
-                &inspecting.party,
+                Rule::InspectionLapsed,
+                inspecting.party,
                 Some(id),
                 format!("inspection `{id}`: {} did not commit to and reveal its seed, in order, by {deadline}; the inspection lapses and counts against its quota", inspecting.party),
                 vec![req_ev],
             );
-            summary.status = "lapsed".into();
+            summary.status = InspectionStatus::Lapsed;
             return None;
         }
         Some(SeedOutcome::InspectedWithheld { .. }) => {
             findings.add(
-                "seed-withheld",
-                Severity::Violation,
-                &inspected.party,
+                Rule::SeedWithheld,
+                inspected.party,
                 Some(id),
                 format!("inspection `{id}`: {} did not reveal its seed by {deadline}; {}'s seed alone selects ({:?})", inspected.party, inspecting.party, protocol.if_inspected_withholds),
                 c_ed.map(|(i, _)| vec![req_ev.clone(), inspected.evidence(i)]).unwrap_or_else(|| vec![req_ev.clone()]),
@@ -426,7 +419,7 @@ fn settle_seed<'a>(
         Some(SeedOutcome::Joint { .. }) => {}
     }
     let Some(seed) = outcome.as_ref().and_then(SeedOutcome::seed) else {
-        summary.status = "awaiting-seeds".into();
+        summary.status = InspectionStatus::AwaitingSeeds;
         return None;
     };
     let fixed_on = fixed_on.unwrap_or(deadline);
@@ -469,15 +462,14 @@ fn check_opening<'a>(
     let Some((oi, o)) = opening else {
         if on > due {
             findings.add(
-                "opening-withheld",
-                Severity::Violation,
-                &inspected.party,
+                Rule::OpeningWithheld,
+                inspected.party,
                 Some(id),
                 format!("inspection `{id}`: the selection was fixed on {fixed_on}; {} has not opened the selected commitments, due by {due}", inspected.party),
                 reveal_index.map(|i| vec![inspecting.evidence(i)]).unwrap_or_else(|| vec![req_ev.clone()]),
             );
         }
-        summary.status = "awaiting-opening".into();
+        summary.status = InspectionStatus::AwaitingOpening;
         return None;
     };
     let o_ev = inspected.evidence(oi);
@@ -489,23 +481,21 @@ fn check_opening<'a>(
             .is_some_and(|d| d.root == o.root);
     if !answers || !right_decl {
         findings.add(
-            "opening-wrong-declaration",
-            Severity::Violation,
-            &inspected.party,
+                Rule::OpeningWrongDeclaration,
+                inspected.party,
             Some(id),
             format!("inspection `{id}`: the opening does not answer the request or does not open declaration {declaration}"),
             vec![req_ev.clone(), o_ev],
         );
-        summary.status = "opening-rejected".into();
+        summary.status = InspectionStatus::OpeningRejected;
         return None;
     }
     if let Some(at) = inspected.recorded(oi)
         && at > due
     {
         findings.add(
-            "late-opening",
-            Severity::Violation,
-            &inspected.party,
+                Rule::LateOpening,
+                inspected.party,
             Some(id),
             format!("inspection `{id}`: the opening was due by {due} ({} day(s) after the selection was fixed on {fixed_on}) and recorded on {at}", protocol.opening_days),
             vec![o_ev.clone()],
@@ -514,14 +504,13 @@ fn check_opening<'a>(
     let problems = check_inspection_opening(o);
     if !problems.is_empty() {
         findings.add(
-            "invalid-opening",
-            Severity::Violation,
-            &inspected.party,
+            Rule::InvalidOpening,
+            inspected.party,
             Some(id),
             format!("inspection `{id}`: {}", problems.join("; ")),
             vec![o_ev],
         );
-        summary.status = "opening-rejected".into();
+        summary.status = InspectionStatus::OpeningRejected;
         return None;
     }
     let followed = match c.kind.selection.scope {
@@ -539,14 +528,13 @@ fn check_opening<'a>(
         Ok(s) => s,
         Err(m) => {
             findings.add(
-                "opening-off-selection",
-                Severity::Violation,
-                &inspected.party,
+                Rule::OpeningOffSelection,
+                inspected.party,
                 Some(id),
                 format!("inspection `{id}`: the opening does not follow the selection the revealed seeds fix: {m}"),
                 vec![o_ev],
             );
-            summary.status = "opening-rejected".into();
+            summary.status = InspectionStatus::OpeningRejected;
             return None;
         }
     };
@@ -570,15 +558,14 @@ fn check_record(
     });
     let Some((ri, rec)) = record else {
         summary.selection = Some(selection);
-        summary.status = "awaiting-record".into();
+        summary.status = InspectionStatus::AwaitingRecord;
         return;
     };
     let r_ev = inspecting.evidence(ri);
     if !resolve(logs, &rec.opening).is_some_and(|(l, i)| l.origin == inspected.origin && i == oi) {
         findings.add(
-            "record-wrong-opening",
-            Severity::Warning,
-            &inspecting.party,
+            Rule::RecordWrongOpening,
+            inspecting.party,
             Some(id),
             format!(
                 "inspection `{id}`: the record does not cite {}'s opening (entry {oi})",
@@ -598,9 +585,8 @@ fn check_record(
     for sel in &selection.sites {
         let Some(obs) = rec.sites.iter().find(|s| s.site == sel.site) else {
             findings.add(
-                "site-not-recorded",
-                Severity::Warning,
-                &inspecting.party,
+                Rule::SiteNotRecorded,
+                inspecting.party,
                 Some(id),
                 format!(
                     "inspection `{id}`: no observation of the selected site `{}`",
@@ -621,7 +607,7 @@ fn check_record(
         for c in check.discrepancies() {
             let (rule, what) = match &c.outcome {
                 ItemOutcome::Mismatch { fields } => (
-                    "item-mismatch",
+                    Rule::ItemMismatch,
                     fields
                         .iter()
                         .map(|f| {
@@ -631,19 +617,18 @@ fn check_record(
                         .join("; "),
                 ),
                 ItemOutcome::Missing => (
-                    "item-missing",
+                    Rule::ItemMissing,
                     "declared at the site, not found there".into(),
                 ),
                 ItemOutcome::Undeclared => (
-                    "item-undeclared",
+                    Rule::ItemUndeclared,
                     "found at the site, not declared there".into(),
                 ),
                 ItemOutcome::Match => continue,
             };
             findings.add(
                 rule,
-                Severity::Violation,
-                &inspected.party,
+                inspected.party,
                 Some(id),
                 format!(
                     "inspection `{id}` at `{}`: item `{}`: {what}",
@@ -655,9 +640,8 @@ fn check_record(
         }
         if !check.uncounted.is_empty() {
             findings.add(
-                "designated-item-not-counted",
-                Severity::Warning,
-                &inspecting.party,
+                Rule::DesignatedItemNotCounted,
+                inspecting.party,
                 Some(id),
                 format!("inspection `{id}` at `{}`: the record gives no warhead count for designated {}", sel.site, check.uncounted.join(", ")),
                 vec![r_ev.clone()],
@@ -668,9 +652,8 @@ fn check_record(
     for obs in &rec.sites {
         if !selection.sites.iter().any(|s| s.site == obs.site) {
             findings.add(
-                "observation-outside-selection",
-                Severity::Warning,
-                &inspecting.party,
+                Rule::ObservationOutsideSelection,
+                inspecting.party,
                 Some(id),
                 format!("inspection `{id}`: the record observes `{}`, which the selection did not reach", obs.site),
                 vec![r_ev.clone()],
@@ -678,5 +661,5 @@ fn check_record(
         }
     }
     summary.selection = Some(selection);
-    summary.status = "complete".into();
+    summary.status = InspectionStatus::Complete;
 }

@@ -2,29 +2,27 @@
 //! clear aggregates or from the hidden-totals proof the audit verified.
 
 use chrono::NaiveDate;
-use verity_log::{AuditReport, EntryBody};
+use verity_log::EntryBody;
 use verity_treaty::compliance::{
-    self, DeclaredFigures, ExchangeStatus, LimitVerdict, Mode, Severity, Verdict,
+    self, DeclaredFigures, ExchangeStatus, LimitVerdict, Mode, Verdict,
 };
-use verity_treaty::{PartyCode, Treaty};
+use verity_treaty::{Rule, Treaty};
 
-use super::{Findings, PartyLog, date};
+use super::{Findings, HiddenTotalsCheck, PartyLog};
 
 /// Each party's latest declaration recorded on or before the view date, judged against every
 /// limit: clear aggregates by the compliance engine, hidden totals by their verified proof.
 pub(super) fn judge_limits(
     treaty: &Treaty,
-    logs: &[PartyLog],
-    audits: &[AuditReport],
+    logs: &[PartyLog<'_>],
+    hidden: &[HiddenTotalsCheck],
     on: NaiveDate,
     mode: Mode,
     findings: &mut Findings,
 ) -> Vec<LimitVerdict> {
     let mut out = Vec::new();
-    for (pl, report) in logs.iter().zip(audits) {
-        let Ok(party) = PartyCode::parse(&pl.party) else {
-            continue;
-        };
+    for pl in logs {
+        let party = pl.party;
         let Some((index, d)) = pl
             .bodies()
             .filter_map(|(i, b)| match b {
@@ -35,9 +33,7 @@ pub(super) fn judge_limits(
         else {
             continue;
         };
-        let Some(as_of) = date(&d.as_of) else {
-            continue;
-        };
+        let as_of = d.as_of;
         let origin = format!("{}#{index}", pl.origin);
         let verdicts = if let Some(a) = &d.aggregates {
             let figures = DeclaredFigures {
@@ -55,7 +51,10 @@ pub(super) fn judge_limits(
                 origin: origin.clone(),
             };
             compliance::assess(treaty, &[figures], on, mode).verdicts
-        } else if let Some(check) = report.hidden_totals.iter().find(|h| h.declaration == index) {
+        } else if let Some(check) = hidden
+            .iter()
+            .find(|h| h.party == party && h.declaration == index)
+        {
             check.verdicts.clone()
         } else {
             compliance::judge_hidden(treaty, party, as_of, &[], mode, &origin)
@@ -63,9 +62,8 @@ pub(super) fn judge_limits(
         for v in &verdicts {
             if v.verdict == Verdict::Violation {
                 findings.add(
-                    "limit-exceeded",
-                    Severity::Violation,
-                    &pl.party,
+                    Rule::LimitExceeded,
+                    pl.party,
                     None,
                     format!(
                         "{}: {} declared as of {as_of}, over the ceiling of {}",
@@ -75,6 +73,7 @@ pub(super) fn judge_limits(
                     ),
                     vec![pl.evidence(index)],
                 );
+                findings.cite(&v.reference);
             }
         }
         out.extend(verdicts);

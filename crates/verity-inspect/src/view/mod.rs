@@ -1,40 +1,36 @@
-//! The compliance view: reads every party's log (auditing each as `verity audit` does), replays
-//! notifications, declarations and inspections as of a date, and reports every finding with its
-//! severity and evidence: the entries it rests on, each with an inclusion proof against the
-//! log's latest signed checkpoint, so a reader re-checks it without trusting this code.
+//! The compliance view, in two halves. Loading (`load`) does all the I/O and checks every
+//! byte: each party's log, from its file or a node, audited against the key given. Judging
+//! (`judge`) is pure: treaty × loaded logs × date × mode → report, replaying declarations,
+//! disclosures, notifications and inspections, and giving every finding its evidence (the
+//! entries it rests on, each with an inclusion proof against the log's latest signed
+//! checkpoint, built from the tree already loaded) so a reader re-checks it without our code.
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::path::PathBuf;
-use verity_log::{EntryBody, Leaf, Log, LogError, VerifierKey, audit, leaf_hash};
-use verity_treaty::compliance::{LimitVerdict, Mode, Severity};
-use verity_treaty::{PartyCode, Treaty};
+use verity_log::{EntryBody, Leaf};
+use verity_treaty::compliance::{LimitVerdict, Mode};
+use verity_treaty::{Finding, PartyCode, Rule, Severity, Treaty};
 
 use crate::compare::SiteCheck;
+use crate::quota::QuotaUse;
 use crate::randomness::SeedOutcome;
 use crate::select::SelectionResult;
 
 mod continuity;
+mod escrow;
 mod inspections;
 mod limits;
+mod load;
 mod notifications;
 
-/// A log to read and the key to check it against.
-#[derive(Debug, Clone)]
-pub struct LogSource {
-    /// The SQLite file.
-    pub path: PathBuf,
-    /// The verifier key.
-    pub key: VerifierKey,
-    /// Whether the key was supplied by the reader (`false`: taken from the log itself).
-    pub key_supplied: bool,
-}
+pub use escrow::{EscrowReport, HiddenTotalsCheck, judge_escrow};
+pub use load::{LoadError, LoadedLog, LogSource};
 
 /// One entry a finding rests on, with its inclusion proof against the log's checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
     /// The log's party.
-    pub party: String,
+    pub party: PartyCode,
     /// The log's origin.
     pub log: String,
     /// Entry index.
@@ -49,36 +45,18 @@ pub struct Evidence {
     pub proof: Vec<String>,
 }
 
-/// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ViewFinding {
-    /// Machine name of the rule, e.g. `late-notification`.
-    pub rule: String,
-    /// Severity.
-    pub severity: Severity,
-    /// The party the finding is against.
-    pub party: String,
-    /// The inspection concerned, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub inspection: Option<String>,
-    /// The item concerned (its UID), if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    /// What was found, in words.
-    pub message: String,
-    /// The entries it rests on.
-    pub evidence: Vec<Evidence>,
-}
+/// One finding of the view: its evidence is log entries with their proofs.
+pub type ViewFinding = Finding<Vec<Evidence>>;
 
 /// One log as read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LogSummary {
     /// Party code.
-    pub party: String,
+    pub party: PartyCode,
     /// Origin (key name).
     pub origin: String,
-    /// File read.
-    pub path: PathBuf,
+    /// Where it was read: a file's path or a node's URL.
+    pub path: String,
     /// Entries in the log.
     pub entries: u64,
     /// Entries recorded on or before the view's date (the ones judged).
@@ -93,6 +71,55 @@ pub struct LogSummary {
     pub audit_clean: bool,
 }
 
+/// Where an inspection stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InspectionStatus {
+    /// The request itself was refused (quota, type, parties, declaration named).
+    Refused,
+    /// Waiting for seed commitments or reveals.
+    AwaitingSeeds,
+    /// The inspecting party lost the inspection (no timely commitment or reveal, in order).
+    Lapsed,
+    /// The selection is fixed; the inspected party's opening is due.
+    AwaitingOpening,
+    /// The opening was rejected (wrong declaration, invalid, off the selection).
+    OpeningRejected,
+    /// Opened; the inspectors' record is due.
+    AwaitingRecord,
+    /// Recorded and compared.
+    Complete,
+}
+
+impl InspectionStatus {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Refused => "refused",
+            Self::AwaitingSeeds => "awaiting-seeds",
+            Self::Lapsed => "lapsed",
+            Self::AwaitingOpening => "awaiting-opening",
+            Self::OpeningRejected => "opening-rejected",
+            Self::AwaitingRecord => "awaiting-record",
+            Self::Complete => "complete",
+        }
+    }
+
+    /// Whether the inspected party has opened (or its opening was judged).
+    pub fn opened(self) -> bool {
+        matches!(
+            self,
+            Self::OpeningRejected | Self::AwaitingRecord | Self::Complete
+        )
+    }
+}
+
+impl std::fmt::Display for InspectionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One inspection as replayed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InspectionSummary {
@@ -101,17 +128,16 @@ pub struct InspectionSummary {
     /// Inspection type.
     pub inspection_type: String,
     /// Inspecting party.
-    pub inspecting: String,
+    pub inspecting: PartyCode,
     /// Inspected party.
-    pub inspected: String,
+    pub inspected: PartyCode,
     /// Request date.
     pub requested: NaiveDate,
     /// Number within its quota year, when accepted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number_in_year: Option<u32>,
-    /// `refused`, `awaiting-seeds`, `lapsed`, `awaiting-opening`, `opening-rejected`,
-    /// `awaiting-record` or `complete`.
-    pub status: String,
+    /// Where it stands.
+    pub status: InspectionStatus,
     /// How the seed protocol ended, when it has.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<SeedOutcome>,
@@ -136,6 +162,12 @@ pub struct ComplianceReport {
     pub logs: Vec<LogSummary>,
     /// Each party's latest declaration judged against every limit.
     pub limits: Vec<LimitVerdict>,
+    /// Every declaration with hidden totals: what its proof established.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hidden_totals: Vec<HiddenTotalsCheck>,
+    /// Inspections accepted per quota year, type and ordered pair, against the quotas.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quotas: Vec<QuotaUse>,
     /// Every inspection requested.
     pub inspections: Vec<InspectionSummary>,
     /// Every finding, violations first.
@@ -151,57 +183,57 @@ impl ComplianceReport {
     }
 }
 
-struct PartyLog {
-    party: String,
-    origin: String,
-    log: Log,
-    /// Parsed entries recorded on or before the view date, by index (`None` when unparsable).
-    leaves: Vec<Option<Leaf>>,
-    hashes: Vec<[u8; 32]>,
-    recorded: Vec<Option<NaiveDate>>,
-    size: u64,
+/// A loaded log as one judgement sees it: the entries under its latest signed checkpoint and
+/// recorded on or before the view's date.
+struct PartyLog<'a> {
+    log: &'a LoadedLog,
+    party: PartyCode,
+    origin: &'a str,
+    /// Entries judged, by index (`None`: unparsable, beyond the checkpoint or after the date).
+    leaves: Vec<Option<&'a Leaf>>,
 }
 
-fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
-
-impl PartyLog {
-    fn evidence(&self, index: u64) -> Evidence {
-        let proof = self
-            .log
-            .inclusion_proof(index, self.size)
-            .unwrap_or_default();
-        Evidence {
-            party: self.party.clone(),
-            log: self.origin.clone(),
-            index,
-            kind: self
-                .leaf(index)
-                .map_or("unreadable", |l| l.statement.entry.kind())
-                .to_string(),
-            leaf_hash: hex::encode(self.hashes[index as usize]),
-            tree_size: self.size,
-            proof: proof.iter().map(hex::encode).collect(),
+impl<'a> PartyLog<'a> {
+    fn new(log: &'a LoadedLog, on: NaiveDate) -> Self {
+        let size = log.signed_size();
+        Self {
+            log,
+            party: log.party(),
+            origin: log.origin(),
+            leaves: (0..size)
+                .map(|i| log.leaf(i).filter(|l| l.statement.recorded <= on))
+                .collect(),
         }
     }
 
-    fn leaf(&self, index: u64) -> Option<&Leaf> {
-        self.leaves.get(index as usize).and_then(Option::as_ref)
+    fn evidence(&self, index: u64) -> Evidence {
+        self.log.evidence(index)
+    }
+
+    fn leaf(&self, index: u64) -> Option<&'a Leaf> {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.leaves.get(i))
+            .copied()
+            .flatten()
+    }
+
+    fn hash(&self, index: u64) -> Option<[u8; 32]> {
+        self.log.leaf_hash(index)
     }
 
     fn recorded(&self, index: u64) -> Option<NaiveDate> {
-        self.recorded.get(index as usize).copied().flatten()
+        self.leaf(index).map(|l| l.statement.recorded)
     }
 
-    fn bodies(&self) -> impl Iterator<Item = (u64, &EntryBody)> {
+    fn bodies(&self) -> impl Iterator<Item = (u64, &'a EntryBody)> + '_ {
         self.leaves
             .iter()
             .enumerate()
-            .filter_map(|(i, l)| l.as_ref().map(|l| (i as u64, &l.statement.entry)))
+            .filter_map(|(i, l)| l.map(|l| (i as u64, &l.statement.entry)))
     }
 
-    fn declaration(&self, index: u64) -> Option<&verity_log::Declaration> {
+    fn declaration(&self, index: u64) -> Option<&'a verity_log::Declaration> {
         match self.leaf(index).map(|l| &l.statement.entry) {
             Some(EntryBody::Declaration(d)) => Some(d),
             _ => None,
@@ -219,105 +251,73 @@ impl Findings {
         }
     }
 
+    /// Cites the treaty article behind the last finding.
+    fn cite(&mut self, reference: &str) {
+        if let Some(f) = self.0.last_mut() {
+            f.reference = reference.to_string();
+        }
+    }
+
     fn add(
         &mut self,
-        rule: &str,
-        severity: Severity,
-        party: &str,
+        rule: Rule,
+        party: PartyCode,
         inspection: Option<&str>,
         message: String,
         evidence: Vec<Evidence>,
     ) {
-        self.0.push(ViewFinding {
-            rule: rule.into(),
-            severity,
-            party: party.into(),
-            inspection: inspection.map(str::to_string),
-            subject: None,
-            message,
-            evidence,
-        });
+        let mut f = Finding::new(rule, Some(party), message, evidence);
+        f.inspection = inspection.map(str::to_string);
+        self.0.push(f);
     }
 }
 
-/// Reads every log and judges them together as of `on`. `progress` is told (logs audited,
-/// logs in all). An error means a log could not be opened at all; damage inside a log is a
-/// finding.
-pub fn view(
-    treaty: &Treaty,
-    sources: &[LogSource],
-    on: NaiveDate,
-    mode: Mode,
-    progress: &dyn Fn(u64, u64),
-) -> Result<ComplianceReport, LogError> {
+/// Judges loaded logs together as of `on`: pure, no I/O. Entries recorded after `on` or not
+/// yet under a signed checkpoint are not judged.
+pub fn judge(treaty: &Treaty, logs: &[LoadedLog], on: NaiveDate, mode: Mode) -> ComplianceReport {
     let mut findings = Findings(Vec::new());
-    let mut logs = Vec::new();
+    let parties: Vec<PartyLog<'_>> = logs.iter().map(|l| PartyLog::new(l, on)).collect();
     let mut summaries = Vec::new();
-    let mut audits = Vec::new();
-    for (k, src) in sources.iter().enumerate() {
-        let report = audit(&src.path, &src.key, &|_, _| {})?;
-        let log = Log::open_read_only(&src.path)?;
-        let (size, note) = log.latest_checkpoint()?.unwrap_or((0, Vec::new()));
-        let stored = log.entries(0, size)?;
-        let mut pl = PartyLog {
-            party: log.party().to_string(),
-            origin: log.origin().to_string(),
-            leaves: Vec::with_capacity(stored.len()),
-            hashes: Vec::with_capacity(stored.len()),
-            recorded: Vec::with_capacity(stored.len()),
-            size,
-            log,
-        };
-        for e in &stored {
-            let leaf = Leaf::parse(&e.leaf).ok();
-            let rec = leaf.as_ref().and_then(|l| date(&l.statement.recorded));
-            pl.hashes.push(leaf_hash(&e.leaf));
-            pl.recorded.push(rec);
-            pl.leaves
-                .push(leaf.filter(|_| rec.is_some_and(|d| d <= on)));
-        }
-        for p in &report.problems {
+    let mut hidden = Vec::new();
+    for pl in &parties {
+        for p in &pl.log.audit().problems {
             let evidence = p
                 .entry
-                .filter(|&i| i < size)
+                .filter(|&i| i < pl.log.signed_size())
                 .map(|i| vec![pl.evidence(i)])
                 .unwrap_or_default();
             findings.add(
-                "log-integrity",
-                Severity::Violation,
-                &pl.party,
+                Rule::LogIntegrity,
+                pl.party,
                 None,
-                format!("log `{}`: {}", pl.origin, describe_problem(p)),
+                format!("log `{}`: {}", pl.origin, p.describe()),
                 evidence,
             );
         }
         summaries.push(LogSummary {
-            party: pl.party.clone(),
-            origin: pl.origin.clone(),
-            path: src.path.clone(),
-            entries: report.entries,
+            party: pl.party,
+            origin: pl.origin.to_string(),
+            path: pl.log.source().to_string(),
+            entries: pl.log.len(),
             entries_judged: pl.leaves.iter().filter(|l| l.is_some()).count() as u64,
-            checkpoint: String::from_utf8_lossy(&note).into_owned(),
-            key: src.key.text().to_string(),
-            key_source: if src.key_supplied {
+            checkpoint: pl
+                .log
+                .checkpoint()
+                .map(|(_, note)| String::from_utf8_lossy(note).into_owned())
+                .unwrap_or_default(),
+            key: pl.log.key().text().to_string(),
+            key_source: if pl.log.key_supplied() {
                 "given"
             } else {
                 "recorded in the log"
             }
             .into(),
-            audit_clean: report.problems.is_empty(),
+            audit_clean: pl.log.audit().problems.is_empty(),
         });
-        audits.push(report);
-        logs.push(pl);
-        progress(k as u64 + 1, sources.len() as u64);
-    }
-
-    for pl in &logs {
-        if PartyCode::parse(&pl.party).map_or(true, |p| !treaty.parties().contains(&p)) {
+        if !treaty.parties().contains(&pl.party) {
             findings.add(
-                "not-a-party",
-                Severity::Warning,
-                &pl.party,
+                Rule::NotAParty,
+                pl.party,
                 None,
                 format!(
                     "log `{}` belongs to {}, not a party to `{}`",
@@ -328,42 +328,67 @@ pub fn view(
                 Vec::new(),
             );
         }
+        let treaty_for = |id: &str| escrow::treaty_named(treaty, id);
+        hidden.extend(escrow::check_escrow(pl, &treaty_for, mode, &mut findings).hidden_totals);
         notifications::check_notifications(treaty, pl, &mut findings);
         continuity::check_continuity(pl, &mut findings);
     }
-    let limits = limits::judge_limits(treaty, &logs, &audits, on, mode, &mut findings);
-    let inspections = inspections::replay_inspections(treaty, &logs, on, &mut findings);
+    let limits = limits::judge_limits(treaty, &parties, &hidden, on, mode, &mut findings);
+    let (inspections, quotas) =
+        inspections::replay_inspections(treaty, &parties, on, &mut findings);
 
     let mut findings = findings.0;
     findings.sort_by(|a, b| {
-        (a.severity, &a.party, &a.inspection, &a.rule, &a.message).cmp(&(
-            b.severity,
-            &b.party,
-            &b.inspection,
-            &b.rule,
-            &b.message,
-        ))
+        (
+            a.severity,
+            &a.party,
+            &a.inspection,
+            a.rule.as_str(),
+            &a.message,
+        )
+            .cmp(&(
+                b.severity,
+                &b.party,
+                &b.inspection,
+                b.rule.as_str(),
+                &b.message,
+            ))
     });
     let violations = findings
         .iter()
         .filter(|f| f.severity == Severity::Violation)
         .count();
-    Ok(ComplianceReport {
+    ComplianceReport {
         treaty: treaty.id().to_string(),
         on,
         mode,
         logs: summaries,
         limits,
+        hidden_totals: hidden,
+        quotas,
         inspections,
         findings,
         violations,
-    })
+    }
 }
 
-fn describe_problem(p: &verity_log::Problem) -> String {
-    match (p.entry, p.checkpoint) {
-        (_, Some(c)) => format!("checkpoint {c}: {}", p.message),
-        (Some(e), None) => format!("entry {e}: {}", p.message),
-        (None, None) => p.message.clone(),
+/// Reads every log file and judges them together as of `on`. `progress` is told (logs read,
+/// logs in all). An error means a log could not be opened at all; damage inside a log is a
+/// finding.
+pub fn view(
+    treaty: &Treaty,
+    sources: &[LogSource],
+    on: NaiveDate,
+    mode: Mode,
+    progress: &dyn Fn(u64, u64),
+) -> Result<ComplianceReport, LoadError> {
+    let mut logs = Vec::with_capacity(sources.len());
+    for (k, src) in sources.iter().enumerate() {
+        logs.push(LoadedLog::from_file(
+            &src.path,
+            src.key_supplied.then(|| src.key.clone()),
+        )?);
+        progress(k as u64 + 1, sources.len() as u64);
     }
+    Ok(judge(treaty, &logs, on, mode))
 }

@@ -5,10 +5,11 @@
 use chrono::{Days, NaiveDate};
 use verity_log::EntryBody;
 use verity_treaty::Treaty;
-use verity_treaty::compliance::Severity;
 use verity_treaty::model::NotificationDeadline;
 
-use super::{Findings, PartyLog, date};
+use verity_treaty::Rule;
+
+use super::{Findings, PartyLog};
 
 /// The deadline of a notification for an event on `event`, under the treaty.
 fn notification_due(
@@ -29,24 +30,23 @@ fn notification_due(
     }
 }
 
-pub(super) fn check_notifications(treaty: &Treaty, pl: &PartyLog, findings: &mut Findings) {
+pub(super) fn check_notifications(treaty: &Treaty, pl: &PartyLog<'_>, findings: &mut Findings) {
     for (index, body) in pl.bodies() {
         let EntryBody::Notification(n) = body else {
             continue;
         };
-        let (Some(event), Some(recorded)) = (date(&n.event_date), pl.recorded(index)) else {
-            continue; // the audit reports malformed dates
+        let (event, Some(recorded)) = (n.event_date, pl.recorded(index)) else {
+            continue;
         };
-        let ev = n.event.treaty_event();
+        let ev = n.event;
         let Some(kind) = treaty
             .notifications()
             .iter()
             .find(|t| t.events.contains(&ev))
         else {
             findings.add(
-                "event-not-notifiable",
-                Severity::Warning,
-                &pl.party,
+                Rule::EventNotNotifiable,
+                pl.party,
                 None,
                 format!(
                     "`{}` notifies a `{}` event, which `{}` has no notification for",
@@ -61,9 +61,8 @@ pub(super) fn check_notifications(treaty: &Treaty, pl: &PartyLog, findings: &mut
         };
         if event > recorded {
             findings.add(
-                "notification-before-event",
-                Severity::Warning,
-                &pl.party,
+                Rule::NotificationBeforeEvent,
+                pl.party,
                 None,
                 format!(
                     "`{}`: `{}` on {event} was notified on {recorded}, before it happened",
@@ -73,6 +72,7 @@ pub(super) fn check_notifications(treaty: &Treaty, pl: &PartyLog, findings: &mut
                 vec![pl.evidence(index)],
             );
             findings.about(&n.uid);
+            findings.cite(&kind.reference);
         }
         if let Some(due) = notification_due(treaty, kind.deadline, event)
             && recorded > due
@@ -82,9 +82,8 @@ pub(super) fn check_notifications(treaty: &Treaty, pl: &PartyLog, findings: &mut
                 NotificationDeadline::NextDataExchange => "with the next data exchange".into(),
             };
             findings.add(
-                "late-notification",
-                Severity::Violation,
-                &pl.party,
+                Rule::LateNotification,
+                pl.party,
                 None,
                 format!(
                     "`{}`: `{}` on {event} was due {rule}, by {due}; recorded on {recorded}, {} days late ({})",
@@ -96,6 +95,7 @@ pub(super) fn check_notifications(treaty: &Treaty, pl: &PartyLog, findings: &mut
                 vec![pl.evidence(index)],
             );
             findings.about(&n.uid);
+            findings.cite(&kind.reference);
         }
     }
 }

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use verity_escrow::{ItemRecord, Salt, SealedDeclaration, bare_leaf_and_node_hashing};
 use verity_log::{
-    Declaration, EntryBody, ItemEvent, Log, Notification, PartyKey, audit, bare_batch_verify,
+    Declaration, EntryBody, Log, Notification, PartyKey, audit, bare_batch_verify,
     bare_signature_inputs,
 };
 
@@ -38,8 +38,8 @@ fn notification(declaration: u64, i: u64, date: NaiveDate) -> EntryBody {
     let record = synthetic_item(i, 1);
     EntryBody::Notification(Notification {
         declaration,
-        event: ItemEvent::Created,
-        event_date: date.format("%Y-%m-%d").to_string(),
+        event: verity_treaty::model::EventKind::Created,
+        event_date: date,
         uid: record.uid.clone(),
         old: None,
         new: Some(record),
@@ -205,7 +205,7 @@ pub(crate) fn audit_bench(entries: u64, today: NaiveDate, as_json: bool) -> Resu
     }
     let dir = tempfile::tempdir()?;
     let key_path = dir.path().join("bench.key");
-    let key = PartyKey::generate("verity.log/USA").map_err(anyhow::Error::msg)?;
+    let key = PartyKey::generate("verity.log/USA")?;
     key.write(dir.path(), "bench")?;
     let db = dir.path().join("bench.db");
     let mut log = Log::init(&db, "USA", &key, &key_path)?;
@@ -214,7 +214,7 @@ pub(crate) fn audit_bench(entries: u64, today: NaiveDate, as_json: bool) -> Resu
         &key,
         vec![EntryBody::Declaration(Declaration {
             treaty: "new-start".into(),
-            as_of: today.format("%Y-%m-%d").to_string(),
+            as_of: today,
             root: decl.root(),
             sites: Some(decl.site_commitments()),
             aggregates: None,

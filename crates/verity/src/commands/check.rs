@@ -112,7 +112,7 @@ pub(crate) fn print_findings(findings: &[Finding]) -> Result<()> {
             format!("{:?}", f.severity).to_lowercase(),
             f.rule.to_string(),
             f.party.map_or_else(|| "—".to_string(), |p| p.to_string()),
-            f.date.to_string(),
+            f.date.map(|d| d.to_string()).unwrap_or_default(),
             f.message.clone(),
             f.evidence.clone().unwrap_or_else(|| "—".to_string()),
         ]);

@@ -2,107 +2,28 @@
 //! reveal-seed | select | open | record`) and `compliance`, the view across every party's log.
 //! Each step appends to the log of the party that takes it, recorded on `--today`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
-use rand_core::{OsRng, RngCore};
-use verity_escrow::{Digest, ItemRecord};
-use verity_inspect::view::{ComplianceReport, LogSource, view};
-use verity_inspect::{QuotaLedger, Request, SeedCommitment, SeedOutcome, build_opening};
-use verity_log::{
-    EntryBody, EntryRef, InspectionRecord, InspectionRequest, ItemEvent, Leaf, Log, Notification,
-    ObservedItem, SeedCommit, SeedReveal, SiteObservation, VerifierKey, leaf_hash,
-};
-use verity_treaty::compliance::{Mode, Severity, Verdict};
-use verity_treaty::{PartyCode, Treaty};
+use verity_inspect::SeedOutcome;
+use verity_inspect::view::{ComplianceReport, LoadedLog, judge};
+use verity_log::{ObservedItem, SiteObservation};
+use verity_party::{Inspection, ItemChange, LogEntries, settle};
+use verity_treaty::compliance::Mode;
+use verity_treaty::model::EventKind;
 
 use crate::Outcome;
-use crate::commands::escrow::{load_declaration, open_store};
+use crate::cli::{KeysArgs, OwnLogArgs};
+use crate::commands::party::{keys, load_log, operator};
 use crate::output::{facts, json, table, thousands};
 use crate::resolve;
-
-/// A reference to entry `index` of `log`.
-fn entry_ref(log: &Log, index: u64) -> Result<EntryRef> {
-    let e = log.entry(index)?;
-    Ok(EntryRef {
-        log: log.origin().to_string(),
-        index,
-        leaf_hash: Digest(leaf_hash(&e.leaf)),
-    })
-}
-
-/// Every entry of a log, parsed, with its index.
-fn bodies(log: &Log) -> Result<Vec<(u64, Leaf)>> {
-    log.entries(0, u64::MAX)?
-        .into_iter()
-        .map(|e| {
-            Leaf::parse(&e.leaf)
-                .map(|l| (e.index, l))
-                .map_err(|m| anyhow::anyhow!("{} entry {}: {m}", log.path().display(), e.index))
-        })
-        .collect()
-}
-
-/// The request entry for inspection `id` in the inspecting party's log.
-fn find_request(log: &Log, id: &str) -> Result<(u64, InspectionRequest, NaiveDate)> {
-    for (i, leaf) in bodies(log)? {
-        if let EntryBody::InspectionRequest(r) = leaf.statement.entry
-            && r.inspection == id
-        {
-            let date = NaiveDate::parse_from_str(&leaf.statement.recorded, "%Y-%m-%d")?;
-            return Ok((i, r, date));
-        }
-    }
-    bail!(
-        "no request for inspection `{id}` in {} ({})",
-        log.path().display(),
-        log.party()
-    )
-}
-
-fn find_entry(log: &Log, pick: impl Fn(&EntryBody) -> bool) -> Result<Option<u64>> {
-    Ok(bodies(log)?
-        .into_iter()
-        .find(|(_, l)| pick(&l.statement.entry))
-        .map(|(i, _)| i))
-}
-
-/// This log's seed commitment for inspection `id`, if any.
-fn seed_commit(log: &Log, id: &str) -> Result<Option<u64>> {
-    find_entry(
-        log,
-        |b| matches!(b, EntryBody::SeedCommit(c) if c.inspection == id),
-    )
-}
-
-/// This log's seed reveal for inspection `id`, if any.
-fn seed_reveal(log: &Log, id: &str) -> Result<Option<u64>> {
-    find_entry(
-        log,
-        |b| matches!(b, EntryBody::SeedReveal(s) if s.inspection == id),
-    )
-}
-
-/// Where a party's seed for an inspection is kept in its private store.
-fn seed_slot(id: &str) -> Digest {
-    Digest(verity_inspect::seed_store_slot(id))
-}
-
-fn treaty_for(arg: &str, party: &str) -> Result<(Treaty, PartyCode)> {
-    let treaty = resolve::treaty(arg)?;
-    let code = PartyCode::parse(party).map_err(|m| anyhow::anyhow!("log party: {m}"))?;
-    if !treaty.parties().contains(&code) {
-        bail!("{party} is not a party to `{}`", treaty.id());
-    }
-    Ok((treaty, code))
-}
 
 /// `verity notify`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn notify(
-    db: &Path,
+    own: &OwnLogArgs,
     event: &str,
     uid: &str,
     event_date: NaiveDate,
@@ -111,108 +32,18 @@ pub(crate) fn notify(
     today: NaiveDate,
     as_json: bool,
 ) -> Result<Outcome> {
-    let event: ItemEvent = serde_json::from_value(serde_json::Value::String(event.into()))
+    let event: EventKind = serde_json::from_value(serde_json::Value::String(event.into()))
         .map_err(|_| anyhow::anyhow!("--event: expected created, moved, status-changed, eliminated, converted or warheads-changed, found `{event}`"))?;
-    let mut log = Log::open(db)?;
-    let key = log.signing_key()?;
-    let (idx, _, sealed) = load_declaration(&log, declaration, db)?;
-    // The item's current record: the declaration's, then every later notification about it.
-    let mut current: Option<ItemRecord> = sealed.records().iter().find(|r| r.uid == uid).cloned();
-    for (i, leaf) in bodies(&log)? {
-        if let EntryBody::Notification(n) = leaf.statement.entry
-            && i > idx
-            && n.uid == uid
-        {
-            current = n.new;
-        }
-    }
-    let old = match (event, current) {
-        (ItemEvent::Created, Some(r)) => {
-            bail!(
-                "`{uid}` is already declared (at `{}`): a UID cannot be declared twice",
-                r.site
-            )
-        }
-        (ItemEvent::Created, None) => None,
-        (_, None) => {
-            bail!("`{uid}` is not a declared item of declaration {idx} (or was already removed)")
-        }
-        (_, Some(r)) => Some(r),
-    };
-    let new = match event {
-        ItemEvent::Eliminated | ItemEvent::Converted => None,
-        ItemEvent::Created => Some(ItemRecord {
-            uid: uid.to_string(),
-            class: change
-                .class
-                .clone()
-                .context("--class is needed for `created`")?,
-            item_type: change
-                .item_type
-                .clone()
-                .context("--type is needed for `created`")?,
-            site: change
-                .site
-                .clone()
-                .context("--site is needed for `created`")?,
-            status: change
-                .status
-                .clone()
-                .context("--status is needed for `created`")?,
-            warheads: change
-                .warheads
-                .context("--warheads is needed for `created`")?,
-        }),
-        ItemEvent::Moved => Some(ItemRecord {
-            site: change
-                .site
-                .clone()
-                .context("--site is needed for `moved`")?,
-            ..old.clone().expect("checked above")
-        }),
-        ItemEvent::StatusChanged => Some(ItemRecord {
-            status: change
-                .status
-                .clone()
-                .context("--status is needed for `status-changed`")?,
-            ..old.clone().expect("checked above")
-        }),
-        ItemEvent::WarheadsChanged => Some(ItemRecord {
-            warheads: change
-                .warheads
-                .context("--warheads is needed for `warheads-changed`")?,
-            ..old.clone().expect("checked above")
-        }),
-    };
-    event
-        .check_records(uid, old.as_ref(), new.as_ref())
-        .map_err(|m| anyhow::anyhow!("{m}"))?;
-    let body = Notification {
-        declaration: idx,
-        event,
-        event_date: event_date.format("%Y-%m-%d").to_string(),
-        uid: uid.to_string(),
-        old,
-        new,
-    };
-    let index = log.append_on(&key, today, vec![EntryBody::Notification(body)])?[0];
+    let mut party = operator(own, today)?;
+    let at = party.notify(event, uid, change, event_date, declaration)?;
+    let recorded = party.recorded(at.index)?;
     print_appended(
         as_json,
-        index,
+        at.index,
         "notification",
-        today,
+        recorded,
         &[("Item", uid.to_string())],
     )
-}
-
-/// The new fields a notification gives.
-#[derive(Debug, Default)]
-pub(crate) struct ItemChange {
-    pub(crate) site: Option<String>,
-    pub(crate) status: Option<String>,
-    pub(crate) warheads: Option<u64>,
-    pub(crate) class: Option<String>,
-    pub(crate) item_type: Option<String>,
 }
 
 fn print_appended(
@@ -241,77 +72,47 @@ fn print_appended(
     Ok(Outcome::Clean)
 }
 
+/// The other party's log and this party's own, as an inspection reads them.
+fn inspection_of(
+    party: &crate::commands::party::Operator,
+    other: &LoadedLog,
+    id: &str,
+) -> Result<Inspection> {
+    Ok(Inspection::from_logs(
+        id,
+        &party.own_entries(),
+        &LogEntries::of(other),
+    )?)
+}
+
 /// `verity inspect request`.
 pub(crate) fn request(
-    db: &Path,
+    own: &OwnLogArgs,
     id: &str,
     inspection_type: &str,
-    inspected_log: &Path,
+    inspected_log: &str,
     treaty_arg: &str,
     today: NaiveDate,
     as_json: bool,
 ) -> Result<Outcome> {
-    let mut log = Log::open(db)?;
-    let key = log.signing_key()?;
-    let (treaty, by) = treaty_for(treaty_arg, log.party())?;
-    let other = Log::open_read_only(inspected_log)?;
-    let of =
-        PartyCode::parse(other.party()).map_err(|m| anyhow::anyhow!("--inspected-log: {m}"))?;
-    // The quota: every earlier request in this log, then this one.
-    let mut ledger = QuotaLedger::new(&treaty);
-    for (i, leaf) in bodies(&log)? {
-        if let EntryBody::InspectionRequest(r) = &leaf.statement.entry {
-            if r.inspection == id {
-                bail!("inspection id `{id}` is already used (entry {i})");
-            }
-            if r.treaty != treaty.id() {
-                continue;
-            }
-            let date = NaiveDate::parse_from_str(&leaf.statement.recorded, "%Y-%m-%d")?;
-            let Ok(inspected) = PartyCode::parse(&r.inspected) else {
-                continue;
-            };
-            // Earlier requests that were themselves refused do not use the quota.
-            let _ = ledger.request(Request {
-                id: r.inspection.clone(),
-                inspection_type: r.inspection_type.clone(),
-                inspecting: by,
-                inspected,
-                date,
-            });
-        }
-    }
-    let number = ledger
-        .request(Request {
-            id: id.to_string(),
-            inspection_type: inspection_type.to_string(),
-            inspecting: by,
-            inspected: of,
-            date: today,
-        })
-        .map_err(|e| anyhow::anyhow!("request refused: {e}"))?;
-    let (decl_index, _) = other
-        .declaration(None)
-        .with_context(|| format!("{} has no declaration to inspect", of.as_str()))?;
-    let body = InspectionRequest {
-        inspection: id.to_string(),
-        treaty: treaty.id().to_string(),
-        inspection_type: inspection_type.to_string(),
-        inspected: of.as_str().to_string(),
-        declaration: entry_ref(&other, decl_index)?,
-    };
-    let index = log.append_on(&key, today, vec![EntryBody::InspectionRequest(body)])?[0];
+    let treaty = resolve::treaty(treaty_arg)?;
+    let inspected = load_log(inspected_log, &keys(&own.keys)?)?;
+    let mut party = operator(own, today)?;
+    let on = party.log_mut().today()?;
+    let of = inspected.party();
+    let declaration = LogEntries::of(&inspected)
+        .latest_declaration(on)
+        .with_context(|| format!("{of} has no declaration to inspect"))?;
+    let decl_index = declaration.index;
+    let (insp, number) = party.request(&treaty, id, inspection_type, of, declaration)?;
     print_appended(
         as_json,
-        index,
+        insp.request.index,
         "inspection-request",
-        today,
+        insp.requested,
         &[
             ("Inspection", id.to_string()),
-            (
-                "Inspected",
-                format!("{} declaration {decl_index}", of.as_str()),
-            ),
+            ("Inspected", format!("{of} declaration {decl_index}")),
             ("Number in quota year", number.to_string()),
         ],
     )
@@ -319,181 +120,86 @@ pub(crate) fn request(
 
 /// `verity inspect commit-seed`.
 pub(crate) fn commit_seed(
-    db: &Path,
+    own: &OwnLogArgs,
     id: &str,
-    request_log: Option<&Path>,
+    request_log: Option<&str>,
     today: NaiveDate,
     as_json: bool,
 ) -> Result<Outcome> {
-    let mut log = Log::open(db)?;
-    let key = log.signing_key()?;
-    let req_log = match request_log {
-        Some(p) if p != db => Some(Log::open_read_only(p)?),
-        _ => None,
+    let mut party = operator(own, today)?;
+    let mut insp = match request_log {
+        Some(arg) => {
+            let other = load_log(arg, &keys(&own.keys)?)?;
+            inspection_of(&party, &other, id)?
+        }
+        None => {
+            let own_entries = party.own_entries();
+            Inspection::from_logs(id, &own_entries, &own_entries)?
+        }
     };
-    let req_ref_log = req_log.as_ref().unwrap_or(&log);
-    let (ri, req, _) = find_request(req_ref_log, id)?;
-    if req_ref_log.party() != log.party() && req.inspected != log.party() {
-        bail!("{} is neither side of inspection `{id}`", log.party());
-    }
-    if seed_commit(&log, id)?.is_some() {
-        bail!(
-            "{} already committed a seed for inspection `{id}`",
-            log.party()
-        );
-    }
-    let store = open_store(db)?;
-    let mut seed = [0u8; 32];
-    OsRng.fill_bytes(&mut seed);
-    store.put(&seed_slot(id), &seed)?;
-    let body = SeedCommit {
-        inspection: id.to_string(),
-        request: entry_ref(req_ref_log, ri)?,
-        commitment: Digest(SeedCommitment::new(id, log.party(), &seed).0),
-    };
-    let index = log.append_on(&key, today, vec![EntryBody::SeedCommit(body)])?[0];
+    let at = party.commit_seed(&mut insp)?;
+    let recorded = party.recorded(at.index)?;
     print_appended(
         as_json,
-        index,
+        at.index,
         "seed-commit",
-        today,
+        recorded,
         &[("Inspection", id.to_string())],
     )
 }
 
 /// `verity inspect reveal-seed`.
 pub(crate) fn reveal_seed(
-    db: &Path,
+    own: &OwnLogArgs,
     id: &str,
-    other_log: &Path,
+    other_log: &str,
     treaty_arg: &str,
     today: NaiveDate,
     as_json: bool,
 ) -> Result<Outcome> {
-    let mut log = Log::open(db)?;
-    let key = log.signing_key()?;
-    let other = Log::open_read_only(other_log)?;
     let treaty = resolve::treaty(treaty_arg)?;
-    let inspecting = find_request(&log, id).is_ok();
-    let (_, _, requested) = if inspecting {
-        find_request(&log, id)?
-    } else {
-        find_request(&other, id)?
-    };
-    if seed_reveal(&log, id)?.is_some() {
-        bail!(
-            "{} already revealed its seed for inspection `{id}`",
-            log.party()
-        );
-    }
-    let days = treaty
-        .inspection_protocol()
-        .map(|p| p.seed_reveal_days)
-        .context("the treaty has no inspection protocol")?;
-    let deadline = requested + Days::new(u64::from(days));
-    let after = if inspecting {
-        match seed_reveal(&other, id)? {
-            Some(i) => Some(entry_ref(&other, i)?),
-            None if today > deadline => None,
-            None => bail!(
-                "{} has not revealed yet: the inspected party reveals first (its deadline is {deadline}; after it, your seed alone selects)",
-                other.party()
-            ),
-        }
-    } else {
-        match seed_commit(&other, id)? {
-            Some(i) => Some(entry_ref(&other, i)?),
-            None => bail!(
-                "{} has not committed its seed yet: both commit before either reveals",
-                other.party()
-            ),
-        }
-    };
-    if seed_commit(&log, id)?.is_none() {
-        bail!(
-            "{} never committed a seed for inspection `{id}`",
-            log.party()
-        );
-    }
-    let store = open_store(db)?;
-    let seed: [u8; 32] = store
-        .get(&seed_slot(id))?
-        .as_slice()
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("the stored seed for `{id}` is not 32 bytes"))?;
-    let late = today > deadline;
-    let body = SeedReveal {
-        inspection: id.to_string(),
-        seed: Digest(seed),
-        after,
-    };
-    let index = log.append_on(&key, today, vec![EntryBody::SeedReveal(body)])?[0];
+    let other = load_log(other_log, &keys(&own.keys)?)?;
+    let mut party = operator(own, today)?;
+    let mut insp = inspection_of(&party, &other, id)?;
+    let r = party.reveal_seed(&mut insp, &treaty)?;
+    let recorded = party.recorded(r.entry.index)?;
     let mut extra = vec![
         ("Inspection", id.to_string()),
-        ("Deadline", deadline.to_string()),
+        ("Deadline", r.deadline.to_string()),
     ];
-    if late {
+    if r.late {
         extra.push(("Note", "recorded after the deadline".to_string()));
     }
-    print_appended(as_json, index, "seed-reveal", today, &extra)
+    print_appended(as_json, r.entry.index, "seed-reveal", recorded, &extra)
 }
 
-fn sources(paths: &[PathBuf], keys: &[PathBuf]) -> Result<Vec<LogSource>> {
-    if !keys.is_empty() && keys.len() != paths.len() {
-        bail!(
-            "--keys: give one key per log ({} logs, {} keys)",
-            paths.len(),
-            keys.len()
-        );
-    }
-    paths
-        .iter()
-        .enumerate()
-        .map(|(k, p)| {
-            let (key, key_supplied) = match keys.get(k) {
-                Some(kp) => (VerifierKey::load(kp)?, true),
-                None => (Log::open_read_only(p)?.recorded_verifier().clone(), false),
-            };
-            Ok(LogSource {
-                path: p.clone(),
-                key,
-                key_supplied,
-            })
-        })
-        .collect()
-}
-
-fn run_view(
-    treaty: &Treaty,
-    srcs: &[LogSource],
-    on: NaiveDate,
-    mode: Mode,
-) -> Result<ComplianceReport> {
-    let bar = ProgressBar::new(srcs.len() as u64);
+/// Reads and audits every log (files or nodes), with a progress bar.
+fn load_logs(args: &[String], keys: &KeysArgs) -> Result<Vec<LoadedLog>> {
+    let keys = crate::commands::party::keys(keys)?;
+    let bar = ProgressBar::new(args.len() as u64);
     bar.set_style(ProgressStyle::with_template(
         "{spinner} reading and auditing logs {bar:30} {pos}/{len}",
     )?);
-    let report = view(treaty, srcs, on, mode, &|done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
-    })?;
+    let mut logs = Vec::with_capacity(args.len());
+    for a in args {
+        logs.push(load_log(a, &keys)?);
+        bar.inc(1);
+    }
     bar.finish_and_clear();
-    Ok(report)
+    Ok(logs)
 }
 
 /// `verity inspect select`.
 pub(crate) fn select(
-    logs: &[PathBuf],
+    logs: &[String],
+    keys: &KeysArgs,
     id: &str,
     treaty_arg: &str,
     today: NaiveDate,
     as_json: bool,
 ) -> Result<Outcome> {
     let treaty = resolve::treaty(treaty_arg)?;
-    let report = run_view(&treaty, &sources(logs, &[])?, today, Mode::AsIfInForce)?;
-    let Some(s) = report.inspections.iter().find(|i| i.id == id) else {
-        bail!("no request for inspection `{id}` in the logs given");
-    };
+    let s = &settle(&treaty, &load_logs(logs, keys)?, id, today)?;
     if as_json {
         json(s)?;
         return Ok(Outcome::Clean);
@@ -508,7 +214,7 @@ pub(crate) fn select(
         format!("{} inspects {}", s.inspecting, s.inspected),
     ]);
     t.add_row(["Requested".to_string(), s.requested.to_string()]);
-    t.add_row(["Status".to_string(), s.status.clone()]);
+    t.add_row(["Status".to_string(), s.status.to_string()]);
     t.add_row([
         "Selection seed".to_string(),
         match &s.seed {
@@ -541,72 +247,49 @@ pub(crate) fn select(
 
 /// `verity inspect open`.
 pub(crate) fn open(
-    db: &Path,
+    own: &OwnLogArgs,
     id: &str,
-    request_log: &Path,
+    request_log: &str,
     treaty_arg: &str,
     today: NaiveDate,
     as_json: bool,
 ) -> Result<Outcome> {
     let treaty = resolve::treaty(treaty_arg)?;
-    let report = run_view(
-        &treaty,
-        &sources(&[db.to_path_buf(), request_log.to_path_buf()], &[])?,
-        today,
-        Mode::AsIfInForce,
+    let other = load_log(request_log, &keys(&own.keys)?)?;
+    let mut party = operator(own, today)?;
+    let on = party.log_mut().today()?;
+    let mut insp = inspection_of(&party, &other, id)?;
+    // The selection as the view settles it from both logs (deadlines and fallbacks included).
+    let own_log = LoadedLog::from_contents(
+        party.log_mut().contents()?,
+        party.log().verifier().clone(),
+        true,
+        "this party's log".into(),
     )?;
-    let Some(s) = report.inspections.iter().find(|i| i.id == id) else {
+    let settled = settle(&treaty, &[own_log, other], id, on)?;
+    if settled.status.opened() {
         bail!(
-            "no request for inspection `{id}` in {}",
-            request_log.display()
+            "inspection `{id}` is already opened (status {})",
+            settled.status
         );
-    };
-    if matches!(
-        s.status.as_str(),
-        "awaiting-record" | "complete" | "opening-rejected"
-    ) {
-        bail!("inspection `{id}` is already opened (status {})", s.status);
     }
-    let Some(seed) = s.seed.as_ref().and_then(SeedOutcome::seed) else {
+    let Some(seed) = settled.seed.as_ref().and_then(SeedOutcome::seed) else {
         bail!(
             "inspection `{id}` has no selection seed yet (status {})",
-            s.status
+            settled.status
         );
     };
-    let kind = treaty
-        .inspections()
-        .iter()
-        .find(|k| k.id == s.inspection_type)
-        .context("unknown inspection type")?;
-    let mut log = Log::open(db)?;
-    let key = log.signing_key()?;
-    let req_log = Log::open_read_only(request_log)?;
-    let (ri, req, _) = find_request(&req_log, id)?;
-    let (idx, decl, sealed) = load_declaration(&log, Some(req.declaration.index), db)?;
-    let body = build_opening(
-        &sealed,
-        idx,
-        &kind.selection,
-        &seed,
-        id,
-        entry_ref(&req_log, ri)?,
-    )
-    .map_err(|m| anyhow::anyhow!("{m}"))?;
-    if body.root != decl.root {
-        bail!("the private store's declaration {idx} does not match the log's root");
-    }
-    let opened: Vec<String> = body.sites.iter().map(|s| s.header.site.clone()).collect();
-    let padding = body.dummies.len();
-    let index = log.append_on(&key, today, vec![EntryBody::InspectionOpening(body)])?[0];
+    let (opening, _) = party.prepare_opening(&insp, &treaty, &seed)?;
+    let opened = party.open_selection(&mut insp, opening)?;
     print_appended(
         as_json,
-        index,
+        opened.entry.index,
         "inspection-opening",
-        today,
+        party.recorded(opened.entry.index)?,
         &[
             ("Inspection", id.to_string()),
-            ("Sites opened", opened.join(", ")),
-            ("Padding positions shown", padding.to_string()),
+            ("Sites opened", opened.sites.join(", ")),
+            ("Padding positions shown", opened.padding.to_string()),
         ],
     )
 }
@@ -672,49 +355,26 @@ fn read_observations(path: &Path) -> Result<Vec<SiteObservation>> {
 
 /// `verity inspect record`.
 pub(crate) fn record(
-    db: &Path,
+    own: &OwnLogArgs,
     id: &str,
-    opening_log: &Path,
+    opening_log: &str,
     observations: &Path,
     today: NaiveDate,
     as_json: bool,
 ) -> Result<Outcome> {
     let sites = read_observations(observations)?;
-    let mut log = Log::open(db)?;
-    let key = log.signing_key()?;
-    find_request(&log, id).with_context(|| format!("{} did not request `{id}`", log.party()))?;
-    let other = Log::open_read_only(opening_log)?;
-    let oi = find_entry(
-        &other,
-        |b| matches!(b, EntryBody::InspectionOpening(o) if o.inspection == id),
-    )?
-    .with_context(|| {
-        format!(
-            "{} has not opened anything for inspection `{id}`",
-            other.party()
-        )
-    })?;
-    if find_entry(
-        &log,
-        |b| matches!(b, EntryBody::InspectionRecord(r) if r.inspection == id),
-    )?
-    .is_some()
-    {
-        bail!("inspection `{id}` is already recorded");
-    }
+    let other = load_log(opening_log, &keys(&own.keys)?)?;
+    let mut party = operator(own, today)?;
+    let mut insp = inspection_of(&party, &other, id)?;
     let items: usize = sites.iter().map(|s| s.found.len()).sum();
     let site_names: Vec<String> = sites.iter().map(|s| s.site.clone()).collect();
-    let body = InspectionRecord {
-        inspection: id.to_string(),
-        opening: entry_ref(&other, oi)?,
-        sites,
-    };
-    let index = log.append_on(&key, today, vec![EntryBody::InspectionRecord(body)])?[0];
+    let at = party.record(&mut insp, sites)?;
+    let recorded = party.recorded(at.index)?;
     print_appended(
         as_json,
-        index,
+        at.index,
         "inspection-record",
-        today,
+        recorded,
         &[
             ("Inspection", id.to_string()),
             ("Sites", site_names.join(", ")),
@@ -725,8 +385,8 @@ pub(crate) fn record(
 
 /// `verity compliance`.
 pub(crate) fn compliance(
-    logs: &[PathBuf],
-    keys: &[PathBuf],
+    logs: &[String],
+    keys: &KeysArgs,
     treaty_arg: &str,
     on: NaiveDate,
     as_if_in_force: bool,
@@ -738,7 +398,7 @@ pub(crate) fn compliance(
     } else {
         Mode::AsWritten
     };
-    let report = run_view(&treaty, &sources(logs, keys)?, on, mode)?;
+    let report: ComplianceReport = judge(&treaty, &load_logs(logs, keys)?, on, mode);
     let outcome = if report.has_violation() {
         Outcome::Findings
     } else {
@@ -758,7 +418,7 @@ pub(crate) fn compliance(
     ]);
     for s in &report.logs {
         l.add_row([
-            s.party.clone(),
+            s.party.to_string(),
             s.origin.clone(),
             format!(
                 "{} of {}",
@@ -784,10 +444,7 @@ pub(crate) fn compliance(
                 v.limit.clone(),
                 v.value.map_or_else(|| "hidden".into(), thousands),
                 thousands(v.max),
-                match v.verdict {
-                    Verdict::WithinLimitsProved => "within limits (proved)".into(),
-                    other => other.as_str().to_string(),
-                },
+                v.verdict.short_label().to_string(),
             ]);
         }
         outln!("\nLimits (each party's latest declaration)\n{t}")?;
@@ -808,10 +465,10 @@ pub(crate) fn compliance(
             t.add_row([
                 i.id.clone(),
                 i.inspection_type.clone(),
-                i.inspecting.clone(),
-                i.inspected.clone(),
+                i.inspecting.to_string(),
+                i.inspected.to_string(),
                 i.requested.to_string(),
-                i.status.clone(),
+                i.status.to_string(),
                 i.selection
                     .as_ref()
                     .map(|s| {
@@ -833,14 +490,9 @@ pub(crate) fn compliance(
         let mut t = table(["Severity", "Party", "Rule", "Finding", "Evidence"]);
         for f in &report.findings {
             t.add_row([
-                match f.severity {
-                    Severity::Violation => "VIOLATION",
-                    Severity::Warning => "warning",
-                    Severity::Info => "info",
-                }
-                .to_string(),
-                f.party.clone(),
-                f.rule.clone(),
+                f.severity.label().to_string(),
+                f.party.map(|p| p.to_string()).unwrap_or_default(),
+                f.rule.to_string(),
                 f.message.clone(),
                 f.evidence
                     .iter()

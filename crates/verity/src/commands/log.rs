@@ -7,11 +7,14 @@ use anyhow::{Result, bail};
 use base64::Engine;
 use base64::prelude::BASE64_STANDARD;
 use indicatif::{ProgressBar, ProgressStyle};
-use verity_log::{Log, VerifierKey, audit, leaf_hash};
+use verity_inspect::view::{LoadedLog, judge_escrow};
+use verity_log::{Log, Problem, VerifierKey, leaf_hash};
+use verity_treaty::Treaty;
 use verity_treaty::compliance::Verdict;
 
 use crate::Outcome;
 use crate::output::{facts, json, table, thousands};
+use crate::resolve;
 
 pub(crate) fn checkpoint(db: &Path, as_json: bool) -> Result<Outcome> {
     let log = Log::open_read_only(db)?;
@@ -136,19 +139,57 @@ pub(crate) fn entries(db: &Path, from: u64, to: Option<u64>, as_json: bool) -> R
     Ok(Outcome::Clean)
 }
 
-pub(crate) fn run_audit(db: &Path, key: &Path, as_json: bool) -> Result<Outcome> {
+/// The treaty a declaration names: the one given with `--treaty` when the ids agree, else the
+/// built-in one.
+fn treaty_resolver(
+    given: Option<Treaty>,
+) -> impl Fn(&str) -> Option<std::borrow::Cow<'static, Treaty>> {
+    move |id: &str| match &given {
+        Some(t) if t.id() == id => Some(std::borrow::Cow::Owned(t.clone())),
+        _ => verity_treaty::builtin::treaty(id)
+            .ok()
+            .map(std::borrow::Cow::Owned),
+    }
+}
+
+pub(crate) fn run_audit(
+    db: &Path,
+    key: &Path,
+    treaty: Option<&str>,
+    as_json: bool,
+) -> Result<Outcome> {
     let key = VerifierKey::load(key)?;
+    let given = treaty.map(resolve::treaty).transpose()?;
     let bar = ProgressBar::new(0);
     bar.set_style(ProgressStyle::with_template(
         "{spinner} auditing {bar:40} {pos}/{len} entries",
     )?);
-    let report = audit(db, &key, &|done, total| {
+    let loaded = LoadedLog::from_file_watched(db, Some(key), &|done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })?;
     bar.finish_and_clear();
+    let report = loaded.audit().clone();
+    let escrow = judge_escrow(&loaded, &treaty_resolver(given));
+    // Every problem, the bytes' and the escrow's, by entry.
+    let mut problems: Vec<Problem> = report.problems.clone();
+    problems.extend(escrow.findings.iter().map(|f| Problem {
+        entry: f.evidence.last().map(|e| e.index),
+        checkpoint: None,
+        message: strip_entry(&f.message),
+    }));
+    problems.sort_by_key(|p| {
+        (
+            p.entry.unwrap_or(u64::MAX),
+            p.checkpoint.unwrap_or(u64::MAX),
+        )
+    });
     if as_json {
-        json(&report)?;
+        let mut v = serde_json::to_value(&report)?;
+        v["openings"] = serde_json::json!(escrow.openings);
+        v["hidden_totals"] = serde_json::to_value(&escrow.hidden_totals)?;
+        v["problems"] = serde_json::to_value(&problems)?;
+        json(&v)?;
     } else {
         let mut t = facts();
         t.add_row([
@@ -173,25 +214,22 @@ pub(crate) fn run_audit(db: &Path, key: &Path, as_json: bool) -> Result<Outcome>
         ]);
         t.add_row([
             "Escrow openings checked".to_string(),
-            thousands(report.openings),
+            thousands(escrow.openings),
         ]);
         t.add_row(["Root (base64)".to_string(), report.root.clone()]);
         outln!("{t}")?;
-        if !report.hidden_totals.is_empty() {
+        if !escrow.hidden_totals.is_empty() {
             let mut h = table(["Declaration", "Limit", "Ceiling", "Applies from", "Verdict"]);
-            for d in &report.hidden_totals {
+            for d in &escrow.hidden_totals {
                 for v in &d.verdicts {
                     let verdict = match (v.verdict, &d.revealed) {
-                        (Verdict::WithinLimitsProved, None) => {
-                            "within limits (proved), totals hidden".to_string()
-                        }
                         (Verdict::WithinLimitsProved, Some(_)) => {
                             "within limits (proved); totals since revealed".to_string()
                         }
                         (Verdict::Unknown, _) if v.applies_from > v.date => {
                             "not yet applicable (not covered by the proof)".to_string()
                         }
-                        (other, _) => other.as_str().to_string(),
+                        _ => v.describe(),
                     };
                     h.add_row([
                         d.declaration.to_string(),
@@ -204,7 +242,7 @@ pub(crate) fn run_audit(db: &Path, key: &Path, as_json: bool) -> Result<Outcome>
             }
             outln!("{h}")?;
         }
-        match report.first_problem() {
+        match problems.first() {
             None => outln!(
                 "audit clean: every signature, tree hash, checkpoint and opening checks out"
             )?,
@@ -215,18 +253,23 @@ pub(crate) fn run_audit(db: &Path, key: &Path, as_json: bool) -> Result<Outcome>
                     (None, None) => "log".to_string(),
                 };
                 outln!("audit FAILED at {place}: {}", p.message)?;
-                if report.problems.len() > 1 {
-                    outln!(
-                        "({} problems in all; --json lists them)",
-                        report.problems.len()
-                    )?;
+                if problems.len() > 1 {
+                    outln!("({} problems in all; --json lists them)", problems.len())?;
                 }
             }
         }
     }
-    Ok(if report.problems.is_empty() {
+    Ok(if problems.is_empty() {
         Outcome::Clean
     } else {
         Outcome::Findings
     })
+}
+
+/// A finding's message without its leading `entry N: ` (the problem names the entry).
+fn strip_entry(message: &str) -> String {
+    match message.split_once(": ") {
+        Some((head, rest)) if head.starts_with("entry ") => rest.to_string(),
+        _ => message.to_string(),
+    }
 }

@@ -10,6 +10,7 @@ mod inspect;
 mod log;
 mod node;
 mod overview;
+mod party;
 mod simulate;
 mod treaty;
 
@@ -67,7 +68,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             log::entries(db, *from, *to, args.json)
         }
         Command::Declare {
-            db,
+            own,
             inventory,
             treaty,
             as_of,
@@ -75,11 +76,11 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             hide_totals,
             empty_facilities,
         } => escrow::declare(
-            db,
+            own,
             inventory,
             treaty,
             *as_of,
-            escrow::Publish {
+            verity_party::Publish {
                 clear_aggregates: *clear_aggregates,
                 hide_totals: *hide_totals,
                 empty_facilities: empty_facilities.clone(),
@@ -88,13 +89,13 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             args.json,
         ),
         Command::Disclose {
-            db,
+            own,
             stage,
             sites,
             declaration,
             treaty,
         } => escrow::disclose(
-            db,
+            own,
             *stage,
             sites,
             *declaration,
@@ -112,7 +113,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             checkpoint,
             key,
         } => escrow::verify_opening(file, checkpoint, key, args.json),
-        Command::Audit { db, key } => log::run_audit(db, key, args.json),
+        Command::Audit { db, key, treaty } => log::run_audit(db, key, treaty.as_deref(), args.json),
         Command::Bench(BenchCommand::Append { db, entries }) => bench::append(db, *entries, today),
         Command::Bench(BenchCommand::Commit { items }) => bench::commit(*items, args.json),
         Command::Bench(BenchCommand::Audit { entries }) => {
@@ -128,7 +129,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             bench::proofs(*categories, args.json)
         }
         Command::Notify {
-            db,
+            own,
             event,
             uid,
             event_date,
@@ -139,11 +140,11 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             item_type,
             declaration,
         } => inspect::notify(
-            db,
+            own,
             event,
             uid,
             *event_date,
-            &inspect::ItemChange {
+            &verity_party::ItemChange {
                 site: site.clone(),
                 status: status.clone(),
                 warheads: *warheads,
@@ -155,13 +156,13 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             args.json,
         ),
         Command::Inspect(InspectCommand::Request {
-            db,
+            own,
             id,
             inspection_type,
             inspected_log,
             treaty,
         }) => inspect::request(
-            db,
+            own,
             id,
             inspection_type,
             inspected_log,
@@ -170,31 +171,34 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             args.json,
         ),
         Command::Inspect(InspectCommand::CommitSeed {
-            db,
+            own,
             id,
             request_log,
-        }) => inspect::commit_seed(db, id, request_log.as_deref(), today, args.json),
+        }) => inspect::commit_seed(own, id, request_log.as_deref(), today, args.json),
         Command::Inspect(InspectCommand::RevealSeed {
-            db,
+            own,
             id,
             other_log,
             treaty,
-        }) => inspect::reveal_seed(db, id, other_log, treaty, today, args.json),
-        Command::Inspect(InspectCommand::Select { logs, id, treaty }) => {
-            inspect::select(logs, id, treaty, today, args.json)
-        }
+        }) => inspect::reveal_seed(own, id, other_log, treaty, today, args.json),
+        Command::Inspect(InspectCommand::Select {
+            logs,
+            keys,
+            id,
+            treaty,
+        }) => inspect::select(logs, keys, id, treaty, today, args.json),
         Command::Inspect(InspectCommand::Open {
-            db,
+            own,
             id,
             request_log,
             treaty,
-        }) => inspect::open(db, id, request_log, treaty, today, args.json),
+        }) => inspect::open(own, id, request_log, treaty, today, args.json),
         Command::Inspect(InspectCommand::Record {
-            db,
+            own,
             id,
             opening_log,
             observations,
-        }) => inspect::record(db, id, opening_log, observations, today, args.json),
+        }) => inspect::record(own, id, opening_log, observations, today, args.json),
         Command::Serve {
             db,
             listen,

@@ -3,31 +3,18 @@
 //! SIGTERM or Ctrl-C.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use verity_log::{Log, PartyKey, VerifierKey};
-use verity_node::sync::{Peer, follow as follow_peers};
-use verity_node::{NodeState, Witness, load_token, serve as run_server, token_path};
+use verity_node::{Node, NodeConfig, PeerSpec, token_path};
 use verity_treaty::PartyCode;
 
 use crate::Outcome;
 
-fn sibling(db: &Path, suffix: &str) -> PathBuf {
-    let mut p = db.as_os_str().to_owned();
-    p.push(suffix);
-    PathBuf::from(p)
-}
-
-/// One line of a peers file: `<url> <party> <verifier key>` (mirror, audit and witness that
-/// node's log) or `<verifier key>` alone (witness checkpoints submitted to this node).
-struct PeerLine {
-    follow: Option<(String, String)>,
-    key: VerifierKey,
-}
-
-/// Reads a peers file; blank lines and `#` comments are skipped.
-fn read_peers(path: &Path) -> Result<Vec<PeerLine>> {
+/// Reads a peers file: `<url> <PARTY> <verifier key>` per line (mirror, audit and witness that
+/// node's log) or `<verifier key>` alone (witness checkpoints submitted to this node); blank
+/// lines and `#` comments are skipped.
+fn read_peers(path: &Path) -> Result<Vec<PeerSpec>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut out = Vec::new();
@@ -54,9 +41,9 @@ fn read_peers(path: &Path) -> Result<Vec<PeerLine>> {
                 ));
             }
         };
-        out.push(PeerLine {
+        out.push(PeerSpec {
             follow,
-            key: VerifierKey::parse(key).map_err(at)?,
+            key: VerifierKey::parse(key).map_err(|e| at(e.to_string()))?,
         });
     }
     Ok(out)
@@ -97,68 +84,19 @@ pub(crate) fn serve(
     today: Option<chrono::NaiveDate>,
     dashboard: verity_node::DashboardConfig,
 ) -> Result<Outcome> {
-    let log = Log::open(db)?;
-    let key = log.signing_key()?;
-    let token = match load_token(db) {
-        Ok(t) => t,
-        Err(_) if !token_path(db).exists() => {
-            let t = verity_node::create_token(db).map_err(anyhow::Error::msg)?;
-            eprintln!("created the operator token {}", token_path(db).display());
-            t
-        }
-        Err(m) => bail!("{m}"),
+    let config = NodeConfig {
+        clock: today.map_or(verity_node::Clock::System, verity_node::Clock::Fixed),
+        dashboard: Some(dashboard),
+        peers: match peers {
+            Some(p) => read_peers(p)?,
+            None => Vec::new(),
+        },
+        ..NodeConfig::default()
     };
-    // The witness signs with its own key, kept beside the log (mode 0600).
-    let witness_key_file = sibling(db, ".witness.key");
-    let witness_name = format!("witness.verity/{}", log.party());
-    let witness_key = if witness_key_file.exists() {
-        PartyKey::load(&witness_key_file)?
-    } else {
-        let k = PartyKey::generate(&witness_name).map_err(anyhow::Error::msg)?;
-        let dir = witness_key_file.parent().unwrap_or(Path::new("."));
-        let stem = witness_key_file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".key"))
-            .context("witness key file name")?
-            .to_string();
-        k.write(dir, &stem)?;
-        k
-    };
-    let witness = Witness::open(
-        &sibling(db, ".witness"),
-        witness_key.name(),
-        witness_key.ed25519().clone(),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut follow = Vec::new();
-    if let Some(p) = peers {
-        let mirrors = sibling(db, ".peers");
-        for line in read_peers(p)? {
-            witness
-                .add_log(&line.key)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            if let Some((url, party)) = line.follow {
-                std::fs::create_dir_all(&mirrors)
-                    .with_context(|| format!("cannot create {}", mirrors.display()))?;
-                follow.push(Peer {
-                    mirror: mirrors.join(format!("{}.db", party.to_lowercase())),
-                    url,
-                    party,
-                    key: line.key,
-                });
-            }
-        }
+    let node = Node::open(db, config)?;
+    if node.created_token() {
+        eprintln!("created the operator token {}", token_path(db).display());
     }
-    let witness_text = witness.verifier_text();
-    let mut state = NodeState::new(db.to_path_buf(), key, token, Some(witness));
-    state.clock = today.map_or(verity_node::Clock::System, verity_node::Clock::Fixed);
-    state.dashboard = Some(dashboard);
-    state.mirrors = follow
-        .iter()
-        .map(|p| (p.mirror.clone(), p.key.clone()))
-        .collect();
-    let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -168,20 +106,16 @@ pub(crate) fn serve(
             .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
         outln!("http://{addr}/")?;
+        let state = node.state();
         eprintln!(
-            "{} ({}): operator token in {}; witness key {witness_text}",
-            log.party(),
-            log.origin(),
-            token_path(db).display()
+            "{} ({}): operator token in {}; witness key {}",
+            state.party(),
+            state.origin(),
+            token_path(db).display(),
+            node.witness_verifier().unwrap_or("none")
         );
-        if !follow.is_empty() {
-            tokio::spawn(follow_peers(
-                state.clone(),
-                follow,
-                std::time::Duration::from_secs(sync_every.max(1)),
-            ));
-        }
-        run_server(listener, state).await?;
+        node.follow_in_background(std::time::Duration::from_secs(sync_every.max(1)));
+        node.serve(listener).await?;
         anyhow::Ok(())
     })?;
     Ok(Outcome::Clean)
@@ -236,8 +170,8 @@ fn bench_entry(i: u64) -> verity_log::EntryBody {
     let uid = format!("B{i}");
     verity_log::EntryBody::Notification(verity_log::Notification {
         declaration: 0,
-        event: verity_log::ItemEvent::Eliminated,
-        event_date: "2027-03-01".into(),
+        event: verity_treaty::model::EventKind::Eliminated,
+        event_date: chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap_or_default(),
         uid: uid.clone(),
         old: Some(verity_escrow::ItemRecord {
             uid,
@@ -252,7 +186,7 @@ fn bench_entry(i: u64) -> verity_log::EntryBody {
 }
 
 fn bench_log(dir: &Path, name: &str) -> Result<(PathBuf, PartyKey)> {
-    let key = PartyKey::generate("verity.log/USA").map_err(anyhow::Error::msg)?;
+    let key = PartyKey::generate("verity.log/USA")?;
     let (key_path, _) = key.write(dir, name)?;
     let db = dir.join(format!("{name}.db"));
     let mut log = Log::init(&db, "USA", &key, &key_path)?;
@@ -261,7 +195,7 @@ fn bench_log(dir: &Path, name: &str) -> Result<(PathBuf, PartyKey)> {
         vec![verity_log::EntryBody::Declaration(
             verity_log::Declaration {
                 treaty: "new-start".into(),
-                as_of: "2027-02-05".into(),
+                as_of: chrono::NaiveDate::from_ymd_opt(2027, 2, 5).unwrap_or_default(),
                 root: verity_escrow::Digest([0; 32]),
                 sites: None,
                 aggregates: None,
@@ -273,12 +207,14 @@ fn bench_log(dir: &Path, name: &str) -> Result<(PathBuf, PartyKey)> {
     Ok((db, key))
 }
 
-async fn start_node(db: PathBuf, key: PartyKey, token: &str) -> Result<String> {
-    let state = Arc::new(NodeState::new(db, key, token.to_string(), None));
+/// A node of the log at `db` on a loopback port; its URL and operator token.
+async fn start_node(db: PathBuf) -> Result<(String, String)> {
+    let token = verity_node::create_token(&db)?;
+    let node = Node::open(&db, NodeConfig::default())?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(run_server(listener, state));
-    Ok(url)
+    tokio::spawn(async move { node.serve(listener).await });
+    Ok((url, token))
 }
 
 /// `verity bench serve`.
@@ -290,13 +226,12 @@ pub(crate) fn bench_serve(
 ) -> Result<Outcome> {
     use indicatif::{ProgressBar, ProgressStyle};
     let dir = tempfile::tempdir()?;
-    let token = "b".repeat(64);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     // 1. Durable appends through the write route, group-committed.
-    let (db, key) = bench_log(dir.path(), "appends")?;
-    let url = rt.block_on(start_node(db.clone(), key, &token))?;
+    let (db, _) = bench_log(dir.path(), "appends")?;
+    let (url, token) = rt.block_on(start_node(db.clone()))?;
     let client = reqwest::Client::new();
     let (appends, acknowledged) = rt.block_on({
         let (client, url, bearer) = (client.clone(), url.clone(), format!("Bearer {token}"));
@@ -367,7 +302,7 @@ pub(crate) fn bench_serve(
         log.inclusion_proof(index, size)?;
     }
     let from_storage = start.elapsed().as_secs_f64() * 1e6 / samples as f64;
-    let big_url = rt.block_on(start_node(big.clone(), big_key, &token))?;
+    let (big_url, _) = rt.block_on(start_node(big.clone()))?;
     let (proofs, _) = rt.block_on({
         let (client, url) = (client.clone(), big_url.clone());
         load(clients, seconds, move |i| {

@@ -133,9 +133,7 @@ fn hidden_totals_demo() -> Result<Vec<HiddenDemo>> {
         );
         let items = verity_inspect::synthetic_arsenal(party.as_str(), deployed, stored, retired);
         let count = items.len();
-        let tally = treaty
-            .tally(items.iter().map(ItemRecord::facts))
-            .map_err(anyhow::Error::msg)?;
+        let tally = treaty.tally(items.iter().map(ItemRecord::facts))?;
         let sealed = SealedDeclaration::commit_padded(items, Some(padding))?;
         let root = sealed.root();
         let ctx = ProofContext {
@@ -145,10 +143,10 @@ fn hidden_totals_demo() -> Result<Vec<HiddenDemo>> {
             root: &root,
         };
         let (published, _) = prove_totals(&ctx, &tally.categories)?;
-        let limits = verify_totals(&ctx, &published).map_err(anyhow::Error::msg)?;
+        let limits = verify_totals(&ctx, &published)?;
         let proved: Vec<String> = limits
             .iter()
-            .filter(|l| l.status == "proved")
+            .filter(|l| l.status == verity_escrow::LimitProof::Proved)
             .map(|l| l.limit.clone())
             .collect();
         out.push(HiddenDemo {
@@ -374,13 +372,6 @@ fn short_limit_name(id: &str) -> &str {
 fn cell(v: &LimitVerdict) -> String {
     let value = v.value.map_or_else(|| "—".to_string(), thousands);
     let star = if v.derived { "*" } else { "" };
-    let word = match v.verdict {
-        Verdict::Compliant => "ok",
-        Verdict::AboveLimitNotYetApplicable => "over, not yet applicable",
-        Verdict::Violation => "VIOLATION",
-        Verdict::Unknown => "unknown",
-        Verdict::NotInForce => "not in force",
-        Verdict::WithinLimitsProved => "within limits (proved)",
-    };
+    let word = v.verdict.short_label();
     format!("{value}{star} {word}")
 }

@@ -256,21 +256,26 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
     );
     let seed = args.seed;
     let dir = args.dir.clone();
-    let (net, played) = rt.block_on(async {
-        let net = network::Network::start(&dir, seed, &codes, clock, treaty.id()).await?;
-        let mut y = year::Year::new(&net, &treaty, seed, parties, progress.clone())?;
-        let judged_on = year::play(&mut y, &treaty).await?;
-        let timeline = std::mem::take(&mut y.timeline);
-        drop(y);
-        Ok::<_, anyhow::Error>((net, (judged_on, timeline)))
-    })?;
-    let (judged_on, timeline) = played;
+    // The nodes serve on the runtime; the operators work from this thread, each reaching its
+    // own node over HTTP as an operator at a terminal would.
+    let net = rt.block_on(network::Network::start(
+        &dir,
+        seed,
+        &codes,
+        clock,
+        treaty.id(),
+    ))?;
+    let (judged_on, timeline) = {
+        let mut y = year::Year::new(&net, &rt, &treaty, seed, parties, progress.clone())?;
+        let judged_on = year::play(&mut y, &treaty)?;
+        (judged_on, std::mem::take(&mut y.timeline))
+    };
     // The nodes' dashboards judge on their clock: the day the observer's view is taken.
     net.clock.advance_to(judged_on);
     progress.set_message("the observer's compliance view over its copies");
     let sources: Vec<LogSource> = net
         .observer
-        .peers
+        .peers()
         .iter()
         .map(|p| LogSource {
             path: p.mirror.clone(),
@@ -314,13 +319,13 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
     let false_alarms = compliance
         .findings
         .iter()
-        .filter(|f| Some(&f.party) != cheater.as_ref())
+        .filter(|f| f.party.map(|p| p.to_string()) != cheater)
         .count();
     let cheat_report = cheat_report.map(|mut c| {
         c.caught = compliance
             .findings
             .iter()
-            .any(|f| f.party == c.party && f.severity == Severity::Violation);
+            .any(|f| f.party.is_some_and(|p| p.as_str() == c.party) && f.is_violation());
         c
     });
     let report = DemoReport {
@@ -436,9 +441,10 @@ struct FindingGroup {
 fn group_findings(findings: &[verity_inspect::view::ViewFinding]) -> Vec<FindingGroup> {
     let mut out: Vec<(FindingGroup, Vec<String>, Option<String>)> = Vec::new();
     for f in findings {
+        let party = f.party.map(|p| p.to_string()).unwrap_or_default();
         let key_matches = |g: &(FindingGroup, Vec<String>, Option<String>)| {
-            g.0.rule == f.rule
-                && g.0.party == f.party
+            g.0.rule == f.rule.as_str()
+                && g.0.party == party
                 && g.2 == f.inspection
                 && f.inspection.is_some()
         };
@@ -459,8 +465,8 @@ fn group_findings(findings: &[verity_inspect::view::ViewFinding]) -> Vec<Finding
             None => out.push((
                 FindingGroup {
                     severity: f.severity,
-                    party: f.party.clone(),
-                    rule: f.rule.clone(),
+                    party: party.clone(),
+                    rule: f.rule.to_string(),
                     message: f.message.clone(),
                     evidence,
                 },
@@ -490,13 +496,7 @@ fn group_findings(findings: &[verity_inspect::view::ViewFinding]) -> Vec<Finding
 
 /// A limit's verdict in words; a limit that applies only later says from when.
 pub(super) fn verdict_text(v: &verity_treaty::compliance::LimitVerdict) -> String {
-    match v.verdict {
-        verity_treaty::compliance::Verdict::WithinLimitsProved => {
-            "within limits (proved), totals hidden".into()
-        }
-        _ if v.applies_from > v.date => format!("not yet applicable (from {})", v.applies_from),
-        other => other.as_str().to_string(),
-    }
+    v.describe()
 }
 
 fn percent(p: f64) -> String {
@@ -538,13 +538,13 @@ fn print_report(r: &DemoReport, html: &Path) -> Result<()> {
     for i in &r.compliance.inspections {
         let e = done
             .entry((
-                i.inspecting.clone(),
-                i.inspected.clone(),
+                i.inspecting.to_string(),
+                i.inspected.to_string(),
                 i.inspection_type.clone(),
             ))
             .or_default();
         e.0 += 1;
-        if i.status == "complete" {
+        if i.status == verity_inspect::view::InspectionStatus::Complete {
             e.1 += 1;
         }
     }

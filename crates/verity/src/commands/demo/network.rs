@@ -3,12 +3,10 @@
 //! it follows. Sync rounds are run explicitly between the year's steps (so no two rounds of one
 //! node ever race); with `--serve` each node then follows its peers in the background.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use verity_log::{Log, PartyKey, VerifierKey};
-use verity_node::sync::{Peer, follow, sync_once};
-use verity_node::{Clock, NodeState, PeerStatus, Witness, create_token};
+use verity_node::{Clock, Node as NodeHandle, NodeConfig, PeerSpec, WitnessKey, load_token};
 
 /// One running node.
 pub(super) struct Node {
@@ -22,38 +20,37 @@ pub(super) struct Node {
     pub(super) verifier: VerifierKey,
     /// The operator's bearer token.
     pub(super) token: String,
-    /// The logs it follows.
-    pub(super) peers: Vec<Peer>,
     /// The witness's verifier key, as text.
     pub(super) witness_key: String,
-    state: Arc<NodeState>,
+    node: NodeHandle,
 }
 
 impl Node {
-    fn witness(&self) -> Result<std::sync::MutexGuard<'_, Witness>> {
-        let w = self.state.witness.as_ref();
-        Ok(w.context("every demo node witnesses")?
-            .lock()
-            .expect("witness lock"))
+    fn witness(&self) -> Result<std::sync::MutexGuard<'_, verity_node::Witness>> {
+        self.node
+            .state()
+            .witness()
+            .context("every demo node witnesses")
     }
 
     /// Its witness's cosigned sizes: (origin, size, cosignature line).
     pub(super) fn cosigned(&self) -> Result<Vec<(String, u64, String)>> {
-        self.witness()?
-            .cosigned()
-            .map_err(|e| anyhow::anyhow!("{e}"))
+        Ok(self.witness()?.cosigned()?)
     }
 
     /// When its witness last cosigned each log: (origin, size, seconds since the epoch).
     pub(super) fn cosigned_times(&self) -> Result<Vec<(String, u64, u64)>> {
-        self.witness()?
-            .cosigned_times()
-            .map_err(|e| anyhow::anyhow!("{e}"))
+        Ok(self.witness()?.cosigned_times()?)
     }
 
     /// Split-view alarms its witness raised.
     pub(super) fn alarms(&self) -> Result<Vec<verity_node::Alarm>> {
-        self.witness()?.alarms().map_err(|e| anyhow::anyhow!("{e}"))
+        Ok(self.witness()?.alarms()?)
+    }
+
+    /// The peers it follows.
+    pub(super) fn peers(&self) -> &[verity_node::sync::Peer] {
+        self.node.followed()
     }
 }
 
@@ -62,21 +59,22 @@ pub(super) struct Network {
     pub(super) parties: Vec<Node>,
     pub(super) observer: Node,
     pub(super) clock: Clock,
-    pub(super) http: reqwest::Client,
 }
 
 /// A party's signing key from the run's seed.
 pub(super) fn party_key(seed: u64, code: &str) -> Result<PartyKey> {
-    PartyKey::from_seed(&format!("verity-demo.log/{code}"), seed_bytes(seed, code))
-        .map_err(anyhow::Error::msg)
+    Ok(PartyKey::from_seed(
+        &format!("verity-demo.log/{code}"),
+        seed_bytes(seed, code),
+    )?)
 }
 
 /// 32 bytes for `label` (a key, an operator's seed stream) from the run's seed:
-/// `SHA-256("verity-demo/seed/v1\n" ‖ u64be(seed) ‖ label)`.
+/// `SHA-256(label ‖ u64be(seed) ‖ purpose)`.
 pub(super) fn seed_bytes(seed: u64, label: &str) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    h.update(b"verity-demo/seed/v1\n");
+    h.update(verity_escrow::domain::EXERCISE_SEED);
     h.update(seed.to_be_bytes());
     h.update(label.as_bytes());
     h.finalize().into()
@@ -104,59 +102,40 @@ impl Setup<'_> {
         let (key_path, _) = key.write(self.dir, &stem)?;
         let db = self.dir.join(format!("{stem}.db"));
         drop(Log::init(&db, log_party, &key, &key_path)?);
-        let token = create_token(&db).map_err(anyhow::Error::msg)?;
         let witness_key = PartyKey::from_seed(
             &format!("witness.verity-demo/{stem}"),
             seed_bytes(self.seed, &format!("witness/{stem}")),
-        )
-        .map_err(anyhow::Error::msg)?;
-        witness_key.write(self.dir, &format!("{stem}.witness"))?;
-        let witness = Witness::open(
-            &self.dir.join(format!("{stem}.witness.db")),
-            witness_key.name(),
-            witness_key.ed25519().clone(),
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let mirrors = self.dir.join(format!("{stem}.peers"));
-        std::fs::create_dir_all(&mirrors)
-            .with_context(|| format!("cannot create {}", mirrors.display()))?;
-        let mut peers = Vec::new();
-        for (party, verifier, url) in followed {
-            witness
-                .add_log(verifier)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            peers.push(Peer {
-                url: url.clone(),
-                party: party.clone(),
-                key: verifier.clone(),
-                mirror: mirrors.join(format!("{}.db", party.to_lowercase())),
-            });
-        }
-        let witness_text = witness.verifier_text();
-        let mut state = NodeState::new(db.clone(), key.clone(), token.clone(), Some(witness));
-        state.clock = self.clock.clone();
-        state.judge_own_log = judge_own_log;
-        state.dashboard = Some(verity_node::DashboardConfig {
-            treaty: self.treaty.to_string(),
-            mode: verity_treaty::compliance::Mode::AsIfInForce,
-        });
-        state.mirrors = peers
-            .iter()
-            .map(|p| (p.mirror.clone(), p.key.clone()))
-            .collect();
-        *state.peers.lock().expect("peers lock") = peers.iter().map(PeerStatus::new).collect();
-        let state = Arc::new(state);
+        )?;
+        let config = NodeConfig {
+            clock: self.clock.clone(),
+            dashboard: Some(verity_node::DashboardConfig {
+                treaty: self.treaty.to_string(),
+                mode: verity_treaty::compliance::Mode::AsIfInForce,
+            }),
+            judge_own_log,
+            witness_key: WitnessKey::Given(Box::new(witness_key)),
+            peers: followed
+                .iter()
+                .map(|(party, key, url)| PeerSpec {
+                    key: key.clone(),
+                    follow: Some((url.clone(), party.clone())),
+                })
+                .collect(),
+            ..NodeConfig::default()
+        };
+        let node = NodeHandle::open(&db, config)?;
+        let token = load_token(&db)?;
         let url = format!("http://{}", listener.local_addr()?);
-        tokio::spawn(verity_node::serve(listener, state.clone()));
+        let serving = node.clone();
+        tokio::spawn(async move { serving.serve(listener).await });
         Ok(Node {
             name: name.to_string(),
             url,
             db,
             verifier: key.verifier(),
             token,
-            peers,
-            witness_key: witness_text,
-            state,
+            witness_key: node.witness_verifier().unwrap_or_default().to_string(),
+            node,
         })
     }
 }
@@ -207,14 +186,10 @@ impl Network {
         }
         let l = listeners.next().context("a listener for the observer")?;
         let observer = setup.start("observer", l, &everyone, false)?;
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(60))
-            .build()?;
         Ok(Self {
             parties: nodes,
             observer,
             clock,
-            http,
         })
     }
 
@@ -229,24 +204,11 @@ impl Network {
     /// One sync round of every node with every peer: each copy extended, checked and
     /// cosigned. A failed round is an error: in this network nothing should fail.
     pub(super) async fn sync_all(&self) -> Result<()> {
-        let now = chrono::Utc::now().timestamp().max(0) as u64;
         for node in self.parties.iter().chain(std::iter::once(&self.observer)) {
-            for (k, peer) in node.peers.iter().enumerate() {
-                let r = sync_once(&self.http, peer, node.state.witness.as_ref(), now).await;
-                let mut table = node.state.peers.lock().expect("peers lock");
-                let row = &mut table[k];
-                row.rounds += 1;
-                match r {
-                    Ok(report) => {
-                        row.mirrored = report.to;
-                        row.last_error = None;
-                    }
-                    Err(e) => {
-                        row.last_error = Some(e.to_string());
-                        bail!("{} syncing {}: {e}", node.name, peer.party);
-                    }
-                }
-            }
+            node.node
+                .sync_round()
+                .await
+                .with_context(|| format!("{} syncing its peers", node.name))?;
         }
         Ok(())
     }
@@ -254,11 +216,8 @@ impl Network {
     /// From now on every node follows its peers in the background (for `--serve`).
     pub(super) fn follow_in_background(&self) {
         for node in self.parties.iter().chain(std::iter::once(&self.observer)) {
-            tokio::spawn(follow(
-                node.state.clone(),
-                node.peers.clone(),
-                std::time::Duration::from_secs(2),
-            ));
+            node.node
+                .follow_in_background(std::time::Duration::from_secs(2));
         }
     }
 }

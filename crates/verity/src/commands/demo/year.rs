@@ -4,42 +4,33 @@
 //! party that takes it, on the exercise calendar), and the stage-2 disclosure due at the year's
 //! end. Inspectors are honest and record what is truly at each site (the `World`).
 
-use anyhow::{Context, Result, bail};
-use base64::Engine;
-use base64::prelude::BASE64_STANDARD;
+use anyhow::{Context, Result};
 use chrono::{Days, Months, NaiveDate};
 use indicatif::ProgressBar;
-use rand::{RngCore, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
-use std::collections::BTreeMap;
-use verity_escrow::{Digest, ItemRecord, Padding, ProofContext, SealedDeclaration, prove_totals};
-use verity_inspect::{
-    SeedCommitment, World, build_opening, derive_selection_seed, follow_selection,
-    select_facilities,
+use verity_escrow::{Digest, ItemRecord};
+use verity_inspect::World;
+use verity_log::{EntryRef, leaf_hash};
+use verity_party::{
+    ItemChange, MemorySecrets, NodeClient, NodeLog, OwnLog, Party, Publish, disclosure_draw,
 };
-use verity_log::{
-    Declaration, Disclosure, EntryRef, InspectionRecord, InspectionRequest, ItemEvent,
-    Notification, SeedCommit, SeedReveal, leaf_hash,
-};
-use verity_treaty::model::{DisclosureLevel, SelectionScope};
+use verity_treaty::model::{DisclosureLevel, EventKind};
 use verity_treaty::{PartyCode, Treaty};
 
 use super::network::{Network, seed_bytes};
 
-/// One party's operator: what only it knows (its sealed declaration, its seeds) and its node.
+/// One party's operator: the party library over its own node, its secrets held in memory for
+/// the exercise, and the facilities it registers as empty.
 pub(super) struct Operator {
     pub(super) code: String,
+    party: Party<NodeLog, MemorySecrets>,
     url: String,
-    token: String,
-    origin: String,
-    sealed: Option<SealedDeclaration>,
-    declaration: u64,
+    /// What it declares first.
+    initial: Vec<ItemRecord>,
     /// Facilities it registers as empty.
     pub(super) register: Vec<String>,
-    /// Its declared records, as amended by its notifications, by UID.
-    current: BTreeMap<String, ItemRecord>,
-    rng: ChaCha20Rng,
 }
 
 /// A party at the start of the year: its code, what it declares, what it truly holds, and the
@@ -57,6 +48,7 @@ pub(super) struct Event {
 /// The year in progress.
 pub(super) struct Year<'a> {
     net: &'a Network,
+    rt: &'a tokio::runtime::Runtime,
     treaty: &'a Treaty,
     pub(super) world: World,
     pub(super) ops: Vec<Operator>,
@@ -99,8 +91,11 @@ pub(super) fn schedule(treaty: &Treaty, start: NaiveDate, every: u64) -> Vec<Pla
 }
 
 impl<'a> Year<'a> {
+    /// Each party's operator connects to its own node with its token; the nodes run on `rt`,
+    /// the operators here, each on its own seed stream.
     pub(super) fn new(
         net: &'a Network,
+        rt: &'a tokio::runtime::Runtime,
         treaty: &'a Treaty,
         seed: u64,
         parties: Vec<PartySetup>,
@@ -111,20 +106,23 @@ impl<'a> Year<'a> {
         for (code, declared, truth, register) in parties {
             let node = net.node(&code)?;
             world.set_items(&code, truth);
+            let log = NodeLog::connect(
+                &node.url,
+                node.token.clone(),
+                std::slice::from_ref(&node.verifier),
+            )?;
+            let rng = ChaCha20Rng::from_seed(seed_bytes(seed, &format!("operator/{code}")));
             ops.push(Operator {
+                party: Party::open(log, MemorySecrets::default(), Box::new(rng))?,
                 url: node.url.clone(),
-                token: node.token.clone(),
-                origin: node.verifier.name().to_string(),
-                sealed: None,
-                declaration: 0,
+                initial: declared,
                 register,
-                current: declared.into_iter().map(|r| (r.uid.clone(), r)).collect(),
-                rng: ChaCha20Rng::from_seed(seed_bytes(seed, &format!("operator/{code}"))),
                 code,
             });
         }
         Ok(Self {
             net,
+            rt,
             treaty,
             world,
             ops,
@@ -149,112 +147,64 @@ impl<'a> Year<'a> {
         });
     }
 
-    /// Posts one step to the operator's own node, on `date`; the new entry's index.
-    async fn post<T: Serialize>(
-        &self,
-        op: usize,
-        date: NaiveDate,
-        path: &str,
-        body: &T,
-    ) -> Result<u64> {
-        self.net.clock.advance_to(date);
-        let o = &self.ops[op];
-        let r = self
-            .net
-            .http
-            .post(format!("{}{path}", o.url))
-            .bearer_auth(&o.token)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(serde_json::to_vec(body)?)
-            .send()
-            .await
-            .with_context(|| format!("{} {path}", o.code))?;
-        let status = r.status();
-        let text = r.text().await?;
-        if status.as_u16() != 201 {
-            bail!("{}'s node refused {path}: HTTP {status}: {text}", o.code);
-        }
-        let v: serde_json::Value = serde_json::from_str(&text)?;
-        v["index"]
-            .as_u64()
-            .with_context(|| format!("{path}: no index in {text}"))
+    /// One sync round of every node.
+    pub(super) fn sync(&self) -> Result<()> {
+        self.rt.block_on(self.net.sync_all())
     }
 
     /// A reference to entry `index` of a party's log, read from its node as anyone would.
-    async fn entry_ref(&self, op: usize, index: u64) -> Result<EntryRef> {
+    fn entry_ref(&self, op: usize, index: u64) -> Result<EntryRef> {
         let o = &self.ops[op];
-        let url = format!("{}/entries?from={index}&to={}", o.url, index + 1);
-        let text = self.net.http.get(&url).send().await?.text().await?;
-        let v: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("{url}: {text}"))?;
-        let leaf = BASE64_STANDARD
-            .decode(
-                v[0]["leaf"]
-                    .as_str()
-                    .with_context(|| format!("{url}: {text}"))?,
-            )
-            .context("leaf is not base64")?;
+        let entry = NodeClient::new(&o.url)?
+            .entries(index, index + 1)?
+            .pop()
+            .with_context(|| format!("{} serves no entry {index}", o.code))?;
         Ok(EntryRef {
-            log: o.origin.clone(),
+            log: o.party.log().origin().to_string(),
             index,
-            leaf_hash: Digest(leaf_hash(&leaf)),
+            leaf_hash: Digest(leaf_hash(&entry.leaf)),
         })
     }
 
-    /// The operator declares its current records as of `as_of`, totals hidden and padded to
-    /// the treaty's bounds, with its register of empty facilities.
-    pub(super) async fn declare(
-        &mut self,
-        code: &str,
-        as_of: NaiveDate,
-        on: NaiveDate,
-    ) -> Result<u64> {
+    /// The operator declares its current records as of `as_of` on `on`, totals hidden and
+    /// padded to the treaty's bounds, with its register of empty facilities.
+    pub(super) fn declare(&mut self, code: &str, as_of: NaiveDate, on: NaiveDate) -> Result<u64> {
         let i = self.op(code)?;
-        let treaty = self.treaty;
-        let items: Vec<ItemRecord> = self.ops[i].current.values().cloned().collect();
-        let count = items.len();
-        let tally = treaty
-            .tally(items.iter().map(ItemRecord::facts))
-            .map_err(anyhow::Error::msg)?;
-        let padding = Padding::of(treaty).context("the treaty pads declarations")?;
-        let sealed = SealedDeclaration::commit_padded(items, Some(padding))?;
-        let root = sealed.root();
-        let party = PartyCode::parse(code).map_err(anyhow::Error::msg)?;
-        let ctx = ProofContext {
-            treaty,
-            party,
-            as_of,
-            root: &root,
+        self.net.clock.advance_to(on);
+        let items: Vec<ItemRecord> = match self.ops[i].party.declaration(None) {
+            Ok(_) => self.ops[i]
+                .party
+                .current_records(None)?
+                .1
+                .into_values()
+                .collect(),
+            Err(_) => std::mem::take(&mut self.ops[i].initial),
         };
-        let (hidden, _) = prove_totals(&ctx, &tally.categories)?;
-        let body = Declaration {
-            treaty: treaty.id().to_string(),
-            as_of: as_of.to_string(),
-            root,
-            sites: Some(sealed.site_commitments()),
-            aggregates: None,
-            hidden_totals: Some(hidden),
+        let publish = Publish {
+            clear_aggregates: false,
+            hide_totals: true,
             empty_facilities: self.ops[i].register.clone(),
         };
-        let index = self.post(i, on, "/declare", &body).await?;
-        let sites = sealed.sites().len();
-        self.ops[i].sealed = Some(sealed);
-        self.ops[i].declaration = index;
+        let d = self.ops[i]
+            .party
+            .declare(self.treaty, items, as_of, &publish)?;
+        let positions = d.padding.map_or(d.sites as u32, |(sites, _)| sites);
         self.note(
             on,
             code,
             format!(
-                "declares as of {as_of}: {count} items at {sites} sites, committed among {} positions, every limit proved, totals hidden; {} facilities registered empty",
-                padding.sites,
+                "declares as of {as_of}: {} items at {} sites, committed among {positions} positions, every limit proved, totals hidden; {} facilities registered empty",
+                d.items,
+                d.sites,
                 self.ops[i].register.len()
             ),
         );
-        Ok(index)
+        Ok(d.index)
     }
 
     /// A real change, notified on `recorded`: the item `uid` moves to `to` (or is eliminated
     /// when `to` is `None`) on `event`. The world follows.
-    pub(super) async fn change(
+    pub(super) fn change(
         &mut self,
         code: &str,
         uid: &str,
@@ -263,33 +213,28 @@ impl<'a> Year<'a> {
         recorded: NaiveDate,
     ) -> Result<()> {
         let i = self.op(code)?;
-        let old = self.ops[i]
-            .current
+        self.net.clock.advance_to(recorded);
+        let (_, current) = self.ops[i].party.current_records(None)?;
+        let old = current
             .get(uid)
             .cloned()
             .with_context(|| format!("{code} has not declared {uid}"))?;
+        let (kind, change) = match to {
+            Some(site) => (
+                EventKind::Moved,
+                ItemChange {
+                    site: Some(site.to_string()),
+                    ..ItemChange::default()
+                },
+            ),
+            None => (EventKind::Eliminated, ItemChange::default()),
+        };
+        self.ops[i].party.notify(kind, uid, &change, event, None)?;
         let new = to.map(|site| ItemRecord {
             site: site.to_string(),
             ..old.clone()
         });
-        let body = Notification {
-            declaration: self.ops[i].declaration,
-            event: if new.is_some() {
-                ItemEvent::Moved
-            } else {
-                ItemEvent::Eliminated
-            },
-            event_date: event.to_string(),
-            uid: uid.to_string(),
-            old: Some(old.clone()),
-            new: new.clone(),
-        };
-        self.post(i, recorded, "/notify", &body).await?;
-        self.world.change(code, uid, new.clone());
-        match &new {
-            Some(n) => self.ops[i].current.insert(uid.to_string(), n.clone()),
-            None => self.ops[i].current.remove(uid),
-        };
+        self.world.change(code, uid, new);
         let what = match to {
             Some(site) => format!(
                 "notifies {uid} moved from {} to {site} on {event}",
@@ -306,24 +251,19 @@ impl<'a> Year<'a> {
     pub(super) fn changeable(&self, code: &str, site_part: &str, status: &str) -> Option<String> {
         let i = self.op(code).ok()?;
         let truth = self.world.truth(code);
-        self.ops[i]
-            .current
+        let (_, current) = self.ops[i].party.current_records(None).ok()?;
+        current
             .values()
             .filter(|r| r.site.contains(site_part) && r.status == status)
             .find(|r| truth.iter().any(|t| t == *r))
             .map(|r| r.uid.clone())
     }
 
-    fn fresh_seed(&mut self, op: usize) -> [u8; 32] {
-        let mut s = [0u8; 32];
-        self.ops[op].rng.fill_bytes(&mut s);
-        s
-    }
-
     /// One inspection of `p.of` by `p.by` over three days: request and both seed commitments,
     /// the reveals (inspected party first, each citing the other's entry), the opening of what
-    /// the joint seed selects, and the inspectors' record of what is truly there.
-    pub(super) async fn inspect(&mut self, p: &Planned, n: usize) -> Result<()> {
+    /// the joint seed selects, and the inspectors' record of what is truly there. Every step
+    /// goes through the party library, which refuses one out of turn.
+    pub(super) fn inspect(&mut self, p: &Planned, n: usize) -> Result<()> {
         let (a, b) = (self.op(&p.by)?, self.op(&p.of)?);
         let id = format!("{}-{}-{}-{n:02}", p.by, p.of, p.kind);
         let kind = self
@@ -333,112 +273,32 @@ impl<'a> Year<'a> {
             .find(|k| k.id == p.kind)
             .context("a scheduled type exists")?
             .clone();
+        let of = PartyCode::parse(&p.of)?;
         let (on, next, last) = (p.on, p.on + Days::new(1), p.on + Days::new(2));
-        let declaration = self.entry_ref(b, self.ops[b].declaration).await?;
-        let request = self
-            .post(
-                a,
-                on,
-                "/inspection/request",
-                &InspectionRequest {
-                    inspection: id.clone(),
-                    treaty: self.treaty.id().to_string(),
-                    inspection_type: kind.id.clone(),
-                    inspected: p.of.clone(),
-                    declaration,
-                },
-            )
-            .await?;
-        let req_ref = self.entry_ref(a, request).await?;
-        let (sa, sb) = (self.fresh_seed(a), self.fresh_seed(b));
-        let ca = self
-            .post(
-                a,
-                on,
-                "/inspection/seed-commit",
-                &SeedCommit {
-                    inspection: id.clone(),
-                    request: req_ref.clone(),
-                    commitment: Digest(SeedCommitment::new(&id, &p.by, &sa).0),
-                },
-            )
-            .await?;
-        self.post(
-            b,
-            on,
-            "/inspection/seed-commit",
-            &SeedCommit {
-                inspection: id.clone(),
-                request: req_ref.clone(),
-                commitment: Digest(SeedCommitment::new(&id, &p.of, &sb).0),
-            },
-        )
-        .await?;
-        let ca_ref = self.entry_ref(a, ca).await?;
-        let rb = self
-            .post(
-                b,
-                next,
-                "/inspection/seed-reveal",
-                &SeedReveal {
-                    inspection: id.clone(),
-                    seed: Digest(sb),
-                    after: Some(ca_ref),
-                },
-            )
-            .await?;
-        let rb_ref = self.entry_ref(b, rb).await?;
-        self.post(
-            a,
-            next,
-            "/inspection/seed-reveal",
-            &SeedReveal {
-                inspection: id.clone(),
-                seed: Digest(sa),
-                after: Some(rb_ref),
-            },
-        )
-        .await?;
-        let seed = derive_selection_seed(&id, &sa, &sb);
-        let sealed = self.ops[b]
-            .sealed
-            .as_ref()
-            .context("the inspected party has declared")?;
-        let opening = build_opening(
-            sealed,
-            self.ops[b].declaration,
-            &kind.selection,
-            &seed,
-            &id,
-            req_ref,
-        )
-        .map_err(anyhow::Error::msg)?;
-        let selection = match kind.selection.scope {
-            SelectionScope::DeclaredSites => {
-                follow_selection(&seed, &kind.selection, &opening).map_err(anyhow::Error::msg)?
-            }
-            SelectionScope::EmptyFacilities => {
-                select_facilities(&seed, &kind.selection, &self.ops[b].register)
-            }
-        };
-        let oi = self.post(b, next, "/inspection/opening", &opening).await?;
-        let opening_ref = self.entry_ref(b, oi).await?;
+        self.net.clock.advance_to(on);
+        let (declaration, _) = self.ops[b].party.declaration(None)?;
+        let declaration = self.entry_ref(b, declaration)?;
+        let (mut insp, _) =
+            self.ops[a]
+                .party
+                .request(self.treaty, &id, &kind.id, of, declaration)?;
+        self.ops[a].party.commit_seed(&mut insp)?;
+        self.ops[b].party.commit_seed(&mut insp)?;
+        self.net.clock.advance_to(next);
+        self.ops[b].party.reveal_seed(&mut insp, self.treaty)?;
+        self.ops[a].party.reveal_seed(&mut insp, self.treaty)?;
+        let seed = insp.joint_seed()?;
+        let (opening, selection) = self.ops[b]
+            .party
+            .prepare_opening(&insp, self.treaty, &seed)?;
+        self.ops[b].party.open_selection(&mut insp, opening)?;
+        self.net.clock.advance_to(last);
         let sites = selection
             .sites
             .iter()
             .map(|s| self.world.observe(&p.of, &s.site, &s.designated))
             .collect();
-        self.post(
-            a,
-            last,
-            "/inspection/record",
-            &InspectionRecord {
-                inspection: id.clone(),
-                opening: opening_ref,
-                sites,
-            },
-        )
-        .await?;
+        self.ops[a].party.record(&mut insp, sites)?;
         let visited: Vec<&str> = selection.sites.iter().map(|s| s.site.as_str()).collect();
         self.note(
             on,
@@ -450,23 +310,14 @@ impl<'a> Year<'a> {
 
     /// Stage 2 of the escrow plan: the item count of one site per party, the site drawn from
     /// the other parties' latest signed checkpoints (values the discloser does not control).
-    pub(super) async fn disclose_site_counts(&mut self, code: &str, on: NaiveDate) -> Result<()> {
-        use sha2::{Digest as _, Sha256};
+    pub(super) fn disclose_site_counts(&mut self, code: &str, on: NaiveDate) -> Result<()> {
         let i = self.op(code)?;
-        let mut h = Sha256::new();
-        h.update(b"verity-demo/stage-2\n");
+        self.net.clock.advance_to(on);
+        let mut notes = Vec::new();
         for o in self.ops.iter().filter(|o| o.code != code) {
-            let note = self
-                .net
-                .http
-                .get(format!("{}/checkpoint", o.url))
-                .send()
-                .await?
-                .bytes()
-                .await?;
-            h.update(&note);
+            notes.push(NodeClient::new(&o.url)?.checkpoint()?);
         }
-        let draw = u64::from_be_bytes(h.finalize()[..8].try_into().expect("8 bytes"));
+        let draw = disclosure_draw(&notes.iter().map(Vec::as_slice).collect::<Vec<_>>());
         let stage = self
             .treaty
             .disclosure_stages()
@@ -474,23 +325,17 @@ impl<'a> Year<'a> {
             .find(|s| s.level == DisclosureLevel::SiteItemCounts)
             .context("the draft has a site-count stage")?
             .stage;
-        let sealed = self.ops[i].sealed.as_ref().context("declared")?;
-        let site = sealed.sites()[(draw % sealed.sites().len() as u64) as usize]
+        let (_, sealed) = self.ops[i].party.sealed(None)?;
+        let sites = sealed.sites();
+        let site = usize::try_from(draw % sites.len().max(1) as u64)
+            .ok()
+            .and_then(|k| sites.get(k))
+            .context("a declaration with sites")?
             .name
             .clone();
-        let count = sealed.open_site_count(&site)?;
-        let body = Disclosure {
-            declaration: self.ops[i].declaration,
-            root: sealed.root(),
-            stage,
-            level: DisclosureLevel::SiteItemCounts,
-            sites: Vec::new(),
-            site_counts: vec![count],
-            site_items: Vec::new(),
-            dummy_sites: Vec::new(),
-            totals: None,
-        };
-        self.post(i, on, "/disclose", &body).await?;
+        self.ops[i]
+            .party
+            .disclose(self.treaty, stage, std::slice::from_ref(&site), None)?;
         self.note(
             on,
             code,
@@ -504,17 +349,17 @@ impl<'a> Year<'a> {
 
 /// Plays the year, with a sync round of every node after the declarations, after every twelve
 /// inspections and at the end; returns the day after it, the date the year is judged on.
-pub(super) async fn play(year: &mut Year<'_>, treaty: &Treaty) -> Result<NaiveDate> {
+pub(super) fn play(year: &mut Year<'_>, treaty: &Treaty) -> Result<NaiveDate> {
     let eif = treaty
         .dates()
         .entry_into_force
         .context("the draft has notional dates")?;
     let parties: Vec<String> = year.ops.iter().map(|o| o.code.clone()).collect();
     for code in &parties {
-        year.declare(code, eif, eif).await?;
+        year.declare(code, eif, eif)?;
         year.progress.inc(1);
     }
-    year.net.sync_all().await?;
+    year.sync()?;
     let earliest = treaty
         .inspections()
         .iter()
@@ -536,7 +381,7 @@ pub(super) async fn play(year: &mut Year<'_>, treaty: &Treaty) -> Result<NaiveDa
         let free = p.on - Days::new(1);
         if !exchanged && p.on > exchange {
             for code in &parties {
-                year.declare(code, exchange, free).await?;
+                year.declare(code, exchange, free)?;
                 year.progress.inc(1);
             }
             exchanged = true;
@@ -550,16 +395,15 @@ pub(super) async fn play(year: &mut Year<'_>, treaty: &Treaty) -> Result<NaiveDa
                     (year.changeable(code, "-DISMANTLE-", "retired"), None)
                 };
                 if let Some(uid) = uid {
-                    year.change(code, &uid, to.as_deref(), free - Days::new(2), free)
-                        .await?;
+                    year.change(code, &uid, to.as_deref(), free - Days::new(2), free)?;
                 }
                 year.progress.inc(1);
             }
         }
-        year.inspect(p, n).await?;
+        year.inspect(p, n)?;
         year.progress.inc(1);
         if n % 12 == 11 {
-            year.net.sync_all().await?;
+            year.sync()?;
         }
     }
     let stage_2 = eif
@@ -572,10 +416,10 @@ pub(super) async fn play(year: &mut Year<'_>, treaty: &Treaty) -> Result<NaiveDa
         ))
         .context("date in range")?;
     for code in &parties {
-        year.disclose_site_counts(code, stage_2).await?;
+        year.disclose_site_counts(code, stage_2)?;
         year.progress.inc(1);
     }
-    year.net.sync_all().await?;
+    year.sync()?;
     Ok(stage_2 + Days::new(1))
 }
 

@@ -10,12 +10,11 @@ use verity_escrow::{Digest, ItemRecord};
 use verity_inspect::{
     SeedCommitment, SeedOutcome, derive_selection_seed, follow_selection, new_start_force,
 };
-use verity_log::{
-    Disclosure, EntryBody, InspectionRequest, ItemEvent, Notification, SeedCommit, SeedReveal,
-};
+use verity_log::{Disclosure, EntryBody, InspectionRequest, Notification, SeedCommit, SeedReveal};
 use verity_treaty::builtin;
 use verity_treaty::compliance::Severity;
 use verity_treaty::model::DisclosureLevel;
+use verity_treaty::model::EventKind;
 
 fn setup(dir: &std::path::Path) -> (verity_treaty::Treaty, Party, Party) {
     let treaty = builtin::treaty("new-start").unwrap();
@@ -43,7 +42,7 @@ fn begin(
             inspection: id.into(),
             treaty: treaty.id().into(),
             inspection_type: "type-one".into(),
-            inspected: "RUS".into(),
+            inspected: verity_treaty::PartyCode::parse("RUS").unwrap(),
             declaration: rus.entry_ref(rus.declaration),
         }),
     );
@@ -77,7 +76,7 @@ fn the_inspected_party_withholding_is_a_violation_and_the_inspecting_seed_select
     let (request, _, _) = begin(&treaty, &mut usa, &mut rus, "W1", on, true);
     // Before the deadline (two days): still open, no finding.
     let report = compliance(&treaty, &[&usa, &rus], on + Days::new(2));
-    assert_eq!(report.inspections[0].status, "awaiting-seeds");
+    assert_eq!(report.inspections[0].status.as_str(), "awaiting-seeds");
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
     // RUS never reveals. After the deadline USA reveals without citing anything.
     usa.append(
@@ -92,7 +91,7 @@ fn the_inspected_party_withholding_is_a_violation_and_the_inspecting_seed_select
     let rules: Vec<(&str, &str)> = report
         .findings
         .iter()
-        .map(|f| (f.rule.as_str(), f.party.as_str()))
+        .map(|f| (f.rule.as_str(), f.party.as_ref().map_or("", |p| p.as_str())))
         .collect();
     assert_eq!(rules, [("seed-withheld", "RUS")]);
     let seed = report.inspections[0].seed.as_ref().unwrap();
@@ -103,13 +102,14 @@ fn the_inspected_party_withholding_is_a_violation_and_the_inspecting_seed_select
     // The fallback is USA's seed alone, and RUS must still open what it selects.
     let fallback = seed.seed().unwrap();
     assert_ne!(fallback, derive_selection_seed("W1", &[7; 32], &[8; 32]));
-    assert_eq!(report.inspections[0].status, "awaiting-opening");
+    assert_eq!(report.inspections[0].status.as_str(), "awaiting-opening");
     let later = compliance(&treaty, &[&usa, &rus], on + Days::new(5));
     assert!(
         later
             .findings
             .iter()
-            .any(|f| f.rule == "opening-withheld" && f.party == "RUS")
+            .any(|f| f.rule.as_str() == "opening-withheld"
+                && f.party.is_some_and(|p| p.as_str() == "RUS"))
     );
     // Opening what the fallback selects settles it (late, one day past the due date).
     let o = rus.opening(&treaty, "W1", "type-one", usa.entry_ref(request), &fallback);
@@ -119,7 +119,7 @@ fn the_inspected_party_withholding_is_a_violation_and_the_inspecting_seed_select
     let settled = compliance(&treaty, &[&usa, &rus], on + Days::new(5));
     let rules: Vec<&str> = settled.findings.iter().map(|f| f.rule.as_str()).collect();
     assert_eq!(rules, ["late-opening", "seed-withheld"]);
-    assert_eq!(settled.inspections[0].status, "awaiting-record");
+    assert_eq!(settled.inspections[0].status.as_str(), "awaiting-record");
     check_evidence(&settled, &[&usa, &rus]);
 }
 
@@ -142,10 +142,16 @@ fn the_inspecting_party_withholding_lapses_the_inspection() {
     let rules: Vec<(&str, &str, Severity)> = report
         .findings
         .iter()
-        .map(|f| (f.rule.as_str(), f.party.as_str(), f.severity))
+        .map(|f| {
+            (
+                f.rule.as_str(),
+                f.party.as_ref().map_or("", |p| p.as_str()),
+                f.severity,
+            )
+        })
         .collect();
     assert_eq!(rules, [("inspection-lapsed", "USA", Severity::Warning)]);
-    assert_eq!(report.inspections[0].status, "lapsed");
+    assert_eq!(report.inspections[0].status.as_str(), "lapsed");
     // It still counts against the quota.
     assert_eq!(report.inspections[0].number_in_year, Some(1));
 }
@@ -169,7 +175,7 @@ fn a_reveal_out_of_order_is_disregarded() {
     let rules: Vec<(&str, &str)> = report
         .findings
         .iter()
-        .map(|f| (f.rule.as_str(), f.party.as_str()))
+        .map(|f| (f.rule.as_str(), f.party.as_ref().map_or("", |p| p.as_str())))
         .collect();
     // RUS, having seen USA's seed, withholds; that would hand USA the fallback, but USA's
     // reveal was out of order: disregarded, so the inspection lapses instead.
@@ -177,7 +183,7 @@ fn a_reveal_out_of_order_is_disregarded() {
         rules.contains(&("seed-reveal-out-of-order", "USA")),
         "{rules:?}"
     );
-    assert_eq!(report.inspections[0].status, "lapsed");
+    assert_eq!(report.inspections[0].status.as_str(), "lapsed");
 }
 
 #[test]
@@ -198,7 +204,7 @@ fn a_reveal_that_does_not_open_its_commitment_is_a_violation() {
     let rules: Vec<(&str, &str)> = report
         .findings
         .iter()
-        .map(|f| (f.rule.as_str(), f.party.as_str()))
+        .map(|f| (f.rule.as_str(), f.party.as_ref().map_or("", |p| p.as_str())))
         .collect();
     assert!(rules.contains(&("bad-seed-reveal", "RUS")), "{rules:?}");
     assert!(rules.contains(&("seed-withheld", "RUS")), "{rules:?}");
@@ -230,7 +236,7 @@ fn continuity_between_declarations_on_opened_sites() {
     ];
     let d1 = usa.declare(&treaty, first, day("2019-03-01"), day("2019-03-01"));
     let open_all = |p: &mut Party, decl: u64, on| {
-        let sealed = p.sealed.as_ref().unwrap();
+        let sealed = p.sealed();
         let body = Disclosure {
             declaration: decl,
             root: sealed.root(),
@@ -255,8 +261,8 @@ fn continuity_between_declarations_on_opened_sites() {
         day("2019-04-01"),
         EntryBody::Notification(Notification {
             declaration: d1,
-            event: ItemEvent::Eliminated,
-            event_date: "2019-03-30".into(),
+            event: EventKind::Eliminated,
+            event_date: day("2019-03-30"),
             uid: "A".into(),
             old: Some(record("A", "BASE-1", "deployed")),
             new: None,
@@ -266,8 +272,8 @@ fn continuity_between_declarations_on_opened_sites() {
         day("2019-04-01"),
         EntryBody::Notification(Notification {
             declaration: d1,
-            event: ItemEvent::Created,
-            event_date: "2019-03-30".into(),
+            event: EventKind::Created,
+            event_date: day("2019-03-30"),
             uid: "F".into(),
             old: None,
             new: Some(record("F", "BASE-2", "deployed")),

@@ -1,0 +1,240 @@
+//! What escrow entries mean, judged by the view from a log whose bytes are sound: a tampered
+//! site opening, a notification amending no declaration or whose records do not fit its
+//! event, and revealed totals that differ from the items opened are each a named finding
+//! against the party, located at its entry; a clean log gives none.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use verity_escrow::{
+    ItemRecord, LimitProof, Padding, ProofContext, SealedDeclaration, prove_totals,
+};
+use verity_inspect::view::{LoadedLog, judge_escrow};
+use verity_log::{Declaration, Disclosure, EntryBody, Log, Notification, PartyKey};
+use verity_treaty::model::{DisclosureLevel, EventKind};
+use verity_treaty::{PartyCode, Rule};
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+struct Party {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+    key: PartyKey,
+    log: Log,
+}
+
+fn party(code: &str) -> Party {
+    let dir = tempfile::tempdir().unwrap();
+    let key = PartyKey::generate(&format!("verity.log/{code}")).unwrap();
+    let (key_path, _) = key.write(dir.path(), "p").unwrap();
+    let db = dir.path().join("p.db");
+    let log = Log::init(&db, code, &key, &key_path).unwrap();
+    Party {
+        _dir: dir,
+        db,
+        key,
+        log,
+    }
+}
+
+impl Party {
+    fn append(&mut self, body: EntryBody) {
+        self.log.append(&self.key, vec![body]).unwrap();
+    }
+
+    fn escrow(&self) -> verity_inspect::view::EscrowReport {
+        let loaded = LoadedLog::from_file(&self.db, Some(self.key.verifier())).unwrap();
+        assert!(loaded.audit().problems.is_empty(), "the bytes are sound");
+        judge_escrow(&loaded, &|id| {
+            verity_treaty::builtin::treaty(id)
+                .ok()
+                .map(std::borrow::Cow::Owned)
+        })
+    }
+}
+
+fn icbm(i: usize) -> ItemRecord {
+    ItemRecord {
+        uid: format!("U{i:04}"),
+        class: "icbm".into(),
+        item_type: "Minuteman III".into(),
+        site: format!("SITE-{}", i % 3),
+        status: "deployed".into(),
+        warheads: 1,
+    }
+}
+
+fn declaration(treaty: &str, sealed: &SealedDeclaration, as_of: &str) -> EntryBody {
+    EntryBody::Declaration(Declaration {
+        treaty: treaty.into(),
+        as_of: day(as_of),
+        root: sealed.root(),
+        sites: Some(sealed.site_commitments()),
+        aggregates: None,
+        hidden_totals: None,
+        empty_facilities: Vec::new(),
+    })
+}
+
+fn stage_three(sealed: &SealedDeclaration, sites: Vec<verity_escrow::SiteOpening>) -> EntryBody {
+    EntryBody::Disclosure(Disclosure {
+        declaration: 0,
+        root: sealed.root(),
+        stage: 3,
+        level: DisclosureLevel::Items,
+        sites: vec![],
+        site_counts: vec![],
+        site_items: sites,
+        dummy_sites: vec![],
+        totals: None,
+    })
+}
+
+#[test]
+fn a_sound_escrow_gives_no_finding_and_counts_its_openings() {
+    let mut p = party("USA");
+    let sealed = SealedDeclaration::commit((0..30).map(icbm).collect()).unwrap();
+    p.append(declaration("new-start", &sealed, "2026-09-01"));
+    let site = sealed.sites()[0].name.clone();
+    p.append(stage_three(&sealed, vec![sealed.open_site(&site).unwrap()]));
+    let r = p.escrow();
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    assert_eq!(r.openings, 1 + 10);
+}
+
+#[test]
+fn escrow_entries_that_do_not_hold_together_are_findings_against_their_author() {
+    let mut p = party("USA");
+    let sealed = SealedDeclaration::commit((0..30).map(icbm).collect()).unwrap();
+    p.append(declaration("new-start", &sealed, "2026-09-01"));
+    let site = sealed.sites()[1].name.clone();
+    let mut opening = sealed.open_site(&site).unwrap();
+    opening.items[0].record.warheads += 1;
+    p.append(stage_three(&sealed, vec![opening]));
+    p.append(EntryBody::Notification(Notification {
+        declaration: 1,
+        event: EventKind::Eliminated,
+        event_date: day("2026-10-01"),
+        uid: "X".into(),
+        old: None,
+        new: None,
+    }));
+    let r = p.escrow();
+    let usa = PartyCode::parse("USA").unwrap();
+    let found: Vec<(Rule, u64, &str)> = r
+        .findings
+        .iter()
+        .map(|f| {
+            assert_eq!(f.party, Some(usa));
+            (f.rule, f.evidence[0].index, f.message.as_str())
+        })
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|(rule, at, m)| *rule == Rule::DisclosureInvalid
+                && *at == 1
+                && m.contains("do not rebuild its committed list")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(rule, at, m)| *rule == Rule::NotificationInvalid
+                && *at == 2
+                && m.contains("refers to entry 1, which is not an earlier declaration")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(rule, at, m)| *rule == Rule::NotificationInvalid
+                && *at == 2
+                && m.contains("`eliminated` needs an old record and no new one")),
+        "{found:?}"
+    );
+    // Each finding's evidence is the entry, with its proof against the signed checkpoint.
+    for f in &r.findings {
+        assert_eq!(f.evidence[0].tree_size, 3);
+        assert!(!f.evidence[0].proof.is_empty());
+    }
+}
+
+#[test]
+fn revealed_totals_that_disagree_with_the_opened_items_are_a_finding() {
+    let mut p = party("CHN");
+    let treaty = verity_treaty::builtin::treaty("trilateral-draft").unwrap();
+    let items: Vec<ItemRecord> = (0..40)
+        .map(|i| ItemRecord {
+            uid: format!("WC-{i}"),
+            class: "warhead_container".into(),
+            item_type: "Container".into(),
+            site: format!("STORE-{}", i % 2),
+            status: "non-deployed".into(),
+            warheads: 4,
+        })
+        .collect();
+    let padding = Padding {
+        sites: 4,
+        items_per_site: 32,
+    };
+    let mut sealed = SealedDeclaration::commit_padded(items, Some(padding)).unwrap();
+    let root = sealed.root();
+    // The truth is 160 stored warheads; the party commits to 120.
+    let claimed: BTreeMap<String, u64> =
+        [("stored_warheads".to_string(), 120)].into_iter().collect();
+    let ctx = ProofContext {
+        treaty: &treaty,
+        party: PartyCode::parse("CHN").unwrap(),
+        as_of: day("2027-02-05"),
+        root: &root,
+    };
+    let (hidden, opening) = prove_totals(&ctx, &claimed).unwrap();
+    sealed.set_totals_opening(opening.clone());
+    p.append(EntryBody::Declaration(Declaration {
+        treaty: "trilateral-draft".into(),
+        as_of: day("2027-02-05"),
+        root,
+        sites: Some(sealed.site_commitments()),
+        aggregates: None,
+        hidden_totals: Some(hidden),
+        empty_facilities: Vec::new(),
+    }));
+    let before = p.escrow();
+    assert!(before.findings.is_empty(), "{:?}", before.findings);
+    assert_eq!(before.hidden_totals[0].limits[0].status, LimitProof::Proved);
+    p.append(EntryBody::Disclosure(Disclosure {
+        declaration: 0,
+        root,
+        stage: 3,
+        level: DisclosureLevel::Items,
+        sites: vec![],
+        site_counts: vec![],
+        site_items: vec![
+            sealed.open_site("STORE-0").unwrap(),
+            sealed.open_site("STORE-1").unwrap(),
+        ],
+        dummy_sites: sealed.dummy_site_salts().to_vec(),
+        totals: Some(opening),
+    }));
+    let r = p.escrow();
+    assert_eq!(r.findings.len(), 1, "{:?}", r.findings);
+    let f = &r.findings[0];
+    assert_eq!(f.rule, Rule::TotalsDifferFromItems);
+    assert_eq!(
+        f.evidence.iter().map(|e| e.index).collect::<Vec<_>>(),
+        [0, 1]
+    );
+    assert_eq!(
+        f.message,
+        "entry 1: declaration 0: category `stored_warheads` was committed as 120 but the opened items count 160"
+    );
+    assert!(r.hidden_totals[0].compared_with_items);
+    assert_eq!(
+        r.hidden_totals[0].revealed.as_ref().unwrap()["stored_warheads"],
+        120
+    );
+}

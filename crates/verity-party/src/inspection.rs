@@ -1,0 +1,676 @@
+//! An inspection as the two parties play it, step by step in their own logs: the request
+//! (against the yearly quota), both seed commitments, the reveals (inspected party first, each
+//! citing the other's entry), the inspected party's opening of exactly what the seeds select,
+//! and the inspectors' record. An `Inspection` knows which steps were taken; each step checks
+//! it is the party's turn and refuses, saying why, when it is not. It is rebuilt from both
+//! logs (an operator at a terminal) or carried along (an exercise that plays both sides).
+
+use chrono::{Days, NaiveDate};
+use serde::Serialize;
+use verity_escrow::Digest;
+use verity_inspect::view::{InspectionSummary, LoadedLog, judge};
+use verity_inspect::{
+    QuotaLedger, RecordedRequest, Request, Role, SeedCommitment, SeedProtocol, SelectionResult,
+    build_opening, follow_selection, select_facilities,
+};
+use verity_log::{
+    EntryBody, EntryRef, InspectionOpening, InspectionRecord, InspectionRequest, Leaf, SeedCommit,
+    SeedReveal, SiteObservation,
+};
+use verity_treaty::compliance::Mode;
+use verity_treaty::model::SelectionScope;
+use verity_treaty::{PartyCode, Treaty};
+
+use crate::PartyError;
+use crate::party::Party;
+use crate::secrets::Secrets;
+use crate::sink::OwnLog;
+
+/// Where an inspection stands, as its steps in the two logs show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// Requested; seed commitments due.
+    Requested,
+    /// Both committed; the inspected party reveals first.
+    Committed,
+    /// The inspected party revealed; the inspecting party's reveal is due.
+    InspectedRevealed,
+    /// Both revealed (or the inspecting party alone, after the inspected party withheld): the
+    /// selection is fixed and the opening due.
+    Revealed,
+    /// Opened; the record is due.
+    Opened,
+    /// Recorded.
+    Recorded,
+}
+
+/// The entries of one log an inspection is read from: index, parsed entry, leaf hash.
+#[derive(Debug, Clone)]
+pub struct LogEntries<'a> {
+    /// The log's party.
+    pub party: PartyCode,
+    /// The log's origin.
+    pub origin: &'a str,
+    /// Its entries.
+    pub entries: Vec<(u64, &'a Leaf, [u8; 32])>,
+}
+
+impl<'a> LogEntries<'a> {
+    /// The entries of a loaded log.
+    pub fn of(log: &'a LoadedLog) -> Self {
+        Self {
+            party: log.party(),
+            origin: log.origin(),
+            entries: log
+                .leaves()
+                .filter_map(|(i, l)| log.leaf_hash(i).map(|h| (i, l, h)))
+                .collect(),
+        }
+    }
+
+    fn reference(&self, index: u64, hash: [u8; 32]) -> EntryRef {
+        EntryRef {
+            log: self.origin.to_string(),
+            index,
+            leaf_hash: Digest(hash),
+        }
+    }
+
+    fn find<T>(&self, pick: impl Fn(&'a EntryBody) -> Option<T>) -> Option<(EntryRef, T)> {
+        self.entries
+            .iter()
+            .find_map(|(i, l, h)| pick(&l.statement.entry).map(|t| (self.reference(*i, *h), t)))
+    }
+
+    /// The newest declaration recorded on or before `on`, as a reference.
+    pub fn latest_declaration(&self, on: NaiveDate) -> Option<EntryRef> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|(_, l, _)| {
+                matches!(l.statement.entry, EntryBody::Declaration(_)) && l.statement.recorded <= on
+            })
+            .map(|(i, _, h)| self.reference(*i, *h))
+    }
+}
+
+/// One inspection: who, what, and the entries of each step taken so far.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inspection {
+    /// The inspection id.
+    pub id: String,
+    /// The treaty's inspection type.
+    pub inspection_type: String,
+    /// The inspecting party.
+    pub inspecting: PartyCode,
+    /// The inspected party.
+    pub inspected: PartyCode,
+    /// The request date (its entry's recorded date).
+    pub requested: NaiveDate,
+    /// The request entry.
+    pub request: EntryRef,
+    /// The inspected party's declaration the request names.
+    pub declaration: EntryRef,
+    /// Seed commitments: the inspecting party's, then the inspected party's.
+    commits: [Option<(EntryRef, Digest)>; 2],
+    /// Seed reveals, in the same order.
+    reveals: [Option<(EntryRef, [u8; 32])>; 2],
+    /// The inspected party's opening.
+    opening: Option<EntryRef>,
+    /// The inspectors' record.
+    record: Option<EntryRef>,
+}
+
+fn slot(role: Role) -> usize {
+    match role {
+        Role::Inspecting => 0,
+        Role::Inspected => 1,
+    }
+}
+
+fn other(role: Role) -> Role {
+    match role {
+        Role::Inspecting => Role::Inspected,
+        Role::Inspected => Role::Inspecting,
+    }
+}
+
+/// A seed reveal made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Revealed {
+    /// The reveal entry.
+    pub entry: EntryRef,
+    /// The day reveals were due by.
+    pub deadline: NaiveDate,
+    /// Whether it was recorded after the deadline.
+    pub late: bool,
+}
+
+impl Inspection {
+    /// Reads inspection `id` from the two parties' logs (in either order): the request in one,
+    /// and every step since in each.
+    pub fn from_logs<'a>(
+        id: &str,
+        a: &LogEntries<'a>,
+        b: &LogEntries<'a>,
+    ) -> Result<Self, PartyError> {
+        let request = |log: &LogEntries<'a>| {
+            log.find(|body| match body {
+                EntryBody::InspectionRequest(r) if r.inspection == id => Some(r),
+                _ => None,
+            })
+        };
+        // The same log given twice (a party's own, when the other's is not at hand): the
+        // other side's steps are simply not known.
+        let unknown;
+        let (a, b) = if a.origin == b.origin {
+            let party = request(a).map_or(a.party, |(_, r)| r.inspected);
+            unknown = LogEntries {
+                party,
+                origin: "",
+                entries: Vec::new(),
+            };
+            (a, &unknown)
+        } else {
+            (a, b)
+        };
+        let (inspecting, inspected, (request, r)) = match (request(a), request(b)) {
+            (Some(found), None) => (a, b, found),
+            (None, Some(found)) => (b, a, found),
+            (Some(_), Some(_)) => {
+                return Err(PartyError::refused(format!(
+                    "both logs request an inspection `{id}`"
+                )));
+            }
+            (None, None) => {
+                return Err(PartyError::refused(format!(
+                    "no request for inspection `{id}` in the logs of {} and {}",
+                    a.party, b.party
+                )));
+            }
+        };
+        if r.inspected != inspected.party {
+            return Err(PartyError::refused(format!(
+                "inspection `{id}` is of {}, not of {}",
+                r.inspected, inspected.party
+            )));
+        }
+        let requested = inspecting
+            .entries
+            .iter()
+            .find(|(i, _, _)| *i == request.index)
+            .map(|(_, l, _)| l.statement.recorded)
+            .ok_or_else(|| PartyError::refused(format!("inspection `{id}`: request not found")))?;
+        let commit = |log: &LogEntries<'a>| {
+            log.find(|body| match body {
+                EntryBody::SeedCommit(c) if c.inspection == id && c.request == request => {
+                    Some(c.commitment)
+                }
+                _ => None,
+            })
+        };
+        let reveal = |log: &LogEntries<'a>| {
+            log.find(|body| match body {
+                EntryBody::SeedReveal(s) if s.inspection == id => Some(s.seed.0),
+                _ => None,
+            })
+        };
+        let opening = inspected
+            .find(|body| match body {
+                EntryBody::InspectionOpening(o) if o.inspection == id => Some(()),
+                _ => None,
+            })
+            .map(|(r, ())| r);
+        let record = inspecting
+            .find(|body| match body {
+                EntryBody::InspectionRecord(x) if x.inspection == id => Some(()),
+                _ => None,
+            })
+            .map(|(r, ())| r);
+        Ok(Self {
+            id: id.to_string(),
+            inspection_type: r.inspection_type.clone(),
+            inspecting: inspecting.party,
+            inspected: inspected.party,
+            requested,
+            declaration: r.declaration.clone(),
+            commits: [commit(inspecting), commit(inspected)],
+            reveals: [reveal(inspecting), reveal(inspected)],
+            opening,
+            record,
+            request,
+        })
+    }
+
+    /// Where it stands.
+    pub fn stage(&self) -> Stage {
+        if self.record.is_some() {
+            Stage::Recorded
+        } else if self.opening.is_some() {
+            Stage::Opened
+        } else if self.reveals[0].is_some() {
+            Stage::Revealed
+        } else if self.reveals[1].is_some() {
+            Stage::InspectedRevealed
+        } else if self.commits.iter().all(Option::is_some) {
+            Stage::Committed
+        } else {
+            Stage::Requested
+        }
+    }
+
+    /// The side `party` plays.
+    pub fn role_of(&self, party: PartyCode) -> Result<Role, PartyError> {
+        if party == self.inspecting {
+            Ok(Role::Inspecting)
+        } else if party == self.inspected {
+            Ok(Role::Inspected)
+        } else {
+            Err(PartyError::refused(format!(
+                "{party} is neither side of inspection `{}` ({} inspects {})",
+                self.id, self.inspecting, self.inspected
+            )))
+        }
+    }
+
+    fn party_of(&self, role: Role) -> PartyCode {
+        match role {
+            Role::Inspecting => self.inspecting,
+            Role::Inspected => self.inspected,
+        }
+    }
+
+    fn out_of_order(&self, step: &'static str, reason: String) -> PartyError {
+        PartyError::OutOfOrder {
+            inspection: self.id.clone(),
+            step,
+            reason,
+        }
+    }
+
+    /// The day both seeds are due by under `treaty`.
+    pub fn reveal_deadline(&self, treaty: &Treaty) -> Result<NaiveDate, PartyError> {
+        let days = treaty
+            .inspection_protocol()
+            .map(|p| p.seed_reveal_days)
+            .ok_or_else(|| {
+                PartyError::refused(format!("`{}` has no inspection protocol", treaty.id()))
+            })?;
+        Ok(self.requested + Days::new(u64::from(days)))
+    }
+
+    /// The selection seed when both parties revealed in order: each reveal opens its
+    /// commitment, the inspected party's first (the protocol's own checks).
+    pub fn joint_seed(&self) -> Result<[u8; 32], PartyError> {
+        let mut proto =
+            SeedProtocol::new(&self.id, self.inspecting.as_str(), self.inspected.as_str());
+        let refuse = |e: verity_inspect::SeedProtocolError| {
+            self.out_of_order("fix the selection", e.to_string())
+        };
+        for role in [Role::Inspecting, Role::Inspected] {
+            if let Some((_, c)) = &self.commits[slot(role)] {
+                proto.commit(role, SeedCommitment(c.0)).map_err(refuse)?;
+            }
+        }
+        for role in [Role::Inspected, Role::Inspecting] {
+            let Some((_, seed)) = &self.reveals[slot(role)] else {
+                return Err(self.out_of_order(
+                    "fix the selection",
+                    format!("{} has not revealed its seed", self.party_of(role)),
+                ));
+            };
+            proto.reveal(role, *seed).map_err(refuse)?;
+        }
+        proto
+            .outcome(false)
+            .and_then(|o| o.seed())
+            .ok_or_else(|| self.out_of_order("fix the selection", "no joint seed".into()))
+    }
+
+    /// The inspected party's opening entry, once made.
+    pub fn opening(&self) -> Option<&EntryRef> {
+        self.opening.as_ref()
+    }
+
+    /// The inspectors' record entry, once made.
+    pub fn record(&self) -> Option<&EntryRef> {
+        self.record.as_ref()
+    }
+}
+
+/// The inspection `id` as the compliance view settles it from both logs on `on` (exercise
+/// mode: a draft is judged as if in force): the seed outcome with its deadlines and
+/// fallbacks, the selection once the opening follows it, and its status.
+pub fn settle(
+    treaty: &Treaty,
+    logs: &[LoadedLog],
+    id: &str,
+    on: NaiveDate,
+) -> Result<InspectionSummary, PartyError> {
+    judge(treaty, logs, on, Mode::AsIfInForce)
+        .inspections
+        .into_iter()
+        .find(|i| i.id == id)
+        .ok_or_else(|| {
+            PartyError::refused(format!(
+                "no request for inspection `{id}` in the logs given"
+            ))
+        })
+}
+
+/// What an opening opened.
+#[derive(Debug, Clone, Serialize)]
+pub struct Opened {
+    /// The opening entry.
+    pub entry: EntryRef,
+    /// Sites opened whole.
+    pub sites: Vec<String>,
+    /// Padding positions shown by their salts.
+    pub padding: usize,
+}
+
+impl<L: OwnLog, S: Secrets> Party<L, S> {
+    /// Requests inspection `id` of type `inspection_type` of `inspected`'s declaration
+    /// `declaration` (its latest on the request date), recorded today. The quota counts every
+    /// earlier request in this party's log; an id already used, a request over quota or one the
+    /// treaty does not allow is refused and nothing is appended.
+    pub fn request(
+        &mut self,
+        treaty: &Treaty,
+        id: &str,
+        inspection_type: &str,
+        inspected: PartyCode,
+        declaration: EntryRef,
+    ) -> Result<(Inspection, u32), PartyError> {
+        let by = self.party();
+        let today = self.log.today()?;
+        let mut earlier = Vec::new();
+        for e in &self.entries {
+            if let EntryBody::InspectionRequest(r) = &e.leaf.statement.entry {
+                if r.inspection == id {
+                    return Err(PartyError::refused(format!(
+                        "inspection id `{id}` is already used (entry {})",
+                        e.index
+                    )));
+                }
+                earlier.push(RecordedRequest {
+                    party: by,
+                    index: e.index,
+                    date: e.leaf.statement.recorded,
+                    request: r,
+                });
+            }
+        }
+        let (mut ledger, _) = QuotaLedger::replay(treaty, earlier);
+        let number = ledger.request(Request {
+            id: id.to_string(),
+            inspection_type: inspection_type.to_string(),
+            inspecting: by,
+            inspected,
+            date: today,
+        })?;
+        let body = InspectionRequest {
+            inspection: id.to_string(),
+            treaty: treaty.id().to_string(),
+            inspection_type: inspection_type.to_string(),
+            inspected,
+            declaration: declaration.clone(),
+        };
+        let request = self.append(EntryBody::InspectionRequest(body))?;
+        let requested = self.recorded(request.index)?;
+        Ok((
+            Inspection {
+                id: id.to_string(),
+                inspection_type: inspection_type.to_string(),
+                inspecting: by,
+                inspected,
+                requested,
+                request,
+                declaration,
+                commits: [None, None],
+                reveals: [None, None],
+                opening: None,
+                record: None,
+            },
+            number,
+        ))
+    }
+
+    /// The party's own log as an inspection reads it.
+    pub fn own_entries(&self) -> LogEntries<'_> {
+        LogEntries {
+            party: self.party(),
+            origin: self.log.origin(),
+            entries: self
+                .entries
+                .iter()
+                .map(|e| (e.index, &e.leaf, e.hash))
+                .collect(),
+        }
+    }
+
+    /// The day the party recorded its entry `index`.
+    pub fn recorded(&self, index: u64) -> Result<NaiveDate, PartyError> {
+        self.entries
+            .iter()
+            .find(|e| e.index == index)
+            .map(|e| e.leaf.statement.recorded)
+            .ok_or_else(|| PartyError::refused(format!("no entry {index} in the party's log")))
+    }
+
+    /// Commits to a fresh random seed (kept in the party's secrets until it reveals it). Both
+    /// parties commit before either reveals.
+    pub fn commit_seed(&mut self, insp: &mut Inspection) -> Result<EntryRef, PartyError> {
+        let role = insp.role_of(self.party())?;
+        let step = "commit a seed";
+        if insp.commits[slot(role)].is_some() {
+            return Err(
+                insp.out_of_order(step, format!("{} already committed a seed", self.party()))
+            );
+        }
+        if insp.reveals.iter().any(Option::is_some) {
+            return Err(insp.out_of_order(
+                step,
+                "a seed was already revealed: both commit before either reveals".into(),
+            ));
+        }
+        let mut seed = [0u8; 32];
+        self.rng.fill_bytes(&mut seed);
+        self.secrets.put_seed(&insp.id, &seed)?;
+        let commitment = Digest(SeedCommitment::new(&insp.id, self.party().as_str(), &seed).0);
+        let at = self.append(EntryBody::SeedCommit(SeedCommit {
+            inspection: insp.id.clone(),
+            request: insp.request.clone(),
+            commitment,
+        }))?;
+        insp.commits[slot(role)] = Some((at.clone(), commitment));
+        Ok(at)
+    }
+
+    /// Reveals the party's seed: the inspected party once both have committed (citing the
+    /// inspecting party's commitment), the inspecting party after it (citing that reveal), or
+    /// alone once the inspected party let the deadline pass.
+    pub fn reveal_seed(
+        &mut self,
+        insp: &mut Inspection,
+        treaty: &Treaty,
+    ) -> Result<Revealed, PartyError> {
+        let role = insp.role_of(self.party())?;
+        let step = "reveal the seed";
+        let deadline = insp.reveal_deadline(treaty)?;
+        if insp.reveals[slot(role)].is_some() {
+            return Err(
+                insp.out_of_order(step, format!("{} already revealed its seed", self.party()))
+            );
+        }
+        if insp.commits[slot(role)].is_none() {
+            return Err(insp.out_of_order(step, format!("{} never committed a seed", self.party())));
+        }
+        let today = self.log.today()?;
+        let them = insp.party_of(other(role));
+        let after = match role {
+            Role::Inspected => match &insp.commits[slot(Role::Inspecting)] {
+                Some((r, _)) => Some(r.clone()),
+                None => {
+                    return Err(insp.out_of_order(
+                        step,
+                        format!(
+                            "{them} has not committed its seed yet: both commit before either reveals"
+                        ),
+                    ));
+                }
+            },
+            Role::Inspecting => match &insp.reveals[slot(Role::Inspected)] {
+                Some((r, _)) => Some(r.clone()),
+                None if today > deadline => None,
+                None => {
+                    return Err(insp.out_of_order(
+                        step,
+                        format!(
+                            "{them} has not revealed yet: the inspected party reveals first (its deadline is {deadline}; after it, your seed alone selects)"
+                        ),
+                    ));
+                }
+            },
+        };
+        let seed = self.secrets.seed(&insp.id)?;
+        let commitment = SeedCommitment::new(&insp.id, self.party().as_str(), &seed);
+        if insp.commits[slot(role)]
+            .as_ref()
+            .is_some_and(|(_, c)| c.0 != commitment.0)
+        {
+            return Err(PartyError::refused(format!(
+                "the seed held for inspection `{}` does not open {}'s commitment",
+                insp.id,
+                self.party()
+            )));
+        }
+        let entry = self.append(EntryBody::SeedReveal(SeedReveal {
+            inspection: insp.id.clone(),
+            seed: Digest(seed),
+            after,
+        }))?;
+        insp.reveals[slot(role)] = Some((entry.clone(), seed));
+        Ok(Revealed {
+            entry,
+            deadline,
+            late: today > deadline,
+        })
+    }
+
+    /// The inspected party's opening of exactly what `seed` selects in the declaration the
+    /// request names, built from its secrets, and that selection; nothing is appended yet.
+    pub fn prepare_opening(
+        &self,
+        insp: &Inspection,
+        treaty: &Treaty,
+        seed: &[u8; 32],
+    ) -> Result<(InspectionOpening, SelectionResult), PartyError> {
+        let step = "open the selection";
+        if insp.role_of(self.party())? != Role::Inspected {
+            return Err(insp.out_of_order(
+                step,
+                format!("only the inspected party ({}) opens", insp.inspected),
+            ));
+        }
+        if insp.opening.is_some() {
+            return Err(insp.out_of_order(step, "it is already opened".into()));
+        }
+        let kind = treaty
+            .inspections()
+            .iter()
+            .find(|k| k.id == insp.inspection_type)
+            .ok_or_else(|| {
+                PartyError::refused(format!(
+                    "`{}` has no inspection type `{}`",
+                    treaty.id(),
+                    insp.inspection_type
+                ))
+            })?;
+        if insp.declaration.log != self.log.origin() {
+            return Err(PartyError::refused(format!(
+                "inspection `{}` names a declaration of `{}`, not of this log",
+                insp.id, insp.declaration.log
+            )));
+        }
+        let (idx, sealed) = self.sealed(Some(insp.declaration.index))?;
+        let opening = build_opening(
+            &sealed,
+            idx,
+            &kind.selection,
+            seed,
+            &insp.id,
+            insp.request.clone(),
+        )?;
+        let selection = match kind.selection.scope {
+            SelectionScope::DeclaredSites => follow_selection(seed, &kind.selection, &opening)?,
+            SelectionScope::EmptyFacilities => {
+                let (_, decl) = self.declaration(Some(idx))?;
+                select_facilities(seed, &kind.selection, &decl.empty_facilities)
+            }
+        };
+        Ok((opening, selection))
+    }
+
+    /// Appends the inspected party's opening (as [`Party::prepare_opening`] built it).
+    pub fn open_selection(
+        &mut self,
+        insp: &mut Inspection,
+        opening: InspectionOpening,
+    ) -> Result<Opened, PartyError> {
+        if insp.role_of(self.party())? != Role::Inspected || insp.opening.is_some() {
+            return Err(insp.out_of_order(
+                "open the selection",
+                "only the inspected party opens, once".into(),
+            ));
+        }
+        let sites = opening
+            .sites
+            .iter()
+            .map(|s| s.header.site.clone())
+            .collect();
+        let padding = opening.dummies.len();
+        let entry = self.append(EntryBody::InspectionOpening(opening))?;
+        insp.opening = Some(entry.clone());
+        Ok(Opened {
+            entry,
+            sites,
+            padding,
+        })
+    }
+
+    /// The inspectors' record of what they found at each visited site, citing the opening.
+    pub fn record(
+        &mut self,
+        insp: &mut Inspection,
+        sites: Vec<SiteObservation>,
+    ) -> Result<EntryRef, PartyError> {
+        let step = "record the observations";
+        if insp.role_of(self.party())? != Role::Inspecting {
+            return Err(insp.out_of_order(
+                step,
+                format!("only the inspecting party ({}) records", insp.inspecting),
+            ));
+        }
+        if insp.record.is_some() {
+            return Err(insp.out_of_order(step, "it is already recorded".into()));
+        }
+        let Some(opening) = insp.opening.clone() else {
+            return Err(insp.out_of_order(
+                step,
+                format!(
+                    "{} has not opened anything for inspection `{}`",
+                    insp.inspected, insp.id
+                ),
+            ));
+        };
+        let entry = self.append(EntryBody::InspectionRecord(InspectionRecord {
+            inspection: insp.id.clone(),
+            opening,
+            sites,
+        }))?;
+        insp.record = Some(entry.clone());
+        Ok(entry)
+    }
+}
