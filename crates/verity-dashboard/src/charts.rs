@@ -3,6 +3,7 @@
 //! has a title, labelled axes with units and a legend; the page adds the source line.
 
 use plotters::prelude::*;
+use verity_sim::plot::PlotError;
 use verity_treaty::compliance::DeclaredFigures;
 use verity_treaty::figures::Estimate;
 use verity_treaty::grouped as thousands;
@@ -52,14 +53,14 @@ pub struct LineChart {
     pub legend_left: bool,
 }
 
-fn draw_err<E: std::fmt::Display>(e: E) -> String {
-    format!("drawing the chart: {e}")
+fn draw_err<E: std::fmt::Display>(e: E) -> PlotError {
+    PlotError::Draw(format!("drawing the chart: {e}"))
 }
 
 impl LineChart {
     /// The chart as an SVG document (text laid out with the font `verity_sim::plot` loads).
-    pub fn svg(&self) -> Result<String, String> {
-        verity_sim::plot::ensure_font().map_err(|e| e.to_string())?;
+    pub fn svg(&self) -> Result<String, PlotError> {
+        verity_sim::plot::ensure_font()?;
         let mut out = String::new();
         {
             let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
@@ -71,7 +72,7 @@ impl LineChart {
     fn draw(
         &self,
         root: DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
-    ) -> Result<(), String> {
+    ) -> Result<(), PlotError> {
         root.fill(&WHITE).map_err(draw_err)?;
         let xs = self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
         let (x_min, x_max) = xs.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));

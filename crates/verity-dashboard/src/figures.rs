@@ -21,13 +21,12 @@ struct PublicData {
     limits: Vec<(String, String, u64)>,
 }
 
-fn public_data() -> &'static Result<PublicData, String> {
-    static DATA: OnceLock<Result<PublicData, String>> = OnceLock::new();
+fn public_data() -> &'static Result<PublicData, verity_treaty::TreatyError> {
+    static DATA: OnceLock<Result<PublicData, verity_treaty::TreatyError>> = OnceLock::new();
     DATA.get_or_init(|| {
-        let estimates = verity_treaty::builtin::estimates().map_err(|e| e.to_string())?;
-        let aggregates =
-            verity_treaty::builtin::new_start_aggregates().map_err(|e| e.to_string())?;
-        let treaty = verity_treaty::builtin::treaty("new-start").map_err(|e| e.to_string())?;
+        let estimates = verity_treaty::builtin::estimates()?;
+        let aggregates = verity_treaty::builtin::new_start_aggregates()?;
+        let treaty = verity_treaty::builtin::treaty("new-start")?;
         let limits = treaty
             .limits()
             .iter()
@@ -47,8 +46,11 @@ fn public_data() -> &'static Result<PublicData, String> {
 }
 
 /// The charts, drawn once per process (the data are embedded and never change).
-fn charts(d: &PublicData) -> &'static [(String, Result<String, String>)] {
-    static CHARTS: OnceLock<Vec<(String, Result<String, String>)>> = OnceLock::new();
+/// A chart's SVG, or why it was not drawn.
+type Drawn = Result<String, verity_sim::plot::PlotError>;
+
+fn charts(d: &PublicData) -> &'static [(String, Drawn)] {
+    static CHARTS: OnceLock<Vec<(String, Drawn)>> = OnceLock::new();
     CHARTS.get_or_init(|| {
         let mut out: Vec<(String, LineChart)> = vec![
             (
@@ -85,7 +87,7 @@ fn charts(d: &PublicData) -> &'static [(String, Result<String, String>)] {
     })
 }
 
-fn chart(charts: &[(String, Result<String, String>)], id: &str, caption: Markup) -> Markup {
+fn chart(charts: &[(String, Drawn)], id: &str, caption: Markup) -> Markup {
     let svg = charts.iter().find(|(i, _)| i == id).map(|(_, s)| s);
     html! {
         figure #(id) {

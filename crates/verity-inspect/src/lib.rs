@@ -25,4 +25,4 @@ pub use select::{
     Draw, Position, SelectedSite, SelectionError, SelectionResult, designate, draw_positions,
     eligible_items, follow_facility_selection, follow_selection, select_facilities, walk_selection,
 };
-pub use world::{Discrepancy, World, new_start_force, observe_site, synthetic_arsenal};
+pub use world::{Discrepancy, NoSuchItem, World, new_start_force, observe_site, synthetic_arsenal};

@@ -117,17 +117,13 @@ impl<'t> QuotaLedger<'t> {
     /// Checks a request and records it; returns its number within the quota year (1-based).
     pub fn request(&mut self, r: Request) -> Result<u32, QuotaError> {
         let t = self.treaty;
-        let kind = t
-            .inspections()
-            .iter()
-            .find(|i| i.id == r.inspection_type)
-            .ok_or_else(|| {
-                QuotaError::Invalid(format!(
-                    "`{}` has no inspection type `{}`",
-                    t.id(),
-                    r.inspection_type
-                ))
-            })?;
+        let kind = t.inspection_type(&r.inspection_type).ok_or_else(|| {
+            QuotaError::Invalid(format!(
+                "`{}` has no inspection type `{}`",
+                t.id(),
+                r.inspection_type
+            ))
+        })?;
         for p in [r.inspecting, r.inspected] {
             if !t.parties().contains(&p) {
                 return Err(QuotaError::Invalid(format!(
@@ -247,7 +243,7 @@ impl<'t> QuotaLedger<'t> {
         let mut out: BTreeMap<(NaiveDate, String, PartyCode, PartyCode), QuotaUse> =
             BTreeMap::new();
         for a in &self.accepted {
-            let Some(kind) = t.inspections().iter().find(|k| k.id == a.inspection_type) else {
+            let Some(kind) = t.inspection_type(&a.inspection_type) else {
                 continue;
             };
             let (year_start, year_end) = t.quota_year(kind.quota_year, eif, a.date);

@@ -155,21 +155,31 @@ pub fn walk_selection<'r>(
             });
             continue;
         }
-        result.draws.push(Draw::Selected {
+        result.select(
             position,
-            site: name.to_string(),
-        });
-        result.sites.push(SelectedSite {
-            position,
-            designated: designate(seed, kind, name, records),
-            site: name.to_string(),
+            name.to_string(),
             eligible,
-        });
+            designate(seed, kind, name, records),
+        );
     }
     Ok(result)
 }
 
 impl SelectionResult {
+    /// Records a site the inspection visits: drawn and selected, with its designated items.
+    fn select(&mut self, position: u64, site: String, eligible: usize, designated: Vec<String>) {
+        self.draws.push(Draw::Selected {
+            position,
+            site: site.clone(),
+        });
+        self.sites.push(SelectedSite {
+            position,
+            site,
+            eligible,
+            designated,
+        });
+    }
+
     /// Every drawn position, in draw order.
     pub fn positions(&self) -> Vec<u64> {
         self.draws
@@ -288,16 +298,7 @@ pub fn select_facilities(
         let Some(site) = facilities.get(pos).cloned() else {
             continue;
         };
-        result.draws.push(Draw::Selected {
-            position,
-            site: site.clone(),
-        });
-        result.sites.push(SelectedSite {
-            position,
-            site,
-            eligible: 0,
-            designated: Vec::new(),
-        });
+        result.select(position, site, 0, Vec::new());
     }
     result
 }

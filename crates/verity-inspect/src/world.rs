@@ -59,6 +59,16 @@ pub struct World {
     truth: BTreeMap<String, Vec<ItemRecord>>,
 }
 
+/// A discrepancy about an item the party never declared.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{party}: no declared item `{uid}`")]
+pub struct NoSuchItem {
+    /// The party.
+    pub party: String,
+    /// The UID the discrepancy names.
+    pub uid: String,
+}
+
 impl World {
     /// An empty world.
     pub fn new() -> Self {
@@ -72,7 +82,7 @@ impl World {
         party: &str,
         declared: &[ItemRecord],
         discrepancies: &[Discrepancy],
-    ) -> Result<(), String> {
+    ) -> Result<(), NoSuchItem> {
         let mut truth = declared.to_vec();
         for d in discrepancies {
             if let Discrepancy::Undeclared { record } = d {
@@ -82,7 +92,10 @@ impl World {
             let item = truth
                 .iter_mut()
                 .find(|r| r.uid == d.uid())
-                .ok_or_else(|| format!("{party}: no declared item `{}`", d.uid()))?;
+                .ok_or_else(|| NoSuchItem {
+                    party: party.to_string(),
+                    uid: d.uid().to_string(),
+                })?;
             match d {
                 Discrepancy::ExtraWarheads { extra, .. } => item.warheads += extra,
                 Discrepancy::Relocated { to_site, .. } => item.site = to_site.clone(),

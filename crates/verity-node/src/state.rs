@@ -217,15 +217,19 @@ impl NodeState {
     }
 
     /// Records the outcome of a sync round with peer `k`.
-    pub(crate) fn peer_round(&self, k: usize, outcome: Result<u64, String>) {
+    pub(crate) fn peer_round(
+        &self,
+        k: usize,
+        outcome: &Result<crate::sync::SyncReport, crate::sync::SyncError>,
+    ) {
         if let Some(row) = lock(&self.peers).get_mut(k) {
             row.rounds += 1;
             match outcome {
-                Ok(mirrored) => {
-                    row.mirrored = mirrored;
+                Ok(r) => {
+                    row.mirrored = r.to;
                     row.last_error = None;
                 }
-                Err(e) => row.last_error = Some(e),
+                Err(e) => row.last_error = Some(e.to_string()),
             }
         }
     }

@@ -180,11 +180,11 @@ pub(crate) async fn sync_peer(
             if r.to > r.from {
                 tracing::info!(origin = %r.origin, from = r.from, to = r.to, "mirrored");
             }
-            state.peer_round(k, Ok(r.to));
+            state.peer_round(k, &outcome);
         }
         Err(e) => {
             tracing::warn!(error = %e, "sync round failed");
-            state.peer_round(k, Err(e.to_string()));
+            state.peer_round(k, &outcome);
         }
     }
     outcome

@@ -327,7 +327,8 @@ impl Witness {
             ));
         }
         let body = cp_body(&req.checkpoint)?;
-        let mut msg = format!("cosignature/v1\ntime {time}\n").into_bytes();
+        let label = verity_escrow::domain::COSIGNATURE_V1;
+        let mut msg = format!("{label}\ntime {time}\n").into_bytes();
         msg.extend_from_slice(body);
         let sig = self.key.sign(&msg);
         let mut raw = Vec::with_capacity(4 + 8 + 64);

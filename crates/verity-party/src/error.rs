@@ -12,7 +12,7 @@ use verity_log::LogError;
 #[non_exhaustive]
 pub enum PartyError {
     /// A step taken out of the protocol's order: what it needs first.
-    #[error("inspection `{inspection}`: cannot {step} yet: {reason}")]
+    #[error("inspection `{inspection}`: cannot {step}: {reason}")]
     OutOfOrder {
         /// The inspection.
         inspection: String,

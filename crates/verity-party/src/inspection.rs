@@ -281,6 +281,31 @@ impl Inspection {
         }
     }
 
+    /// Refuses `step` unless `party` plays `role` in it and it is not done yet (`done` says
+    /// how it was, when it was).
+    fn turn(
+        &self,
+        party: PartyCode,
+        role: Role,
+        step: &'static str,
+        done: Option<&str>,
+    ) -> Result<(), PartyError> {
+        if self.role_of(party)? != role {
+            let side = match role {
+                Role::Inspecting => "inspecting",
+                Role::Inspected => "inspected",
+            };
+            return Err(self.out_of_order(
+                step,
+                format!("only the {side} party ({}) does", self.party_of(role)),
+            ));
+        }
+        match done {
+            Some(how) => Err(self.out_of_order(step, how.to_string())),
+            None => Ok(()),
+        }
+    }
+
     fn out_of_order(&self, step: &'static str, reason: String) -> PartyError {
         PartyError::OutOfOrder {
             inspection: self.id.clone(),
@@ -567,20 +592,14 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
         treaty: &Treaty,
         seed: &[u8; 32],
     ) -> Result<(InspectionOpening, SelectionResult), PartyError> {
-        let step = "open the selection";
-        if insp.role_of(self.party())? != Role::Inspected {
-            return Err(insp.out_of_order(
-                step,
-                format!("only the inspected party ({}) opens", insp.inspected),
-            ));
-        }
-        if insp.opening.is_some() {
-            return Err(insp.out_of_order(step, "it is already opened".into()));
-        }
+        insp.turn(
+            self.party(),
+            Role::Inspected,
+            "open the selection",
+            insp.opening.is_some().then_some("it is already opened"),
+        )?;
         let kind = treaty
-            .inspections()
-            .iter()
-            .find(|k| k.id == insp.inspection_type)
+            .inspection_type(&insp.inspection_type)
             .ok_or_else(|| {
                 PartyError::refused(format!(
                     "`{}` has no inspection type `{}`",
@@ -619,12 +638,12 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
         insp: &mut Inspection,
         opening: InspectionOpening,
     ) -> Result<Opened, PartyError> {
-        if insp.role_of(self.party())? != Role::Inspected || insp.opening.is_some() {
-            return Err(insp.out_of_order(
-                "open the selection",
-                "only the inspected party opens, once".into(),
-            ));
-        }
+        insp.turn(
+            self.party(),
+            Role::Inspected,
+            "open the selection",
+            insp.opening.is_some().then_some("it is already opened"),
+        )?;
         let sites = opening
             .sites
             .iter()
@@ -647,15 +666,12 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
         sites: Vec<SiteObservation>,
     ) -> Result<EntryRef, PartyError> {
         let step = "record the observations";
-        if insp.role_of(self.party())? != Role::Inspecting {
-            return Err(insp.out_of_order(
-                step,
-                format!("only the inspecting party ({}) records", insp.inspecting),
-            ));
-        }
-        if insp.record.is_some() {
-            return Err(insp.out_of_order(step, "it is already recorded".into()));
-        }
+        insp.turn(
+            self.party(),
+            Role::Inspecting,
+            step,
+            insp.record.is_some().then_some("it is already recorded"),
+        )?;
         let Some(opening) = insp.opening.clone() else {
             return Err(insp.out_of_order(
                 step,

@@ -172,6 +172,10 @@ impl Treaty {
     pub fn inspections(&self) -> &[InspectionType] {
         &self.inspections
     }
+    /// One inspection type by id.
+    pub fn inspection_type(&self, id: &str) -> Option<&InspectionType> {
+        self.inspections.iter().find(|k| k.id == id)
+    }
     /// Deadlines and fallbacks of inspection selection (present whenever there are inspections).
     pub fn inspection_protocol(&self) -> Option<&InspectionProtocol> {
         self.inspection_protocol.as_ref()

@@ -88,11 +88,7 @@ pub(super) fn replay_inspections<'a>(
 /// for the seeds and the opening's deadline, the inspection type's for everything else.
 fn cite_inspection_articles(treaty: &Treaty, kind: &str, found: &mut [super::ViewFinding]) {
     let protocol = treaty.inspection_protocol().map(|p| p.reference.as_str());
-    let kind = treaty
-        .inspections()
-        .iter()
-        .find(|k| k.id == kind)
-        .map(|k| k.reference.as_str());
+    let kind = treaty.inspection_type(kind).map(|k| k.reference.as_str());
     for f in found.iter_mut().filter(|f| f.reference.is_empty()) {
         let article = match f.rule {
             Rule::SeedRevealOutOfOrder
@@ -165,10 +161,7 @@ fn replay_one<'a>(
     }
     // The ledger accepted the request, so its type exists and the treaty has a protocol.
     let (Some(kind), Some(protocol)) = (
-        treaty
-            .inspections()
-            .iter()
-            .find(|k| k.id == r.inspection_type),
+        treaty.inspection_type(&r.inspection_type),
         treaty.inspection_protocol(),
     ) else {
         return summary;
@@ -270,15 +263,16 @@ fn settle_seed<'a>(
     summary: &mut InspectionSummary,
     findings: &mut Findings,
 ) -> Option<FixedSeed> {
-    let (logs, on, id, insp, inspecting, inspected, protocol) = (
-        c.logs,
-        c.on,
-        c.id,
-        c.insp,
-        c.inspecting,
-        c.inspected,
-        c.protocol,
-    );
+    let &Ctx {
+        logs,
+        on,
+        id,
+        insp,
+        inspecting,
+        inspected,
+        protocol,
+        ..
+    } = c;
     let req_ev = c.req_ev.clone();
     let deadline = insp.requested + Days::new(u64::from(protocol.seed_reveal_days));
     let find_commit = |pl: &'a PartyLog<'a>| {
@@ -439,15 +433,16 @@ fn check_opening<'a>(
     summary: &mut InspectionSummary,
     findings: &mut Findings,
 ) -> Option<(u64, &'a InspectionOpening, SelectionResult)> {
-    let (logs, on, id, insp, inspecting, inspected, protocol) = (
-        c.logs,
-        c.on,
-        c.id,
-        c.insp,
-        c.inspecting,
-        c.inspected,
-        c.protocol,
-    );
+    let &Ctx {
+        logs,
+        on,
+        id,
+        insp,
+        inspecting,
+        inspected,
+        protocol,
+        ..
+    } = c;
     let (declaration, req_ev) = (c.declaration, &c.req_ev);
     let FixedSeed {
         seed,

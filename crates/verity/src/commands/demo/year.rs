@@ -268,9 +268,7 @@ impl<'a> Year<'a> {
         let id = format!("{}-{}-{}-{n:02}", p.by, p.of, p.kind);
         let kind = self
             .treaty
-            .inspections()
-            .iter()
-            .find(|k| k.id == p.kind)
+            .inspection_type(&p.kind)
             .context("a scheduled type exists")?
             .clone();
         let of = PartyCode::parse(&p.of)?;
