@@ -57,12 +57,12 @@ pub enum PartyError {
         /// What failed.
         reason: String,
     },
-    /// No key was given for a log read from a node.
+    /// No key was given for a log read from a node (or, keys being given, for a file).
     #[error(
-        "{url} serves log `{origin}`, and no verifier key given with --keys is named `{origin}`"
+        "{url} holds log `{origin}`, and no verifier key given with --keys is named `{origin}`"
     )]
     NoKey {
-        /// The node.
+        /// The node or file.
         url: String,
         /// The log's origin.
         origin: String,

@@ -17,6 +17,8 @@ use verity_log::{
     verify_checkpoint,
 };
 
+use verity_inspect::view::LoadedLog;
+
 use crate::PartyError;
 use crate::api;
 
@@ -318,4 +320,32 @@ pub fn fetch_log(
             origin: origin.chars().take(200).collect(),
         })?;
     Ok((client.contents(&key)?, key))
+}
+
+/// Another party's log, from a file or from its node (`http://…`), checked against the key
+/// among `keys` that its origin names. A file read without keys is checked against the key it
+/// records, which shows only that it is self-consistent; a node needs a key.
+pub fn read_log(source: &str, keys: &[VerifierKey]) -> Result<LoadedLog, PartyError> {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        let (contents, key) = fetch_log(source, keys)?;
+        return Ok(LoadedLog::from_contents(
+            contents,
+            key,
+            true,
+            source.to_string(),
+        )?);
+    }
+    let path = std::path::Path::new(source);
+    let origin = verity_log::Log::open_read_only(path)?.origin().to_string();
+    let key = match (keys.is_empty(), keys.iter().find(|k| k.name() == origin)) {
+        (true, _) => None,
+        (false, Some(k)) => Some(k.clone()),
+        (false, None) => {
+            return Err(PartyError::NoKey {
+                url: source.to_string(),
+                origin,
+            });
+        }
+    };
+    Ok(LoadedLog::from_file(path, key)?)
 }

@@ -9,19 +9,14 @@ use chrono::NaiveDate;
 use rand::SeedableRng;
 use verity_escrow::PrivateStore;
 use verity_inspect::view::LoadedLog;
-use verity_log::{Log, VerifierKey};
-use verity_party::{LocalLog, NodeLog, OwnLog, Party, fetch_log};
+use verity_log::VerifierKey;
+use verity_party::{LocalLog, NodeLog, OwnLog, Party};
 
 use crate::cli::{KeysArgs, OwnLogArgs};
 use crate::resolve;
 
 /// A party's operator as the command line runs it: its log wherever it is, its private store.
 pub(crate) type Operator = Party<Box<dyn OwnLog + Send>, PrivateStore>;
-
-/// Whether a log argument names a node rather than a file.
-fn is_url(arg: &str) -> bool {
-    arg.starts_with("http://") || arg.starts_with("https://")
-}
 
 /// The verifier keys given with `--keys`.
 pub(crate) fn keys(args: &KeysArgs) -> Result<Vec<VerifierKey>> {
@@ -71,25 +66,7 @@ pub(crate) fn operator(own: &OwnLogArgs, today: NaiveDate) -> Result<Operator> {
 }
 
 /// Another party's log, from a file or its node, checked against the key among `keys` that
-/// its origin names. A file read without keys is checked against the key it records.
+/// its origin names.
 pub(crate) fn load_log(arg: &str, keys: &[VerifierKey]) -> Result<LoadedLog> {
-    if is_url(arg) {
-        let (contents, key) = fetch_log(arg, keys)?;
-        return Ok(LoadedLog::from_contents(
-            contents,
-            key,
-            true,
-            arg.to_string(),
-        )?);
-    }
-    let path = Path::new(arg);
-    let origin = Log::open_read_only(path)?.origin().to_string();
-    let key = match (keys.is_empty(), keys.iter().find(|k| k.name() == origin)) {
-        (true, _) => None,
-        (false, Some(k)) => Some(k.clone()),
-        (false, None) => bail!(
-            "{arg} holds log `{origin}`, and no verifier key given with --keys is named `{origin}`"
-        ),
-    };
-    Ok(LoadedLog::from_file(path, key)?)
+    Ok(verity_party::read_log(arg, keys)?)
 }
