@@ -5,6 +5,7 @@
 
 use maud::{Markup, PreEscaped, html};
 use std::sync::OnceLock;
+use verity_treaty::compliance::PROVED_TOTALS_HIDDEN;
 use verity_treaty::compliance::{DeclaredFigures, Verdict};
 use verity_treaty::figures::Estimate;
 
@@ -161,7 +162,7 @@ fn positions(s: &Snapshot, d: &PublicData) -> Markup {
                     td { @if verdicts.is_empty() { "no declaration judged" } @else { ul { @for v in verdicts { li {
                         (v.limit_name) ": "
                         @match (v.verdict, v.value) {
-                            (Verdict::WithinLimitsProved, _) => { "within limits (proved), totals hidden; ceiling " (thousands(v.max)) }
+                            (Verdict::WithinLimitsProved, _) => { (PROVED_TOTALS_HIDDEN) "; ceiling " (thousands(v.max)) }
                             (verdict, Some(value)) => { "declared " (thousands(value)) " of " (thousands(v.max)) " (" (verdict.as_str()) ")" }
                             (Verdict::Unknown, None) => {
                                 "no figure or proof given"

@@ -6,7 +6,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use std::collections::BTreeMap;
 use verity_inspect::view::{InspectionStatus, InspectionSummary, ViewFinding};
 use verity_treaty::ExchangeKind;
-use verity_treaty::compliance::{Mode, Severity, Verdict};
+use verity_treaty::compliance::{Mode, PROVED_TOTALS_HIDDEN, Severity, Verdict};
 use verity_treaty::model::DisclosureLevel;
 use verity_treaty::{PartyCode, Treaty};
 
@@ -324,7 +324,7 @@ fn treaty_content(s: &Snapshot, target: Target) -> Markup {
                                 td { (v.limit_name) }
                                 td {
                                     @match (v.verdict, v.value) {
-                                        (Verdict::WithinLimitsProved, _) => { span.ok { "within limits (proved), totals hidden" } }
+                                        (Verdict::WithinLimitsProved, _) => { span.ok { (PROVED_TOTALS_HIDDEN) } }
                                         (verdict, Some(value)) => {
                                             (thousands(value)) " of " (thousands(v.max)) ": "
                                             span.(if verdict == Verdict::Violation { "violation" } else { "ok" }) { (verdict.as_str()) }
