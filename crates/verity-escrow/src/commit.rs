@@ -195,13 +195,19 @@ impl SaltBuffer {
         Salt(*self.get(k))
     }
 
-    /// Every record's commitment under its salt, on every core.
-    fn commit_all(&self, records: &[ItemRecord]) -> Vec<Digest> {
+    /// Every record's commitment under its salt, on every core (records checked to fit a
+    /// commitment beforehand: an unfit one is an error naming it).
+    fn commit_all(&self, records: &[ItemRecord]) -> Result<Vec<Digest>, EscrowError> {
         records
             .par_iter()
             .enumerate()
             .map_init(Vec::new, |buf, (k, r)| {
-                item_commitment_with(buf, self.get(k), r)
+                item_commitment_with(buf, self.get(k), r).ok_or_else(|| {
+                    EscrowError::Request(format!(
+                        "item `{}` has a field too long to commit",
+                        r.uid.chars().take(80).collect::<String>()
+                    ))
+                })
             })
             .collect()
     }
@@ -236,6 +242,16 @@ impl SaltBuffer {
 /// core, and only UIDs whose hashes collide are compared as strings.
 fn check_unique(items: &[ItemRecord]) -> Result<(), EscrowError> {
     use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    if let Some((item, field)) = items
+        .iter()
+        .find_map(|i| i.oversized_field().map(|f| (i, f)))
+    {
+        return Err(EscrowError::Request(format!(
+            "item `{}`: its {field} is longer than the {} bytes a field may have",
+            item.uid.chars().take(80).collect::<String>(),
+            crate::inventory::MAX_FIELD_BYTES
+        )));
+    }
     let hasher = BuildHasherDefault::<DefaultHasher>::default();
     let mut hashes: Vec<u64> = items
         .par_iter()
@@ -311,7 +327,7 @@ impl SealedDeclaration {
                 u32::MAX
             )));
         }
-        let commitments = salts.commit_all(&records);
+        let commitments = salts.commit_all(&records)?;
         // Bucket items by site, in order of first appearance.
         let mut site_ids: HashMap<&str, u32> = HashMap::new();
         let mut groups: Vec<(String, Vec<u32>)> = Vec::new();
@@ -355,14 +371,7 @@ impl SealedDeclaration {
             Some(p) => more_salts(p.sites as usize - parts.len())?,
             None => Vec::new(),
         };
-        Ok(Self::from_parts(
-            records,
-            salts,
-            commitments,
-            parts,
-            dummy_sites,
-            padding,
-        ))
+        Self::from_parts(records, salts, commitments, parts, dummy_sites, padding)
     }
 
     fn from_parts(
@@ -372,14 +381,14 @@ impl SealedDeclaration {
         parts: Vec<(String, Salt, Vec<u32>, Vec<Salt>)>,
         dummy_sites: Vec<Salt>,
         padding: Option<Padding>,
-    ) -> Self {
+    ) -> Result<Self, EscrowError> {
         let sites: Vec<SealedSite> = parts
             .into_par_iter()
             .map(|(name, salt, members, dummies)| {
                 let mut leaves: Vec<(Digest, Slot)> =
                     members
                         .iter()
-                        .map(|&k| (commitments[k as usize], Slot::Item(k)))
+                        .filter_map(|&k| commitments.get(k as usize).map(|c| (*c, Slot::Item(k))))
                         .chain(dummies.iter().enumerate().map(|(i, d)| {
                             (dummy_leaf(DUMMY_ITEM_DOMAIN, &d.0), Slot::Dummy(i as u32))
                         }))
@@ -392,8 +401,14 @@ impl SealedDeclaration {
                     members.len() as u64,
                     tree.size(),
                     &tree.root(),
-                );
-                SealedSite {
+                )
+                .ok_or_else(|| {
+                    EscrowError::Request(format!(
+                        "site `{}`: its name is too long to commit",
+                        name.chars().take(80).collect::<String>()
+                    ))
+                })?;
+                Ok(SealedSite {
                     name,
                     salt,
                     slots: leaves.into_iter().map(|(_, s)| s).collect(),
@@ -401,9 +416,9 @@ impl SealedDeclaration {
                     real: members.len(),
                     tree,
                     commitment,
-                }
+                })
             })
-            .collect();
+            .collect::<Result<_, EscrowError>>()?;
         let mut top: Vec<(Digest, TopSlot)> = sites
             .iter()
             .enumerate()
@@ -418,7 +433,7 @@ impl SealedDeclaration {
         top.sort_unstable_by_key(|(d, _)| *d);
         let top_tree = MemTree::from_leaves(top.iter().map(|(d, _)| *d));
         let root = top_tree.root();
-        Self {
+        Ok(Self {
             records,
             salts,
             commitments,
@@ -429,7 +444,7 @@ impl SealedDeclaration {
             root,
             padding,
             totals: None,
-        }
+        })
     }
 
     /// Keeps the hidden-totals secret (counts and blindings) with the declaration's secrets.
@@ -502,7 +517,7 @@ impl SealedDeclaration {
             let members = (start..records.len() as u32).collect();
             parts.push((site.name, site.salt, members, site.dummies));
         }
-        let commitments = salts.commit_all(&records);
+        let commitments = salts.commit_all(&records)?;
         let padding = form.padding.map(|(sites, items_per_site)| Padding {
             sites,
             items_per_site,
@@ -514,7 +529,7 @@ impl SealedDeclaration {
             parts,
             form.dummy_sites,
             padding,
-        );
+        )?;
         decl.totals = form.totals;
         if decl.root != *expected_root {
             return Err(EscrowError::Request(format!(

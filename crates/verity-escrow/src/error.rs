@@ -27,6 +27,12 @@ pub enum EscrowError {
         /// What was wrong.
         message: String,
     },
+    /// A new store's passphrase is too weak to resist offline guessing for long.
+    #[error("the passphrase is too weak for a private store: {reason}")]
+    WeakPassphrase {
+        /// Why, and what would do.
+        reason: String,
+    },
     /// The passphrase does not open the private store.
     #[error("wrong passphrase for the private store {0}")]
     WrongPassphrase(PathBuf),

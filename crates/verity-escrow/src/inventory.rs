@@ -28,17 +28,21 @@ pub struct ItemRecord {
     pub warheads: u64,
 }
 
-pub(crate) fn put_field(out: &mut Vec<u8>, field: &str) {
-    let len = u16::try_from(field.len()).expect("fields are at most MAX_FIELD_BYTES long");
+/// Writes `u16be(len) ‖ utf8`; `None` for a field longer than a length prefix can say (such a
+/// field was never committed: the escrow refuses fields over [`MAX_FIELD_BYTES`]).
+pub(crate) fn put_field(out: &mut Vec<u8>, field: &str) -> Option<()> {
+    let len = u16::try_from(field.len()).ok()?;
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(field.as_bytes());
+    Some(())
 }
 
 impl ItemRecord {
     /// The record's canonical encoding inside a commitment: each of uid, class, type, site and
     /// status as a big-endian u16 byte length followed by its UTF-8 bytes, then warheads as a
-    /// big-endian u64. Unambiguous, and simple to reproduce outside our code.
-    pub fn encode(&self, out: &mut Vec<u8>) {
+    /// big-endian u64. Unambiguous, and simple to reproduce outside our code. `None` when a
+    /// field is longer than its length prefix can say: no commitment holds such a record.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Option<()> {
         for f in [
             &self.uid,
             &self.class,
@@ -46,9 +50,24 @@ impl ItemRecord {
             &self.site,
             &self.status,
         ] {
-            put_field(out, f);
+            put_field(out, f)?;
         }
         out.extend_from_slice(&self.warheads.to_be_bytes());
+        Some(())
+    }
+
+    /// The first field longer than [`MAX_FIELD_BYTES`], if any: such a record is not committed.
+    pub fn oversized_field(&self) -> Option<&'static str> {
+        [
+            ("uid", &self.uid),
+            ("class", &self.class),
+            ("type", &self.item_type),
+            ("site", &self.site),
+            ("status", &self.status),
+        ]
+        .into_iter()
+        .find(|(_, v)| v.len() > MAX_FIELD_BYTES)
+        .map(|(name, _)| name)
     }
 
     /// The facts the counting rules need.

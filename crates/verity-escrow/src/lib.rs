@@ -24,7 +24,7 @@ pub use opening::{
     ItemOpening, OpenedItem, OpeningError, Presence, SiteCountOpening, SiteOpening,
     root_of_site_commitments,
 };
-pub use private::{PASSPHRASE_ENV, PrivateStore};
+pub use private::{MIN_PASSPHRASE_CHARS, PASSPHRASE_ENV, PrivateStore};
 pub use tree::{
     MemTree, bare_leaf_and_node_hashing, check_inclusion, dummy_site_leaf, item_commitment,
     item_leaf_preimage,

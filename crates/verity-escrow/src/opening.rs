@@ -87,9 +87,19 @@ pub struct SiteCountOpening {
     pub proof: Vec<Digest>,
 }
 
+/// A name from party bytes, cut to a length an error message can carry.
+fn clip(s: &str) -> String {
+    const SHOWN: usize = 120;
+    if s.len() <= SHOWN {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(SHOWN).collect();
+    format!("{cut}… ({} bytes)", s.len())
+}
+
 impl SiteCountOpening {
-    /// The site's commitment, recomputed.
-    pub fn commitment(&self) -> Digest {
+    /// The site's commitment, recomputed; `None` for a name no commitment can hold.
+    pub fn commitment(&self) -> Option<Digest> {
         site_commitment(
             &self.salt,
             &self.site,
@@ -101,17 +111,14 @@ impl SiteCountOpening {
 
     /// Checks the opening against a declaration root.
     pub fn verify(&self, root: &Digest) -> Result<(), OpeningError> {
-        if check_inclusion(
-            &self.proof,
-            self.sites,
-            root,
-            self.index,
-            &self.commitment(),
-        ) {
+        let under_root = self
+            .commitment()
+            .is_some_and(|c| check_inclusion(&self.proof, self.sites, root, self.index, &c));
+        if under_root {
             Ok(())
         } else {
             Err(OpeningError::SiteNotUnderRoot {
-                site: self.site.clone(),
+                site: clip(&self.site),
                 index: self.index,
                 sites: self.sites,
             })
@@ -130,8 +137,8 @@ pub struct OpenedItem {
 }
 
 impl OpenedItem {
-    /// The item's commitment, recomputed.
-    pub fn commitment(&self) -> Digest {
+    /// The item's commitment, recomputed; `None` for a record no commitment can hold.
+    pub fn commitment(&self) -> Option<Digest> {
         item_commitment(&self.salt, &self.record)
     }
 }
@@ -153,8 +160,8 @@ pub struct ItemOpening {
 }
 
 impl ItemOpening {
-    /// The item's commitment, recomputed.
-    pub fn commitment(&self) -> Digest {
+    /// The item's commitment, recomputed; `None` for a record no commitment can hold.
+    pub fn commitment(&self) -> Option<Digest> {
         item_commitment(&self.salt, &self.record)
     }
 
@@ -163,23 +170,26 @@ impl ItemOpening {
         self.site.verify(root)?;
         if self.record.site != self.site.site {
             return Err(OpeningError::WrongSite {
-                uid: self.record.uid.clone(),
-                expected: self.site.site.clone(),
-                found: self.record.site.clone(),
+                uid: clip(&self.record.uid),
+                expected: clip(&self.site.site),
+                found: clip(&self.record.site),
             });
         }
-        if check_inclusion(
-            &self.proof,
-            self.site.slots,
-            &self.site.items_root,
-            self.index,
-            &self.commitment(),
-        ) {
+        let under_site = self.commitment().is_some_and(|c| {
+            check_inclusion(
+                &self.proof,
+                self.site.slots,
+                &self.site.items_root,
+                self.index,
+                &c,
+            )
+        });
+        if under_site {
             Ok(())
         } else {
             Err(OpeningError::ItemNotUnderSite {
-                uid: self.record.uid.clone(),
-                site: self.site.site.clone(),
+                uid: clip(&self.record.uid),
+                site: clip(&self.site.site),
                 index: self.index,
             })
         }
@@ -223,36 +233,37 @@ impl SiteOpening {
         for item in &self.items {
             if item.record.site != self.header.site {
                 return Err(OpeningError::WrongSite {
-                    uid: item.record.uid.clone(),
-                    expected: self.header.site.clone(),
-                    found: item.record.site.clone(),
+                    uid: clip(&item.record.uid),
+                    expected: clip(&self.header.site),
+                    found: clip(&item.record.site),
                 });
             }
             if !uids.insert(item.record.uid.as_str()) {
-                return Err(OpeningError::DuplicateUid(item.record.uid.clone()));
+                return Err(OpeningError::DuplicateUid(clip(&item.record.uid)));
             }
         }
+        let incomplete = || OpeningError::IncompleteSite {
+            site: clip(&self.header.site),
+            committed: self.header.items,
+            found: self.items.len() as u64,
+        };
         let mut leaves: Vec<Digest> = self
             .items
             .iter()
-            .map(OpenedItem::commitment)
+            .map(|i| i.commitment().ok_or_else(incomplete))
             .chain(
                 self.dummies
                     .iter()
-                    .map(|d| dummy_leaf(DUMMY_ITEM_DOMAIN, &d.0)),
+                    .map(|d| Ok(dummy_leaf(DUMMY_ITEM_DOMAIN, &d.0))),
             )
-            .collect();
+            .collect::<Result<_, _>>()?;
         leaves.sort_unstable();
         let tree = MemTree::from_leaves(leaves);
         if self.items.len() as u64 != self.header.items
             || tree.size() != self.header.slots
             || tree.root() != self.header.items_root
         {
-            return Err(OpeningError::IncompleteSite {
-                site: self.header.site.clone(),
-                committed: self.header.items,
-                found: self.items.len() as u64,
-            });
+            return Err(incomplete());
         }
         Ok(())
     }

@@ -21,10 +21,37 @@ const STORE_FORMAT: &str = "verity-private-store/v1";
 use crate::domain::{
     PRIVATE_STORE_CHECK, PRIVATE_STORE_CHECK_TEXT as CHECK_TEXT, PRIVATE_STORE_RECORD as AAD_PREFIX,
 };
-/// Argon2id with 19 MiB, 2 passes, 1 lane: the OWASP minimum for interactive use.
-const KDF_M_KIB: u32 = 19 * 1024;
-const KDF_T: u32 = 2;
-const KDF_P: u32 = 1;
+/// Argon2id with 64 MiB, 3 passes, 4 lanes, a 128-bit salt and a 256-bit tag: RFC 9106's
+/// second recommended option (section 4), for secrets that must stay sealed for decades.
+const KDF_M_KIB: u32 = 64 * 1024;
+const KDF_T: u32 = 3;
+const KDF_P: u32 = 4;
+/// The most memory a store's own description may ask the key derivation for (a store is an
+/// operator's file, but a corrupt one must not exhaust the machine).
+const KDF_MAX_M_KIB: u32 = 4 * 1024 * 1024;
+
+/// The shortest passphrase a new store accepts: NIST SP 800-63B-4 asks fifteen characters of a
+/// password that is the only authenticator, which the store's passphrase is.
+pub const MIN_PASSPHRASE_CHARS: usize = 15;
+
+/// Why a passphrase is too weak for a new store, if it is.
+fn weakness(passphrase: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(passphrase);
+    let chars = text.chars().count();
+    if chars < MIN_PASSPHRASE_CHARS {
+        return Some(format!(
+            "it has {chars} characters; a private store needs at least {MIN_PASSPHRASE_CHARS} characters (NIST SP 800-63B-4), for example four or five words drawn at random"
+        ));
+    }
+    let distinct: std::collections::BTreeSet<char> = text.chars().collect();
+    if distinct.len() < 5 {
+        return Some(format!(
+            "it uses only {} different characters; choose words drawn at random",
+            distinct.len()
+        ));
+    }
+    None
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,6 +99,12 @@ fn derive(
         return Err(bad(format!("unknown KDF `{}`", kdf.algorithm)));
     }
     let salt = hex::decode(&kdf.salt).map_err(|e| bad(format!("KDF salt is not hex: {e}")))?;
+    if kdf.memory_kib > KDF_MAX_M_KIB {
+        return Err(bad(format!(
+            "the KDF asks for {} KiB of memory, more than the {KDF_MAX_M_KIB} allowed",
+            kdf.memory_kib
+        )));
+    }
     let params = Params::new(kdf.memory_kib, kdf.passes, kdf.lanes, Some(32))
         .map_err(|e| bad(format!("bad KDF parameters: {e}")))?;
     let mut key = Zeroizing::new([0u8; 32]);
@@ -160,10 +193,8 @@ impl PrivateStore {
 
     /// Creates a new store; fails if the directory already exists.
     pub fn create(dir: &Path, passphrase: &[u8]) -> Result<Self, EscrowError> {
-        if passphrase.is_empty() {
-            return Err(EscrowError::Request(
-                "an empty passphrase is not accepted for the private store".into(),
-            ));
+        if let Some(reason) = weakness(passphrase) {
+            return Err(EscrowError::WeakPassphrase { reason });
         }
         if dir.exists() {
             return Err(EscrowError::Request(format!(

@@ -13,17 +13,18 @@ pub(crate) use crate::domain::ESCROW_ITEM as ITEM_DOMAIN;
 pub(crate) use crate::domain::ESCROW_SITE as SITE_DOMAIN;
 
 /// The exact bytes whose RFC 6962 leaf hash is an item's commitment:
-/// `ITEM_DOMAIN ‖ salt ‖ record encoding` (see [`ItemRecord::encode`]).
-pub fn item_leaf_preimage(salt: &Salt, record: &ItemRecord) -> Vec<u8> {
+/// `ITEM_DOMAIN ‖ salt ‖ record encoding` (see [`ItemRecord::encode`]); `None` for a record
+/// no commitment can hold (a field longer than its length prefix can say).
+pub fn item_leaf_preimage(salt: &Salt, record: &ItemRecord) -> Option<Vec<u8>> {
     let mut data = Vec::with_capacity(ITEM_DOMAIN.len() + 32 + 64);
     data.extend_from_slice(ITEM_DOMAIN);
     data.extend_from_slice(&salt.0);
-    record.encode(&mut data);
-    data
+    record.encode(&mut data)?;
+    Some(data)
 }
 
-/// An item's commitment: `SHA-256(0x00 ‖ item_leaf_preimage)`.
-pub fn item_commitment(salt: &Salt, record: &ItemRecord) -> Digest {
+/// An item's commitment: `SHA-256(0x00 ‖ item_leaf_preimage)`; `None` when there is none.
+pub fn item_commitment(salt: &Salt, record: &ItemRecord) -> Option<Digest> {
     item_commitment_with(&mut Vec::new(), &salt.0, record)
 }
 
@@ -32,12 +33,12 @@ pub(crate) fn item_commitment_with(
     buf: &mut Vec<u8>,
     salt: &[u8; 32],
     record: &ItemRecord,
-) -> Digest {
+) -> Option<Digest> {
     buf.clear();
     buf.extend_from_slice(ITEM_DOMAIN);
     buf.extend_from_slice(salt);
-    record.encode(buf);
-    Digest::from_tlog(tlog_tiles::record_hash(buf))
+    record.encode(buf)?;
+    Some(Digest::from_tlog(tlog_tiles::record_hash(buf)))
 }
 
 /// Prefix of a dummy item leaf (padding under hidden totals).
@@ -46,22 +47,23 @@ pub(crate) use crate::domain::ESCROW_DUMMY_ITEM as DUMMY_ITEM_DOMAIN;
 pub(crate) use crate::domain::ESCROW_DUMMY_SITE as DUMMY_SITE_DOMAIN;
 
 /// A site's commitment: the leaf hash of `SITE_DOMAIN ‖ salt ‖ u16 name length ‖ name ‖
-/// u64 item count ‖ u64 slots (item tree size, with padding) ‖ items root`.
+/// u64 item count ‖ u64 slots (item tree size, with padding) ‖ items root`; `None` for a name
+/// longer than its length prefix can say (no site was committed under it).
 pub(crate) fn site_commitment(
     salt: &Salt,
     name: &str,
     items: u64,
     slots: u64,
     items_root: &Digest,
-) -> Digest {
+) -> Option<Digest> {
     let mut data = Vec::with_capacity(SITE_DOMAIN.len() + 32 + 2 + name.len() + 16 + 32);
     data.extend_from_slice(SITE_DOMAIN);
     data.extend_from_slice(&salt.0);
-    crate::inventory::put_field(&mut data, name);
+    crate::inventory::put_field(&mut data, name)?;
     data.extend_from_slice(&items.to_be_bytes());
     data.extend_from_slice(&slots.to_be_bytes());
     data.extend_from_slice(&items_root.0);
-    Digest::from_tlog(tlog_tiles::record_hash(&data))
+    Some(Digest::from_tlog(tlog_tiles::record_hash(&data)))
 }
 
 /// The leaf of a padding site, from its opened salt.

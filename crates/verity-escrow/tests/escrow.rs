@@ -113,11 +113,11 @@ fn commitments_follow_the_documented_encoding() {
         data.extend(f.as_bytes());
     }
     data.extend(4u64.to_be_bytes());
-    assert_eq!(item_leaf_preimage(&salt, &r), data);
+    assert_eq!(item_leaf_preimage(&salt, &r), Some(data.clone()));
     let mut leaf = vec![0u8];
     leaf.extend(&data);
     assert_eq!(
-        item_commitment(&salt, &r).0,
+        item_commitment(&salt, &r).unwrap().0,
         <[u8; 32]>::from(Sha256::digest(&leaf))
     );
 }
@@ -226,7 +226,7 @@ fn hiding_an_opening_shows_an_unopened_sibling_only_as_a_hash() {
         );
     }
     assert_eq!(oa.proof.len(), 1, "the sibling appears as one hash");
-    let sibling_a = da.open_item("U00001").unwrap().commitment();
+    let sibling_a = da.open_item("U00001").unwrap().commitment().unwrap();
     assert_eq!(
         oa.proof[0], sibling_a,
         "and that hash is its commitment, nothing more"
@@ -280,7 +280,7 @@ fn private_store_round_trip_and_its_failures() {
     let d = seeded(300, 5, 13);
     let root = d.root();
     {
-        let store = PrivateStore::create(&store_dir, b"correct horse").unwrap();
+        let store = PrivateStore::create(&store_dir, b"correct horse battery staple").unwrap();
         store.put(&root, &d.to_private_json()).unwrap();
     }
     #[cfg(unix)]
@@ -289,7 +289,7 @@ fn private_store_round_trip_and_its_failures() {
         let mode = std::fs::metadata(&store_dir).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700);
     }
-    let store = PrivateStore::open(&store_dir, b"correct horse").unwrap();
+    let store = PrivateStore::open(&store_dir, b"correct horse battery staple").unwrap();
     let back = SealedDeclaration::from_private_json(&store.get(&root).unwrap(), &root).unwrap();
     assert_eq!(back.root(), root);
     assert_eq!(
@@ -300,7 +300,7 @@ fn private_store_round_trip_and_its_failures() {
     let sealed = std::fs::read(store_dir.join(format!("{}.sealed", root.to_hex()))).unwrap();
     assert!(!sealed.windows(6).any(|w| w == b"U00007"));
     // Wrong passphrase: a clear error, never garbage.
-    let err = PrivateStore::open(&store_dir, b"wrong horse").unwrap_err();
+    let err = PrivateStore::open(&store_dir, b"wrong horse battery staple").unwrap_err();
     assert!(matches!(err, EscrowError::WrongPassphrase(_)), "{err}");
     assert!(err.to_string().contains("wrong passphrase"));
     // A flipped byte in a sealed record fails authentication and names the file.
