@@ -129,18 +129,24 @@ pub struct Audited {
 const SIGNATURE_CHUNK: usize = 2048;
 
 /// Verifies a chunk of signatures as a batch; on failure, one by one to find the bad ones.
+/// An R that `verify_strict` refuses on its bytes alone (small order, non-canonical) is bad
+/// before the batch sees it, since the batch equation would accept a small-order R.
 fn bad_signatures(key: &VerifierKey, chunk: &[(u64, Vec<u8>, Signature)]) -> Vec<u64> {
-    let msgs: Vec<&[u8]> = chunk.iter().map(|(_, m, _)| m.as_slice()).collect();
-    let sigs: Vec<Signature> = chunk.iter().map(|(_, _, s)| *s).collect();
-    let keys = vec![*key.key(); chunk.len()];
-    if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
-        return Vec::new();
-    }
-    chunk
+    let (refused, rest): (Vec<_>, Vec<_>) = chunk
         .iter()
-        .filter(|(_, m, s)| key.key().verify_strict(m, s).is_err())
-        .map(|(i, _, _)| *i)
-        .collect()
+        .partition(|(_, _, s)| crate::strict::refused_r(s.r_bytes()));
+    let mut bad: Vec<u64> = refused.iter().map(|(i, _, _)| *i).collect();
+    let msgs: Vec<&[u8]> = rest.iter().map(|(_, m, _)| m.as_slice()).collect();
+    let sigs: Vec<Signature> = rest.iter().map(|(_, _, s)| *s).collect();
+    let keys = vec![*key.key(); rest.len()];
+    if !rest.is_empty() && ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_err() {
+        bad.extend(
+            rest.iter()
+                .filter(|(_, m, s)| key.key().verify_strict(m, s).is_err())
+                .map(|(i, _, _)| *i),
+        );
+    }
+    bad
 }
 
 /// Audits the log at `db` against `key`. `progress` is told (entries processed, entries in all).

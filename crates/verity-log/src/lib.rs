@@ -9,6 +9,7 @@ mod entry;
 mod error;
 mod keys;
 mod store;
+mod strict;
 mod tree;
 
 pub use audit::{
