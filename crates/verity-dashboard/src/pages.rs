@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use verity_inspect::view::{InspectionStatus, InspectionSummary, ViewFinding};
 use verity_treaty::ExchangeKind;
 use verity_treaty::compliance::{Mode, PROVED_TOTALS_HIDDEN, Severity, Verdict};
-use verity_treaty::model::DisclosureLevel;
+use verity_treaty::model::{DisclosureLevel, StageCoverage};
 use verity_treaty::{PartyCode, Treaty};
 
 use crate::{LogPage, STYLE_CSS, Snapshot, Target, entry_href, href};
@@ -368,7 +368,7 @@ fn treaty_content(s: &Snapshot, target: Target) -> Markup {
                             thead { tr { th scope="col" { "Stage" } th scope="col" { "Opens" } th scope="col" { "Due" } th scope="col" { "Scope" } } }
                             tbody { @for d in t.disclosure_stages() { tr {
                                 td { (d.stage) }
-                                td { (level_words(d.level)) }
+                                td { (level_words(d.level)) ", " (coverage_words(d.opens)) }
                                 td { (start + Months::new(d.months_after_entry_into_force)) " (" (d.months_after_entry_into_force) " months after entry into force)" }
                                 td { (d.scope) }
                             } } }
@@ -390,8 +390,15 @@ fn treaty_content(s: &Snapshot, target: Target) -> Markup {
 fn level_words(level: DisclosureLevel) -> &'static str {
     match level {
         DisclosureLevel::Sites => "the number of sites and each site's commitment",
-        DisclosureLevel::SiteItemCounts => "the number of items at chosen sites",
+        DisclosureLevel::SiteItemCounts => "the number of items at each site opened",
         DisclosureLevel::Items => "the items themselves",
+    }
+}
+
+fn coverage_words(opens: StageCoverage) -> &'static str {
+    match opens {
+        StageCoverage::EverySite => "at every site (all must be opened)",
+        StageCoverage::ChosenSites => "at chosen sites",
     }
 }
 

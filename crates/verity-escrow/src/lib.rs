@@ -21,7 +21,7 @@ pub use hidden::{
 };
 pub use inventory::{ItemRecord, MAX_FIELD_BYTES, parse_inventory, tally_items};
 pub use opening::{
-    ItemOpening, OpenedItem, OpeningError, Presence, SiteCountOpening, SiteOpening,
+    ItemOpening, OpenedItem, OpeningError, Presence, SiteCountOpening, SiteOpening, clip_name,
     root_of_site_commitments,
 };
 pub use private::{MIN_PASSPHRASE_CHARS, PASSPHRASE_ENV, PrivateStore};

@@ -88,7 +88,7 @@ pub struct SiteCountOpening {
 }
 
 /// A name from party bytes, cut to a length an error message can carry.
-fn clip(s: &str) -> String {
+pub fn clip_name(s: &str) -> String {
     const SHOWN: usize = 120;
     if s.len() <= SHOWN {
         return s.to_string();
@@ -118,7 +118,7 @@ impl SiteCountOpening {
             Ok(())
         } else {
             Err(OpeningError::SiteNotUnderRoot {
-                site: clip(&self.site),
+                site: clip_name(&self.site),
                 index: self.index,
                 sites: self.sites,
             })
@@ -170,9 +170,9 @@ impl ItemOpening {
         self.site.verify(root)?;
         if self.record.site != self.site.site {
             return Err(OpeningError::WrongSite {
-                uid: clip(&self.record.uid),
-                expected: clip(&self.site.site),
-                found: clip(&self.record.site),
+                uid: clip_name(&self.record.uid),
+                expected: clip_name(&self.site.site),
+                found: clip_name(&self.record.site),
             });
         }
         let under_site = self.commitment().is_some_and(|c| {
@@ -188,8 +188,8 @@ impl ItemOpening {
             Ok(())
         } else {
             Err(OpeningError::ItemNotUnderSite {
-                uid: clip(&self.record.uid),
-                site: clip(&self.site.site),
+                uid: clip_name(&self.record.uid),
+                site: clip_name(&self.site.site),
                 index: self.index,
             })
         }
@@ -233,17 +233,17 @@ impl SiteOpening {
         for item in &self.items {
             if item.record.site != self.header.site {
                 return Err(OpeningError::WrongSite {
-                    uid: clip(&item.record.uid),
-                    expected: clip(&self.header.site),
-                    found: clip(&item.record.site),
+                    uid: clip_name(&item.record.uid),
+                    expected: clip_name(&self.header.site),
+                    found: clip_name(&item.record.site),
                 });
             }
             if !uids.insert(item.record.uid.as_str()) {
-                return Err(OpeningError::DuplicateUid(clip(&item.record.uid)));
+                return Err(OpeningError::DuplicateUid(clip_name(&item.record.uid)));
             }
         }
         let incomplete = || OpeningError::IncompleteSite {
-            site: clip(&self.header.site),
+            site: clip_name(&self.header.site),
             committed: self.header.items,
             found: self.items.len() as u64,
         };

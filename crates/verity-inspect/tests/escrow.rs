@@ -238,3 +238,56 @@ fn revealed_totals_that_disagree_with_the_opened_items_are_a_finding() {
         120
     );
 }
+
+/// The red team: a declaration of four sites; the party opens three of them, and gives the
+/// last opening a proof for a tree of three leaves (valid: the proof's final sibling is the
+/// true hash of the right half), so that "opened == size" would hold if the size came from
+/// the opening. The size comes from the declaration: the forged claim is a finding.
+#[test]
+fn an_opening_that_claims_a_smaller_declaration_is_refused() {
+    let mut p = party("USA");
+    let items: Vec<ItemRecord> = (0..40)
+        .map(|i| ItemRecord {
+            site: format!("SITE-{}", i % 4),
+            ..icbm(i)
+        })
+        .collect();
+    let sealed = SealedDeclaration::commit(items).unwrap();
+    p.append(declaration("new-start", &sealed, "2026-09-01"));
+    let leaves = sealed.site_commitments();
+    assert_eq!(leaves.len(), 4);
+    let tree = verity_escrow::MemTree::from_leaves(leaves);
+    let at = |index: u64| {
+        let name = sealed
+            .sites()
+            .iter()
+            .map(|s| s.name.clone())
+            .find(|n| sealed.open_site(n).unwrap().header.index == index)
+            .unwrap();
+        sealed.open_site(&name).unwrap()
+    };
+    let mut forged = at(1);
+    let mut proof = tree.prove_at(1, 3).unwrap();
+    *proof.last_mut().unwrap() = *tree.prove_at(1, 4).unwrap().last().unwrap();
+    forged.header.sites = 3;
+    forged.header.proof = proof;
+    assert!(
+        forged.verify(&sealed.root()).is_ok(),
+        "the forged proof verifies alone"
+    );
+    p.append(stage_three(&sealed, vec![at(2), at(0), forged]));
+    let r = p.escrow();
+    let found: Vec<(Rule, &str)> = r
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            Rule::DisclosureInvalid,
+            "entry 1: the opening of site `SITE-1` claims a declaration of 3 leaves; declaration 0 has 4"
+        )],
+        "{found:?}"
+    );
+}

@@ -7,12 +7,13 @@ use crate::checkpoint::verify_checkpoint;
 use crate::entry::{EntryBody, Leaf};
 use crate::error::LogError;
 use crate::keys::VerifierKey;
-use crate::store::{Log, StoredEntry};
+use crate::store::{Log, MAX_LEAF_BYTES, StoredEntry};
 use ed25519_dalek::Signature;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
 use verity_escrow::{Digest, MemTree};
+use verity_treaty::Rule;
 
 /// One thing found wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,17 +24,29 @@ pub struct Problem {
     /// The checkpoint (by tree size) at fault, when one is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<u64>,
+    /// The rule broken: `log-integrity` (a signature, the tree, a checkpoint, an entry's
+    /// place), or `malformed-entry` (bytes that are not an entry at all).
+    pub rule: Rule,
     /// What is wrong.
     pub message: String,
 }
 
 impl Problem {
-    /// A problem with entry `index`.
+    /// An integrity problem with entry `index`.
     pub fn entry(index: u64, message: impl Into<String>) -> Self {
         Self {
             entry: Some(index),
             checkpoint: None,
+            rule: Rule::LogIntegrity,
             message: message.into(),
+        }
+    }
+
+    /// Entry `index` is not an entry: its author wrote bytes no reader can take as one.
+    pub fn malformed(index: u64, message: impl Into<String>) -> Self {
+        Self {
+            rule: Rule::MalformedEntry,
+            ..Self::entry(index, message)
         }
     }
 
@@ -42,6 +55,7 @@ impl Problem {
         Self {
             entry: None,
             checkpoint: None,
+            rule: Rule::LogIntegrity,
             message: message.into(),
         }
     }
@@ -220,7 +234,7 @@ pub fn audit_contents(
             format!("entry {i} is missing (next stored index is {})", e.index),
         ));
     }
-    let parsed: Vec<Result<(Leaf, Vec<u8>), String>> = entries
+    let parsed: Vec<Result<(Leaf, Vec<u8>), Problem>> = entries
         .par_iter()
         .map(|e| check_form(e, &contents.origin, &contents.party))
         .collect();
@@ -234,12 +248,12 @@ pub fn audit_contents(
             Ok((leaf, msg)) => {
                 match leaf.signature() {
                     Ok(sig) => to_verify.push((e.index, msg, sig)),
-                    Err(m) => problems.push(Problem::entry(e.index, m.to_string())),
+                    Err(m) => problems.push(Problem::malformed(e.index, m.to_string())),
                 }
                 leaves.push(Some(leaf));
             }
-            Err(m) => {
-                problems.push(Problem::entry(e.index, m));
+            Err(p) => {
+                problems.push(p);
                 leaves.push(None);
             }
         }
@@ -271,16 +285,16 @@ pub fn audit_contents(
 
     // 4. Checkpoints: signature by the key, origin, size within the log, root recomputed.
     if n > 0 && contents.checkpoints.last().map(|(s, _)| *s) != Some(n) {
-        problems.push(Problem {
-            entry: Some(n - 1),
-            checkpoint: None,
-            message: format!("no checkpoint covers the log's {n} entries"),
-        });
+        problems.push(Problem::entry(
+            n - 1,
+            format!("no checkpoint covers the log's {n} entries"),
+        ));
     }
     for (size, note) in &contents.checkpoints {
         let at = |m: String| Problem {
             entry: size.checked_sub(1),
             checkpoint: Some(*size),
+            rule: Rule::LogIntegrity,
             message: format!("checkpoint at tree size {size}: {m}"),
         };
         match verify_checkpoint(note, key) {
@@ -366,23 +380,36 @@ fn check_stored_tree(stored: &[Vec<u8>], tree: &MemTree, n: u64, problems: &mut 
     }
 }
 
-fn check_form(e: &StoredEntry, origin: &str, party: &str) -> Result<(Leaf, Vec<u8>), String> {
-    let (leaf, msg) = Leaf::parse_with_message(&e.leaf).map_err(|e| e.to_string())?;
+/// An entry's form: bytes that decode as a canonical signed entry (else it is malformed, its
+/// author's fault whatever it holds), placed where it is stored (else an integrity problem).
+fn check_form(e: &StoredEntry, origin: &str, party: &str) -> Result<(Leaf, Vec<u8>), Problem> {
+    if e.leaf.len() > MAX_LEAF_BYTES {
+        return Err(Problem::malformed(
+            e.index,
+            format!(
+                "the entry is {} bytes; an entry is at most {MAX_LEAF_BYTES}",
+                e.leaf.len()
+            ),
+        ));
+    }
+    let (leaf, msg) = Leaf::parse_with_message(&e.leaf)
+        .map_err(|m| Problem::malformed(e.index, m.to_string()))?;
     let s = &leaf.statement;
+    let misplaced = |m: String| Err(Problem::entry(e.index, m));
     if s.index != e.index {
-        return Err(format!(
+        return misplaced(format!(
             "the signed index is {} but the entry is stored at {}",
             s.index, e.index
         ));
     }
     if s.log != origin {
-        return Err(format!("signed for log `{}`, not `{origin}`", s.log));
+        return misplaced(format!("signed for log `{}`, not `{origin}`", s.log));
     }
     if s.party != party {
-        return Err(format!("signed for party `{}`, not `{party}`", s.party));
+        return misplaced(format!("signed for party `{}`, not `{party}`", s.party));
     }
     if s.entry.kind() != e.kind {
-        return Err(format!(
+        return misplaced(format!(
             "stored as kind `{}` but the signed kind is `{}`",
             e.kind,
             s.entry.kind()

@@ -71,8 +71,13 @@ rules! {
     /// Figures off the exchange schedule (judged against the limits all the same).
     UnscheduledFigures = "unscheduled-figures", Info;
     // A party's log as bytes.
-    /// The log's bytes do not check out: a signature, the tree, a checkpoint, an entry's form.
+    /// The log's bytes do not check out: a signature, the tree, a checkpoint, an entry's place.
     LogIntegrity = "log-integrity", Violation;
+    /// An entry its author put under a signed checkpoint that is not an entry at all: bytes
+    /// that do not decode, an unknown kind, a field of the wrong type, too many bytes.
+    MalformedEntry = "malformed-entry", Violation;
+    /// An entry dated before a witnessed checkpoint of the same log that does not hold it.
+    BackdatedEntry = "backdated-entry", Violation;
     /// The log belongs to a state that is not a party to the treaty judged.
     NotAParty = "not-a-party", Warning;
     /// A log that an inspection needs was not given to the view.
@@ -84,6 +89,10 @@ rules! {
     HiddenTotalsUnproved = "hidden-totals-unproved", Violation;
     /// A disclosure does not open what its declaration committed to.
     DisclosureInvalid = "disclosure-invalid", Violation;
+    /// A stage the treaty says opens every site left a leaf of its declaration unopened.
+    DisclosureIncomplete = "disclosure-incomplete", Violation;
+    /// Revealed totals could not be compared with items: not every leaf has been opened.
+    TotalsNotCompared = "totals-not-compared", Warning;
     /// Revealed totals differ from the items opened under the same declaration.
     TotalsDifferFromItems = "totals-differ-from-items", Violation;
     /// A notification's records do not fit its event, or it amends no declaration.

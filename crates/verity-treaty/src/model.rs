@@ -425,6 +425,38 @@ pub enum DisclosureLevel {
     Items,
 }
 
+impl DisclosureLevel {
+    /// The kebab-case name, as in treaty files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sites => "sites",
+            Self::SiteItemCounts => "site-item-counts",
+            Self::Items => "items",
+        }
+    }
+}
+
+/// Which sites a disclosure stage opens, as the treaty fixes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StageCoverage {
+    /// Every leaf of the declaration: each real site and each padding site. A stage that
+    /// leaves one out is incomplete, whatever its openings claim.
+    EverySite,
+    /// Sites chosen (by joint randomness or by the discloser): no completeness is owed.
+    ChosenSites,
+}
+
+impl StageCoverage {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EverySite => "every-site",
+            Self::ChosenSites => "chosen-sites",
+        }
+    }
+}
+
 /// One step of the escrow's release plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DisclosureStage {
@@ -432,6 +464,8 @@ pub struct DisclosureStage {
     pub stage: u32,
     /// The level it opens.
     pub level: DisclosureLevel,
+    /// Which sites it opens: every one, or chosen ones.
+    pub opens: StageCoverage,
     /// Months after entry into force when it is due.
     pub months_after_entry_into_force: u32,
     /// Which sites it covers, in words.

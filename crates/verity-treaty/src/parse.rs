@@ -210,7 +210,8 @@ struct RawSelection {
 #[serde(deny_unknown_fields)]
 struct RawStage {
     stage: S<u32>,
-    level: DisclosureLevel,
+    level: S<DisclosureLevel>,
+    opens: S<StageCoverage>,
     months_after_entry_into_force: S<u32>,
     scope: String,
     #[serde(rename = "ref")]
@@ -784,9 +785,18 @@ pub(crate) fn parse(file: &str, source: &str) -> Result<Treaty, TreatyError> {
             ));
         }
         last_month = months;
+        let level = *r.level.get_ref();
+        let opens = *r.opens.get_ref();
+        if level == DisclosureLevel::Sites && opens != StageCoverage::EverySite {
+            return Err(c.err(
+                r.opens.span(),
+                format!("stage {expected} publishes the site commitments, which are the whole declaration: it opens \"every-site\""),
+            ));
+        }
         disclosure_stages.push(DisclosureStage {
             stage: expected,
-            level: r.level,
+            level,
+            opens,
             months_after_entry_into_force: months,
             scope: r.scope.clone(),
             reference: r.reference.clone(),

@@ -11,11 +11,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use verity_escrow::{
     Digest, HiddenTotals, ItemRecord, LimitProof, ProofContext, ProvedLimit, check_totals_opening,
-    dummy_site_leaf, root_of_site_commitments, verify_totals,
+    clip_name, dummy_site_leaf, root_of_site_commitments, verify_totals,
 };
 use verity_log::EntryBody;
 use verity_treaty::compliance::{LimitVerdict, Mode, judge_hidden};
-use verity_treaty::model::DisclosureLevel;
+use verity_treaty::model::{DisclosureLevel, StageCoverage};
 use verity_treaty::{PartyCode, Rule, Treaty};
 
 use super::{Findings, LoadedLog, PartyLog, ViewFinding};
@@ -78,18 +78,44 @@ struct DeclState {
     /// UID → (site, where it was first opened).
     uids: HashMap<String, (String, u64)>,
     treaty: String,
-    /// Stage-1 leaves, when published.
+    /// The declaration's leaves, from its own site commitments or a stage-1 disclosure that
+    /// rebuilds its root: the only source of its size (an opening's claimed size is not).
     leaves: Option<Vec<Digest>>,
-    /// Leaves in the declaration's tree, from stage 1 or any site opening.
-    size: Option<u64>,
     hidden: Option<HiddenTotals>,
-    /// Real sites opened whole: name → opened items.
-    opened_sites: BTreeMap<String, Vec<ItemRecord>>,
-    /// Padding sites opened (their leaves, so one opened twice counts once).
-    opened_dummies: BTreeSet<Digest>,
+    /// Real sites opened whole, by leaf position: the opened items.
+    opened_sites: BTreeMap<u64, Vec<ItemRecord>>,
+    /// Padding sites opened, by leaf position.
+    opened_dummies: BTreeSet<u64>,
+    /// Per stage: the disclosures that made it and the leaf positions they opened.
+    stages: BTreeMap<u32, StageCover>,
     /// Revealed counts and where.
     revealed: Option<(u64, BTreeMap<String, u64>)>,
     check: Option<usize>,
+}
+
+/// What the disclosures of one stage opened.
+#[derive(Default)]
+struct StageCover {
+    entries: Vec<u64>,
+    positions: BTreeSet<u64>,
+}
+
+impl DeclState {
+    fn size(&self) -> Option<u64> {
+        self.leaves.as_ref().map(|l| l.len() as u64)
+    }
+
+    /// Whether every leaf has been opened item by item (real sites) or as padding.
+    fn fully_opened(&self) -> Option<(u64, u64)> {
+        let size = self.size()?;
+        let opened = self
+            .opened_sites
+            .keys()
+            .chain(&self.opened_dummies)
+            .collect::<BTreeSet<_>>()
+            .len() as u64;
+        Some((opened, size))
+    }
 }
 
 /// Checks every declaration, disclosure and notification of `pl` and returns the hidden
@@ -190,11 +216,14 @@ pub(super) fn check_escrow<'t>(
                         root: d.root,
                         uids: HashMap::new(),
                         treaty: d.treaty.clone(),
-                        leaves: d.sites.clone(),
-                        size: d.sites.as_ref().map(|s| s.len() as u64),
+                        leaves: d
+                            .sites
+                            .clone()
+                            .filter(|s| !s.is_empty() && root_of_site_commitments(s) == d.root),
                         hidden: d.hidden_totals.clone(),
                         opened_sites: BTreeMap::new(),
                         opened_dummies: BTreeSet::new(),
+                        stages: BTreeMap::new(),
                         revealed: None,
                         check,
                     },
@@ -229,10 +258,37 @@ pub(super) fn check_escrow<'t>(
                 };
                 if wrong_level {
                     problem(format!(
-                        "entry {index}: the openings do not match the stage's level `{:?}`",
-                        d.level
+                        "entry {index}: the openings do not match the stage's level `{}`",
+                        d.level.as_str()
                     ));
                 }
+                let treaty = treaty_for(&state.treaty);
+                // A treaty without a release plan leaves disclosures voluntary, any stage.
+                let stage = treaty
+                    .as_ref()
+                    .filter(|t| !t.disclosure_stages().is_empty())
+                    .map(|t| {
+                        t.disclosure_stages()
+                            .iter()
+                            .find(|s| s.stage == d.stage)
+                            .cloned()
+                    });
+                match &stage {
+                    Some(None) => problem(format!(
+                        "entry {index}: names stage {}, which treaty `{}` does not define",
+                        d.stage, state.treaty
+                    )),
+                    Some(Some(s)) if s.level != d.level => problem(format!(
+                        "entry {index}: stage {} of `{}` opens `{}`, not `{}`",
+                        d.stage,
+                        state.treaty,
+                        s.level.as_str(),
+                        d.level.as_str()
+                    )),
+                    _ => {}
+                }
+                let cover = state.stages.entry(d.stage).or_default();
+                cover.entries.push(index);
                 if !d.sites.is_empty() {
                     report.openings += 1;
                     if root_of_site_commitments(&d.sites) != d.root {
@@ -240,13 +296,32 @@ pub(super) fn check_escrow<'t>(
                             "entry {index}: the {} site commitments do not rebuild the declared root",
                             d.sites.len()
                         ));
+                    } else {
+                        cover.positions.extend(0..d.sites.len() as u64);
+                        if state.leaves.is_none() {
+                            state.leaves = Some(d.sites.clone());
+                        }
                     }
                 }
+                let size = state.leaves.as_ref().map(|l| l.len() as u64);
+                // An opening's proof binds its leaf to a position only for the true size.
+                let wrong_size = |claimed: u64, what: &str| match size {
+                    Some(n) if claimed != n => Some(format!(
+                        "entry {index}: the opening of {what} claims a declaration of {claimed} leaves; declaration {} has {n}",
+                        d.declaration
+                    )),
+                    _ => None,
+                };
                 for c in &d.site_counts {
                     report.openings += 1;
-                    match c.verify(&d.root) {
-                        Ok(()) => state.size = Some(c.sites),
-                        Err(e) => problem(format!("entry {index}: {e}")),
+                    if let Err(e) = c.verify(&d.root) {
+                        problem(format!("entry {index}: {e}"));
+                    } else if let Some(m) =
+                        wrong_size(c.sites, &format!("site `{}`", clip_name(&c.site)))
+                    {
+                        problem(m);
+                    } else {
+                        cover.positions.insert(c.index);
                     }
                 }
                 if !d.dummy_sites.is_empty() {
@@ -258,13 +333,19 @@ pub(super) fn check_escrow<'t>(
                             for salt in &d.dummy_sites {
                                 report.openings += 1;
                                 let leaf = dummy_site_leaf(salt);
-                                if leaves.contains(&leaf) {
-                                    state.opened_dummies.insert(leaf);
-                                } else {
+                                let at: Vec<u64> = leaves
+                                    .iter()
+                                    .enumerate()
+                                    .filter(|(_, l)| **l == leaf)
+                                    .map(|(k, _)| k as u64)
+                                    .collect();
+                                if at.is_empty() {
                                     problem(format!(
                                         "entry {index}: an opened padding site is not among the declaration's sites"
                                     ));
                                 }
+                                state.opened_dummies.extend(&at);
+                                cover.positions.extend(at);
                             }
                         }
                     }
@@ -294,9 +375,18 @@ pub(super) fn check_escrow<'t>(
                         problem(format!("entry {index}: {e}"));
                         continue;
                     }
-                    state.size = Some(s.header.sites);
+                    if let Some(m) = wrong_size(
+                        s.header.sites,
+                        &format!("site `{}`", clip_name(&s.header.site)),
+                    ) {
+                        problem(m);
+                        continue;
+                    }
+                    if let Some(cover) = state.stages.get_mut(&d.stage) {
+                        cover.positions.insert(s.header.index);
+                    }
                     state.opened_sites.insert(
-                        s.header.site.clone(),
+                        s.header.index,
                         s.items.iter().map(|i| i.record.clone()).collect(),
                     );
                     for item in &s.items {
@@ -304,8 +394,10 @@ pub(super) fn check_escrow<'t>(
                         match state.uids.get(uid) {
                             Some((site, first)) if site != &s.header.site => {
                                 problem(format!(
-                                    "entry {index}: UID `{uid}` is opened at site `{}` but entry {first} opened it at site `{site}`",
-                                    s.header.site
+                                    "entry {index}: UID `{}` is opened at site `{}` but entry {first} opened it at site `{}`",
+                                    clip_name(uid),
+                                    clip_name(&s.header.site),
+                                    clip_name(site)
                                 ));
                             }
                             Some(_) => {}
@@ -346,12 +438,73 @@ pub(super) fn check_escrow<'t>(
             | EntryBody::InspectionRecord(_) => {}
         }
     }
+    check_stage_completeness(pl, &decls, treaty_for, findings);
     compare_revealed(pl, &decls, treaty_for, &mut report, findings);
     report
 }
 
+/// Every stage the treaty says opens every site must have opened every leaf of its
+/// declaration (the leaves counted from the declaration, never from an opening).
+fn check_stage_completeness<'t>(
+    pl: &PartyLog<'_>,
+    decls: &BTreeMap<u64, DeclState>,
+    treaty_for: &dyn Fn(&str) -> Option<Cow<'t, Treaty>>,
+    findings: &mut Findings,
+) {
+    for (index, st) in decls {
+        let Some(treaty) = treaty_for(&st.treaty) else {
+            continue;
+        };
+        for (stage, cover) in &st.stages {
+            let every_site = treaty
+                .disclosure_stages()
+                .iter()
+                .any(|s| s.stage == *stage && s.opens == StageCoverage::EverySite);
+            let Some(&last) = cover.entries.last() else {
+                continue;
+            };
+            if !every_site {
+                continue;
+            }
+            let message = match st.size() {
+                None => format!(
+                    "entry {last}: stage {stage} opens every site, but declaration {index}'s site commitments were never published, so it cannot be shown to be complete"
+                ),
+                Some(size) if (cover.positions.len() as u64) < size => {
+                    let missing: Vec<String> = (0..size)
+                        .filter(|p| !cover.positions.contains(p))
+                        .take(8)
+                        .map(|p| p.to_string())
+                        .collect();
+                    format!(
+                        "entry {last}: stage {stage} opens every site, but its disclosures opened {} of declaration {index}'s {size} leaves (not opened: leaf {}{})",
+                        cover.positions.len(),
+                        missing.join(", "),
+                        if size - cover.positions.len() as u64 > 8 {
+                            ", …"
+                        } else {
+                            ""
+                        }
+                    )
+                }
+                Some(_) => continue,
+            };
+            let mut evidence = vec![pl.evidence(*index)];
+            evidence.extend(cover.entries.iter().map(|e| pl.evidence(*e)));
+            findings.add(
+                Rule::DisclosureIncomplete,
+                pl.party,
+                None,
+                message,
+                evidence,
+            );
+        }
+    }
+}
+
 /// Once a declaration's totals are revealed and every leaf of it has been opened, the opened
-/// items' category counts must be the committed counts.
+/// items' category counts must be the committed counts; until then the view says they were not
+/// compared.
 fn compare_revealed<'t>(
     pl: &PartyLog<'_>,
     decls: &BTreeMap<u64, DeclState>,
@@ -360,10 +513,26 @@ fn compare_revealed<'t>(
     findings: &mut Findings,
 ) {
     for (index, st) in decls {
-        let (Some((at, counts)), Some(size)) = (&st.revealed, st.size) else {
+        let Some((at, counts)) = &st.revealed else {
             continue;
         };
-        if (st.opened_sites.len() + st.opened_dummies.len()) as u64 != size {
+        let not_compared = match st.fully_opened() {
+            None => Some(format!(
+                "entry {at}: declaration {index}'s totals were revealed, but its site commitments were never published, so whether every leaf was opened cannot be established and the totals were not compared with its items"
+            )),
+            Some((opened, size)) if opened < size => Some(format!(
+                "entry {at}: declaration {index}'s totals were revealed, but only {opened} of its {size} leaves were opened item by item or as padding, so the totals were not compared with its items"
+            )),
+            Some(_) => None,
+        };
+        if let Some(message) = not_compared {
+            findings.add(
+                Rule::TotalsNotCompared,
+                pl.party,
+                None,
+                message,
+                vec![pl.evidence(*index), pl.evidence(*at)],
+            );
             continue;
         }
         let Some(treaty) = treaty_for(&st.treaty) else {

@@ -287,7 +287,7 @@ pub fn judge(treaty: &Treaty, logs: &[LoadedLog], on: NaiveDate, mode: Mode) -> 
                 .map(|i| vec![pl.evidence(i)])
                 .unwrap_or_default();
             findings.add(
-                Rule::LogIntegrity,
+                p.rule,
                 pl.party,
                 None,
                 format!("log `{}`: {}", pl.origin, p.describe()),

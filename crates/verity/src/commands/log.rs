@@ -171,13 +171,28 @@ pub(crate) fn run_audit(
     bar.finish_and_clear();
     let report = loaded.audit().clone();
     let escrow = judge_escrow(&loaded, &treaty_resolver(given));
-    // Every problem, the bytes' and the escrow's, by entry.
-    let mut problems: Vec<Problem> = report.problems.clone();
-    problems.extend(escrow.findings.iter().map(|f| Problem {
+    // Every problem, the bytes' and the escrow's violations, by entry; the escrow's warnings
+    // (totals not yet compared with items) are notes that do not fail the audit.
+    let as_problem = |f: &verity_inspect::view::ViewFinding| Problem {
         entry: f.evidence.last().map(|e| e.index),
         checkpoint: None,
+        rule: f.rule,
         message: strip_entry(&f.message),
-    }));
+    };
+    let mut problems: Vec<Problem> = report.problems.clone();
+    problems.extend(
+        escrow
+            .findings
+            .iter()
+            .filter(|f| f.is_violation())
+            .map(as_problem),
+    );
+    let notes: Vec<Problem> = escrow
+        .findings
+        .iter()
+        .filter(|f| !f.is_violation())
+        .map(as_problem)
+        .collect();
     problems.sort_by_key(|p| {
         (
             p.entry.unwrap_or(u64::MAX),
@@ -189,6 +204,7 @@ pub(crate) fn run_audit(
         v["openings"] = serde_json::json!(escrow.openings);
         v["hidden_totals"] = serde_json::to_value(&escrow.hidden_totals)?;
         v["problems"] = serde_json::to_value(&problems)?;
+        v["notes"] = serde_json::to_value(&notes)?;
         json(&v)?;
     } else {
         let mut t = facts();
@@ -241,6 +257,9 @@ pub(crate) fn run_audit(
                 }
             }
             outln!("{h}")?;
+        }
+        for n in &notes {
+            outln!("note: {}", n.describe())?;
         }
         match problems.first() {
             None => outln!(

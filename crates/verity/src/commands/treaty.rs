@@ -315,7 +315,7 @@ fn print_treaty(t: &Treaty) -> Result<()> {
                 });
             st.add_row([
                 s.stage.to_string(),
-                format!("{:?}", s.level),
+                format!("{}, {}", s.level.as_str(), s.opens.as_str()),
                 due,
                 s.scope.clone(),
                 s.reference.clone(),
