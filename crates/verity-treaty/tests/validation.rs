@@ -129,6 +129,20 @@ fn dates_out_of_order() {
         "out of order",
     );
     check(
+        "trilateral-draft",
+        "level = \"sites\"\nopens = \"every-site\"",
+        "level = \"sites\"\nopens = \"chosen-sites\"",
+        "disclosure_stage.opens",
+        "which are the whole declaration",
+    );
+    check(
+        "trilateral-draft",
+        "level = \"items\"\nopens = \"every-site\"",
+        "level = \"items\"\nopens = \"some-sites\"",
+        "disclosure_stage.opens",
+        "unknown variant `some-sites`",
+    );
+    check(
         "new-start",
         "entry_into_force = 2011-02-05",
         "entry_into_force = 2011-02-05T10:00:00Z",
