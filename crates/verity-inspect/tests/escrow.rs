@@ -271,22 +271,25 @@ fn an_opening_that_claims_a_smaller_declaration_is_refused() {
     *proof.last_mut().unwrap() = *tree.prove_at(1, 4).unwrap().last().unwrap();
     forged.header.sites = 3;
     forged.header.proof = proof;
+    let name = forged.header.site.clone();
     assert!(
         forged.verify(&sealed.root()).is_ok(),
         "the forged proof verifies alone"
     );
     p.append(stage_three(&sealed, vec![at(2), at(0), forged]));
     let r = p.escrow();
-    let found: Vec<(Rule, &str)> = r
+    let found: Vec<(Rule, String)> = r
         .findings
         .iter()
-        .map(|f| (f.rule, f.message.as_str()))
+        .map(|f| (f.rule, f.message.clone()))
         .collect();
     assert_eq!(
         found,
         [(
             Rule::DisclosureInvalid,
-            "entry 1: the opening of site `SITE-1` claims a declaration of 3 leaves; declaration 0 has 4"
+            format!(
+                "entry 1: the opening of site `{name}` claims a declaration of 3 leaves; declaration 0 has 4"
+            )
         )],
         "{found:?}"
     );

@@ -28,7 +28,7 @@ pub use entry::{
     Notification, NotificationError, ObservedItem, STATEMENT_FORMAT, SeedCommit, SeedReveal,
     SiteObservation, Statement, canonical_json, check_notification_records, signature_message,
 };
-pub use error::LogError;
+pub use error::{LogError, MirrorError};
 pub use keys::{KeyError, PartyKey, VerifierKey, default_name, key_id};
 pub use store::{LOG_FORMAT, Log, MAX_LEAF_BYTES, StoredEntry};
 pub use tree::{MerkleStore, check_consistency, check_inclusion, leaf_hash};

@@ -4,7 +4,7 @@
 
 use crate::checkpoint::sign_checkpoint;
 use crate::entry::{EntryBody, Leaf, STATEMENT_FORMAT, Statement};
-use crate::error::LogError;
+use crate::error::{LogError, MirrorError};
 use crate::keys::{PartyKey, VerifierKey};
 use crate::tree;
 use chrono::NaiveDate;
@@ -41,6 +41,8 @@ pub struct Log {
     origin: String,
     verifier: VerifierKey,
     key_path: Option<PathBuf>,
+    /// Whether this is a copy of another party's log (filled by proven pages).
+    mirror: bool,
     /// Upper tree hashes already read, kept by read-only connections only (`None` for
     /// connections that write).
     upper: Option<tree::UpperHashes>,
@@ -168,23 +170,31 @@ impl Log {
         Self::open(db)
     }
 
-    /// Appends another party's entries as its node served them, with the signed checkpoint
-    /// that covers them, in one transaction: every leaf must be in canonical form, signed by
-    /// the log's key, and name this log, party and its index; the checkpoint must verify with
-    /// the key, be of the new size, and have the root the entries rebuild (which also proves it
-    /// extends everything mirrored before). A checkpoint of the current size with another root
-    /// is refused as a split view. On any failure nothing is stored. Returns the new size.
-    pub fn append_mirrored(&mut self, leaves: &[Vec<u8>], note: &[u8]) -> Result<u64, LogError> {
+    /// Appends one page of another party's log as its node served it, at the copy's end: the
+    /// page must be a prefix of the log `note` signs, proven by `proof` (an RFC 6962
+    /// consistency proof from the page's end to the checkpoint's size), or, when it reaches
+    /// that size, rebuild the checkpoint's root, and then `note` becomes the copy's latest
+    /// checkpoint. Leaves are kept byte for byte: an entry that is not well formed is still its
+    /// party's (its signature of the root covers it) and the audit finds it. One transaction;
+    /// on any failure nothing is stored. Returns the copy's new size.
+    pub fn append_mirrored_page(
+        &mut self,
+        leaves: &[Vec<u8>],
+        note: &[u8],
+        proof: &[[u8; 32]],
+    ) -> Result<u64, LogError> {
         let cp = crate::checkpoint::verify_checkpoint(note, &self.verifier)
-            .map_err(|m| LogError::Request(format!("checkpoint: {m}")))?;
+            .map_err(MirrorError::Checkpoint)?;
         let path = self.path.clone();
-        let size = self.size()?;
-        if cp.size != size + leaves.len() as u64 {
-            return Err(LogError::Request(format!(
-                "the checkpoint is of size {}, but {size} entries are mirrored and {} were given",
-                cp.size,
-                leaves.len()
-            )));
+        let from = self.size()?;
+        let end = from + leaves.len() as u64;
+        if end > cp.size {
+            return Err(MirrorError::BeyondCheckpoint {
+                from,
+                end,
+                size: cp.size,
+            }
+            .into());
         }
         let tx = self
             .conn
@@ -192,47 +202,107 @@ impl Log {
             .map_err(LogError::sqlite(&path))?;
         let mut refs = Vec::with_capacity(leaves.len());
         for (k, bytes) in leaves.iter().enumerate() {
-            let index = size + k as u64;
-            let leaf =
-                Leaf::parse(bytes).map_err(|m| LogError::Request(format!("entry {index}: {m}")))?;
-            leaf.verify(&self.verifier)
-                .map_err(|m| LogError::Request(format!("entry {index}: {m}")))?;
-            let st = &leaf.statement;
-            if st.index != index || st.log != self.origin || st.party != self.party {
-                return Err(LogError::Request(format!(
-                    "entry {index}: signed as entry {} of `{}` ({}), not entry {index} of `{}` ({})",
-                    st.index, st.log, st.party, self.origin, self.party
-                )));
-            }
+            let kind = Leaf::parse(bytes).map_or("malformed", |l| l.statement.entry.kind());
             tx.execute(
                 "INSERT INTO entries (idx, kind, leaf) VALUES (?1, ?2, ?3)",
-                params![index as i64, st.entry.kind(), bytes],
+                params![(from + k as u64) as i64, kind, bytes],
             )
             .map_err(LogError::sqlite(&path))?;
             refs.push(bytes.as_slice());
         }
-        let new_size = tree::append_leaves(&tx, size, &refs).map_err(LogError::sqlite(&path))?;
-        let root =
-            tree::root(&tx, new_size).map_err(|e| LogError::Request(format!("tree root: {e}")))?;
-        if root != cp.root {
-            return Err(LogError::Request(if leaves.is_empty() {
-                format!(
-                    "split view: a checkpoint of size {size} with another root than the one mirrored"
-                )
-            } else {
-                format!(
-                    "the {} entries given and the {size} mirrored do not rebuild the checkpoint's root",
-                    leaves.len()
-                )
-            }));
+        let new_size = tree::append_leaves(&tx, from, &refs).map_err(LogError::sqlite(&path))?;
+        if new_size == cp.size {
+            let root = tree::root(&tx, new_size).map_err(|e| unreadable(&path, e))?;
+            if root != cp.root {
+                return Err(MirrorError::RootMismatch {
+                    from,
+                    size: cp.size,
+                }
+                .into());
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO checkpoints (size, note) VALUES (?1, ?2)",
+                params![new_size as i64, note],
+            )
+            .map_err(LogError::sqlite(&path))?;
+            tx.execute("DELETE FROM meta WHERE key = 'mirror_target'", [])
+                .map_err(LogError::sqlite(&path))?;
+        } else {
+            let root = tree::root(&tx, new_size).map_err(|e| unreadable(&path, e))?;
+            if new_size == 0 || !tree::check_consistency(proof, new_size, root, cp.size, cp.root) {
+                return Err(MirrorError::NotAPrefix {
+                    from,
+                    end: new_size,
+                    size: cp.size,
+                }
+                .into());
+            }
+            // The entries beyond the copy's latest checkpoint are a proven prefix of this one.
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('mirror_target', ?1)",
+                params![String::from_utf8_lossy(note)],
+            )
+            .map_err(LogError::sqlite(&path))?;
         }
-        tx.execute(
-            "INSERT OR IGNORE INTO checkpoints (size, note) VALUES (?1, ?2)",
-            params![new_size as i64, note],
-        )
-        .map_err(LogError::sqlite(&path))?;
         tx.commit().map_err(LogError::sqlite(&path))?;
         Ok(new_size)
+    }
+
+    /// Where a signed checkpoint of the mirrored log stands against the copy, when it is not
+    /// beyond it: `Ok` when it is the copy's own size and root (storing it as the copy's
+    /// checkpoint if the copy's entries had reached it by proven pages), else the error that
+    /// says why it cannot extend the copy. A root other than the copy's at that size is a
+    /// split view, with the copy's signed note that covers that size.
+    pub fn mirror_standing(&mut self, note: &[u8]) -> Result<(), LogError> {
+        let cp = crate::checkpoint::verify_checkpoint(note, &self.verifier)
+            .map_err(MirrorError::Checkpoint)?;
+        let held_size = self.size()?;
+        if cp.size > held_size {
+            return Ok(());
+        }
+        let root = tree::root(&self.conn, cp.size).map_err(|e| unreadable(&self.path, e))?;
+        if root != cp.root {
+            let held = self
+                .checkpoints()?
+                .into_iter()
+                .find(|(s, _)| *s >= cp.size)
+                .map(|(_, n)| n)
+                .or(self.mirror_target()?.map(String::into_bytes))
+                .unwrap_or_default();
+            return Err(MirrorError::SplitView {
+                size: cp.size,
+                held_size,
+                held,
+            }
+            .into());
+        }
+        if cp.size < held_size {
+            return Err(MirrorError::Stale {
+                size: cp.size,
+                held_size,
+            }
+            .into());
+        }
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO checkpoints (size, note) VALUES (?1, ?2)",
+                params![cp.size as i64, note],
+            )
+            .map_err(LogError::sqlite(&self.path))?;
+        Ok(())
+    }
+
+    /// The signed checkpoint a copy's entries beyond its latest checkpoint are a proven prefix
+    /// of, while a sync is under way.
+    fn mirror_target(&self) -> Result<Option<String>, LogError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'mirror_target'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(LogError::sqlite(&self.path))
     }
 
     /// Opens an existing log for reading and appending.
@@ -295,6 +365,7 @@ impl Log {
             message: format!("stored verifier key: {m}"),
         })?;
         let key_path = meta("signing_key_path").ok().map(PathBuf::from);
+        let mirror = meta("mirror").is_ok_and(|v| v == "1");
         Ok(Self {
             path: db.to_path_buf(),
             conn,
@@ -302,6 +373,7 @@ impl Log {
             origin,
             verifier,
             key_path,
+            mirror,
             upper: read_only.then(Default::default),
         })
     }
@@ -604,13 +676,28 @@ impl Log {
     }
 
     /// Everything the log holds, for the audit: entries, stored tree hashes, checkpoints.
+    ///
+    /// A copy of another party's log shows what its latest checkpoint covers: entries beyond
+    /// it are a sync under way (proven pages of a checkpoint not yet reached), not yet signed
+    /// for in the copy.
     pub fn contents(&self) -> Result<crate::audit::LogContents, LogError> {
+        let checkpoints = self.checkpoints()?;
+        let (entries, stored_tree) = if self.mirror {
+            let signed = checkpoints.last().map_or(0, |(s, _)| *s);
+            let mut stored = self.stored_tree()?;
+            stored.truncate(
+                usize::try_from(tlog_tiles::stored_hash_count(signed)).unwrap_or(usize::MAX),
+            );
+            (self.entries(0, signed)?, stored)
+        } else {
+            (self.entries(0, u64::MAX)?, self.stored_tree()?)
+        };
         Ok(crate::audit::LogContents {
             party: self.party.clone(),
             origin: self.origin.clone(),
-            entries: self.entries(0, u64::MAX)?,
-            stored_tree: Some(self.stored_tree()?),
-            checkpoints: self.checkpoints()?,
+            entries,
+            stored_tree: Some(stored_tree),
+            checkpoints,
         })
     }
 
@@ -667,5 +754,13 @@ impl Log {
         let leaf = Leaf::parse(&leaf)
             .map_err(|m| LogError::malformed(format!("entry {idx}"), m.to_string()))?;
         Ok((idx as u64, leaf))
+    }
+}
+
+/// The stored tree could not be read.
+fn unreadable(path: &Path, e: tlog_tiles::Error) -> LogError {
+    LogError::Store {
+        path: path.to_path_buf(),
+        message: format!("stored tree unreadable: {e}"),
     }
 }

@@ -4,92 +4,11 @@
 //! history that does not extend the mirrored one) is refused, the copy is left as it was, and
 //! the alarm keeps both signed notes.
 
-use ed25519_dalek::SigningKey;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
-use verity_log::{Declaration, EntryBody, Log, Notification, PartyKey, audit, verify_checkpoint};
-use verity_node::sync::{Peer, SyncError, SyncReport, sync_once};
-use verity_node::{Node, NodeConfig, Witness};
-use verity_treaty::model::EventKind;
+mod common;
 
-fn day(s: &str) -> chrono::NaiveDate {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-/// One round, off the test's runtime (the client blocks).
-async fn round(
-    peer: &Peer,
-    witness: &Arc<Mutex<Witness>>,
-    now: u64,
-) -> Result<SyncReport, SyncError> {
-    let (peer, witness) = (peer.clone(), witness.clone());
-    tokio::task::spawn_blocking(move || sync_once(&peer, Some(&witness), now))
-        .await
-        .unwrap()
-}
-
-fn notification(i: u64, tag: &str) -> EntryBody {
-    EntryBody::Notification(Notification {
-        declaration: 0,
-        event: EventKind::Eliminated,
-        event_date: day("2027-03-01"),
-        uid: format!("{tag}{i}"),
-        old: Some(verity_escrow::ItemRecord {
-            uid: format!("{tag}{i}"),
-            class: "icbm".into(),
-            item_type: "ICBM".into(),
-            site: "BASE".into(),
-            status: "deployed".into(),
-            warheads: 1,
-        }),
-        new: None,
-    })
-}
-
-fn usa_key() -> PartyKey {
-    PartyKey::from_seed("verity.log/USA", [1; 32]).unwrap()
-}
-
-/// A USA log at `db` with `n` entries tagged `tag`, served on a fresh port.
-async fn serve_log(dir: &Path, name: &str, n: u64, tag: &str) -> (String, std::path::PathBuf) {
-    let key = usa_key();
-    let (key_path, _) = key.write(dir, name).unwrap();
-    let db = dir.join(format!("{name}.db"));
-    let mut log = Log::init(&db, "USA", &key, &key_path).unwrap();
-    log.append(
-        &key,
-        vec![EntryBody::Declaration(Declaration {
-            treaty: "new-start".into(),
-            as_of: day("2027-02-05"),
-            root: verity_escrow::Digest([tag.as_bytes()[0]; 32]),
-            sites: None,
-            aggregates: None,
-            hidden_totals: None,
-            empty_facilities: Vec::new(),
-        })],
-    )
-    .unwrap();
-    for i in 1..n {
-        log.append(&key, vec![notification(i, tag)]).unwrap();
-    }
-    drop(log);
-    let node = Node::open(&db, NodeConfig::default()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { node.serve(listener).await });
-    (url, db)
-}
-
-fn observer(dir: &Path) -> Arc<Mutex<Witness>> {
-    let w = Witness::open(
-        &dir.join("observer-witness.db"),
-        "witness.verity/OBS",
-        SigningKey::from_bytes(&[7; 32]),
-    )
-    .unwrap();
-    w.add_log(&usa_key().verifier()).unwrap();
-    Arc::new(Mutex::new(w))
-}
+use common::{TapMkdir, notification, observer, round, serve_log, usa_key};
+use verity_log::{Log, audit, verify_checkpoint};
+use verity_node::sync::{Peer, RoundLimits, SyncError, sync_within};
 
 #[tokio::test]
 async fn a_peer_is_mirrored_audited_and_cosigned_and_a_fork_is_caught() {
@@ -149,7 +68,7 @@ async fn a_peer_is_mirrored_audited_and_cosigned_and_a_fork_is_caught() {
     )
     .await
     .unwrap_err();
-    assert!(e.to_string().contains("do not rebuild"), "{e}");
+    assert!(e.to_string().contains("does not extend"), "{e}");
     // The copy is as it was, and both alarms carry two notes that verify with USA's key.
     assert_eq!(
         Log::open_read_only(&peer.mirror).unwrap().size().unwrap(),
@@ -167,13 +86,43 @@ async fn a_peer_is_mirrored_audited_and_cosigned_and_a_fork_is_caught() {
     assert!(round(&peer, &witness, 1_800_000_500).await.is_ok());
 }
 
-trait TapMkdir {
-    fn tap_mkdir(self) -> Self;
-}
-
-impl TapMkdir for std::path::PathBuf {
-    fn tap_mkdir(self) -> Self {
-        std::fs::create_dir_all(&self).unwrap();
-        self
-    }
+/// A round takes at most its limit of entries; what it verified is kept, the copy shows only
+/// what a checkpoint covers (so it audits clean mid-way), and the witness cosigns only once
+/// the copy reaches the peer's checkpoint.
+#[tokio::test]
+async fn a_large_log_is_caught_up_over_bounded_rounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _) = serve_log(dir.path(), "usa", 1_500, "U").await;
+    let witness = observer(dir.path());
+    let peer = Peer {
+        url,
+        party: "USA".into(),
+        key: usa_key().verifier(),
+        mirror: dir.path().join("mirror-usa.db"),
+    };
+    let limits = RoundLimits {
+        entries: 600,
+        ..RoundLimits::default()
+    };
+    let bounded = |now: u64| {
+        let (peer, witness) = (peer.clone(), witness.clone());
+        tokio::task::spawn_blocking(move || sync_within(&peer, Some(&witness), now, &limits))
+    };
+    let r = bounded(1_800_000_000).await.unwrap().unwrap();
+    assert_eq!((r.from, r.to, r.target), (0, 600, 1_500));
+    assert!(r.cosignature.is_none());
+    let report = audit(&peer.mirror, &usa_key().verifier(), &|_, _| {}).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems.first());
+    assert_eq!(
+        report.entries, 0,
+        "no checkpoint of the copy covers the 600 yet"
+    );
+    let r = bounded(1_800_000_100).await.unwrap().unwrap();
+    assert_eq!((r.from, r.to), (600, 1_200));
+    let r = bounded(1_800_000_200).await.unwrap().unwrap();
+    assert_eq!((r.from, r.to), (1_200, 1_500));
+    assert!(r.cosignature.is_some());
+    let report = audit(&peer.mirror, &usa_key().verifier(), &|_, _| {}).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems.first());
+    assert_eq!((report.entries, report.checkpoints), (1_500, 1));
 }

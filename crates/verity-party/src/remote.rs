@@ -92,6 +92,20 @@ impl NodeClient {
         })
     }
 
+    /// The same client, giving up on any answer after `timeout` (a peer in a sync round).
+    pub fn with_timeout(mut self, timeout: Duration) -> Result<Self, PartyError> {
+        self.http = reqwest::blocking::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| PartyError::Node {
+                url: self.base.clone(),
+                message: format!("cannot make an HTTP client: {e}"),
+                status: None,
+            })?;
+        Ok(self)
+    }
+
     /// The same client, posting with the operator's bearer token.
     pub fn with_token(mut self, token: String) -> Self {
         self.token = Some(token);
@@ -168,15 +182,20 @@ impl NodeClient {
         self.get(api::CHECKPOINT, MAX_NOTE_BYTES as u64)
     }
 
-    /// Entries `from..to` as the node serves them, in pages, each entry at its index.
-    pub fn entries(&self, from: u64, to: u64) -> Result<Vec<StoredEntry>, PartyError> {
-        let mut out = Vec::new();
-        let mut at = from;
+    /// One page of entries from `from`, as many of `from..to` as one answer of at most `cap`
+    /// bytes carries (at least one; fewer than asked when the node's pages are smaller or the
+    /// entries large), each checked to be at its index and no larger than an entry may be.
+    pub fn entries_page(
+        &self,
+        from: u64,
+        to: u64,
+        cap: u64,
+    ) -> Result<Vec<StoredEntry>, PartyError> {
         let mut page = api::MAX_ENTRIES_PER_REQUEST;
-        while at < to {
-            let end = to.min(at.saturating_add(page));
-            let path = format!("{}?from={at}&to={end}", api::ENTRIES);
-            let bytes = match self.get(&path, MAX_RESPONSE_BYTES) {
+        loop {
+            let end = to.min(from.saturating_add(page));
+            let path = format!("{}?from={from}&to={end}", api::ENTRIES);
+            let bytes = match self.get(&path, cap) {
                 Ok(b) => b,
                 // A page too large for one answer: ask for fewer entries at a time.
                 Err(PartyError::Node { message, .. })
@@ -190,15 +209,17 @@ impl NodeClient {
             let url = format!("{}{path}", self.base);
             let served: Vec<EntryIn> = serde_json::from_slice(&bytes)
                 .map_err(|e| self.node_error(&url, format!("not a page of entries: {e}"), None))?;
-            if served.len() as u64 != end - at {
+            drop(bytes);
+            if served.is_empty() || served.len() as u64 > end - from {
                 return Err(self.node_error(
                     &url,
-                    format!("asked for entries {at}..{end}, got {}", served.len()),
+                    format!("asked for entries {from}..{end}, got {}", served.len()),
                     None,
                 ));
             }
+            let mut out = Vec::with_capacity(served.len());
             for (k, e) in served.into_iter().enumerate() {
-                let index = at + k as u64;
+                let index = from + k as u64;
                 if e.index != index {
                     return Err(self.node_error(
                         &url,
@@ -218,18 +239,62 @@ impl NodeClient {
                 }
                 out.push(StoredEntry {
                     index,
-                    kind: e.kind,
+                    kind: e.kind.chars().take(64).collect(),
                     leaf,
                 });
             }
-            at = end;
+            return Ok(out);
+        }
+    }
+
+    /// Entries `from..to` as the node serves them, in pages, each entry at its index.
+    /// Unverified: [`NodeClient::contents`] checks them against the signed checkpoint.
+    pub fn entries(&self, from: u64, to: u64) -> Result<Vec<StoredEntry>, PartyError> {
+        let mut out = Vec::new();
+        let mut at = from;
+        while at < to {
+            let page = self.entries_page(at, to, MAX_RESPONSE_BYTES)?;
+            at += page.len() as u64;
+            out.extend(page);
         }
         Ok(out)
     }
 
-    /// The whole log the node serves, verified against `key`: its signed checkpoint, and every
-    /// entry up to the checkpoint's size, which must rebuild the checkpoint's root. What the
-    /// entries say is the party's (it signed the root over them); the audit judges them.
+    /// The node's RFC 6962 consistency proof from `old` to `new` entries, unverified.
+    pub fn consistency(&self, old: u64, new: u64) -> Result<Vec<[u8; 32]>, PartyError> {
+        #[derive(Deserialize)]
+        struct ProofIn {
+            proof: Vec<String>,
+        }
+        let path = format!("{}?from={old}&to={new}", api::CONSISTENCY_PROOF);
+        let url = format!("{}{path}", self.base);
+        let bytes = self.get(&path, 64 * 1024)?;
+        let served: ProofIn = serde_json::from_slice(&bytes)
+            .map_err(|e| self.node_error(&url, format!("not a consistency proof: {e}"), None))?;
+        if served.proof.len() > 128 {
+            return Err(self.node_error(&url, "a proof of more than 128 hashes", None));
+        }
+        served
+            .proof
+            .iter()
+            .map(|h| {
+                BASE64_STANDARD
+                    .decode(h)
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .ok_or_else(|| {
+                        self.node_error(&url, "a proof hash is not 32 base64 bytes", None)
+                    })
+            })
+            .collect()
+    }
+
+    /// The whole log the node serves, verified against `key`: its signed checkpoint, then page
+    /// by page, each page proven a prefix of the signed log (a consistency proof from the
+    /// page's end to the checkpoint) before the next is read, and the last rebuilding the
+    /// checkpoint's root. A node that serves anything else is caught at the first page it
+    /// falsifies, so it costs at most one page. What the entries say is the party's (it signed
+    /// the root over them); the audit judges them.
     pub fn contents(&self, key: &VerifierKey) -> Result<LogContents, PartyError> {
         let summary = self.summary()?;
         let unverified = |reason: String| PartyError::Unverified {
@@ -248,13 +313,28 @@ impl NodeClient {
         }
         let note = self.checkpoint()?;
         let cp = verify_checkpoint(&note, key).map_err(|e| unverified(e.to_string()))?;
-        let entries = self.entries(0, cp.size)?;
-        let tree = MemTree::from_leaves(entries.iter().map(|e| Digest(leaf_hash(&e.leaf))));
-        if tree.root().0 != cp.root {
-            return Err(unverified(format!(
-                "the {} entries served do not rebuild the signed checkpoint's root",
-                entries.len()
-            )));
+        let mut tree = MemTree::from_leaves([]);
+        let mut entries = Vec::new();
+        while tree.size() < cp.size {
+            let from = tree.size();
+            let page = self.entries_page(from, cp.size, MAX_RESPONSE_BYTES)?;
+            for e in &page {
+                tree.push(Digest(leaf_hash(&e.leaf)));
+            }
+            let end = tree.size();
+            let holds = if end == cp.size {
+                tree.root().0 == cp.root
+            } else {
+                let proof = self.consistency(end, cp.size)?;
+                verity_log::check_consistency(&proof, end, tree.root().0, cp.size, cp.root)
+            };
+            if !holds {
+                return Err(unverified(format!(
+                    "entries {from}..{end} served are not a prefix of the signed log of {} entries",
+                    cp.size
+                )));
+            }
+            entries.extend(page);
         }
         Ok(LogContents {
             party: summary.party,
