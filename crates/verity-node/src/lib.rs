@@ -20,7 +20,10 @@ pub use commit::{AppendResult, Appender, MAX_BATCH};
 pub use dashboard::ENTRIES_PER_PAGE;
 pub use error::NodeError;
 pub use node::{Node, NodeConfig, PeerSpec, WitnessKey};
-pub use server::{MAX_ENTRIES_PER_REQUEST, ROUTES, openapi, router, serve, shutdown_signal};
+pub use server::{
+    HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_ENTRIES_PER_REQUEST, MAX_OTHER_BYTES,
+    MAX_WRITE_BYTES, ROUTES, openapi, router, serve, shutdown_signal,
+};
 pub use state::{DashboardConfig, NodeState, PeerStatus};
 pub use token::{TokenError, create_token, load_token, read_token_file, token_path};
 pub use witness::{AddCheckpoint, Alarm, Witness, WitnessError, cosignature_key_id};

@@ -8,7 +8,7 @@
 #![allow(unused_qualifications)]
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -279,27 +279,48 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         (status = 400, description = "Not a valid entry body", body = ApiError),
         (status = 401, description = "No or wrong bearer token", body = ApiError),
         (status = 413, description = "Larger than an entry may be")))]
-async fn append(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
-    write::<EntryBody>(&s, &headers, &body, "an entry body", |e| e).await
+async fn append(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Body) -> Response {
+    write::<EntryBody>(&s, &headers, body, "an entry body", |e| e).await
 }
 
-/// The write path every write route shares: the operator's token first (nothing is parsed
-/// without it), then the body as `T` (`what` names it in errors), the entry's own checks,
-/// and the group-commit append.
+/// The most bytes a write route reads: one entry's largest body and its JSON framing.
+pub const MAX_WRITE_BYTES: usize = MAX_LEAF_BYTES + 64 * 1024;
+
+/// The most bytes any other route reads (the witness's add-checkpoint requests are far
+/// smaller).
+pub const MAX_OTHER_BYTES: usize = 64 * 1024;
+
+/// The write path every write route shares: the operator's token first (without it the body
+/// is not read at all and the connection is closed), then the body up to one entry's size,
+/// as `T` (`what` names it in errors), the entry's own checks, and the group-commit append.
 async fn write<T: serde::de::DeserializeOwned>(
     s: &Arc<NodeState>,
     headers: &HeaderMap,
-    body: &[u8],
+    body: Body,
     what: &str,
     wrap: fn(T) -> EntryBody,
 ) -> Response {
     if !s.is_operator(bearer(headers)) {
-        return error(
+        let mut r = error(
             StatusCode::UNAUTHORIZED,
             "the write API needs the operator's bearer token",
         );
+        r.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+        return r;
     }
-    let entry: EntryBody = match serde_json::from_slice::<T>(body) {
+    let body = match axum::body::to_bytes(body, MAX_WRITE_BYTES).await {
+        Ok(b) => b,
+        Err(e) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body was not read in full (at most {MAX_WRITE_BYTES} bytes): {e}"),
+            );
+        }
+    };
+    let entry: EntryBody = match serde_json::from_slice::<T>(&body) {
         Ok(e) => wrap(e),
         Err(e) => {
             return error(StatusCode::BAD_REQUEST, format!("not a valid {what}: {e}"));
@@ -337,8 +358,8 @@ macro_rules! write_route {
                 (status = 400, description = "Not this step's body (the error names what is wrong)", body = ApiError),
                 (status = 401, description = "No or wrong bearer token", body = ApiError),
                 (status = 413, description = "Larger than an entry may be")))]
-        async fn $name(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Bytes) -> Response {
-            write(&s, &headers, &body, $what, EntryBody::$kind).await
+        async fn $name(State(s): State<Arc<NodeState>>, headers: HeaderMap, body: Body) -> Response {
+            write(&s, &headers, body, $what, EntryBody::$kind).await
         }
     };
 }
@@ -595,8 +616,8 @@ async fn openapi_json() -> Response {
     axum::Json(openapi()).into_response()
 }
 
-/// The router with its limits: bodies up to one entry's size (16 MiB) plus framing, and the
-/// state's timeout per request.
+/// The router with its limits: write routes read up to one entry's size (16 MiB) plus framing
+/// once the operator's token is checked, other bodies 64 KiB; the state's timeout per request.
 pub fn router(state: Arc<NodeState>) -> Router {
     let timeout = state.timeout();
     Router::new()
@@ -627,7 +648,7 @@ pub fn router(state: Arc<NodeState>) -> Router {
         .route("/ui/figures", get(crate::dashboard::figures))
         .route("/ui/assets/style.css", get(crate::dashboard::style))
         .route("/ui/assets/proof.js", get(crate::dashboard::proof_js))
-        .layer(DefaultBodyLimit::max(MAX_LEAF_BYTES + 64 * 1024))
+        .layer(DefaultBodyLimit::max(MAX_OTHER_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
@@ -640,14 +661,67 @@ pub fn router(state: Arc<NodeState>) -> Router {
         .with_state(state)
 }
 
-/// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+/// How many connections a node holds at once; more wait in the listen backlog.
+pub const MAX_CONNECTIONS: usize = 256;
+
+/// How long a client may take to send a request's headers (and an idle kept-alive connection
+/// may wait for its next request) before the node closes the connection.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight (for at most 30 s).
+/// At most [`MAX_CONNECTIONS`] connections at once, each closed if its headers take longer
+/// than [`HEADER_READ_TIMEOUT`], so slow or half-sent requests cannot hold the node.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<NodeState>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let app = router(state);
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            s = slots.clone().acquire_owned() => match s {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {},
+        () = tokio::time::sleep(std::time::Duration::from_secs(30)) => {
+            tracing::warn!("requests still in flight after 30 s; stopping");
+        },
+    }
+    Ok(())
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -91,6 +91,9 @@ pub struct NodeState {
     mirrors: Vec<Mirror>,
     dashboard: Option<DashboardConfig>,
     report_cache: Mutex<Option<CachedReport>>,
+    /// Held while a report is computed: requests that miss the cache together wait for the
+    /// one computation instead of each starting their own.
+    computing: Mutex<()>,
 }
 
 impl std::fmt::Debug for NodeState {
@@ -135,6 +138,7 @@ impl NodeState {
             mirrors: p.mirrors,
             dashboard: p.dashboard,
             report_cache: Mutex::new(None),
+            computing: Mutex::new(()),
         }
     }
 
@@ -281,13 +285,21 @@ impl NodeState {
         for (path, _) in &sources {
             sizes.push(Log::open_read_only(path).and_then(|l| l.size())?);
         }
-        if let Some(c) = &*lock(&self.report_cache)
-            && c.sizes == sizes
-            && c.on == on
-            && c.treaty == treaty.id()
-            && c.mode == mode
-        {
-            return Ok(c.report.clone());
+        let cached = || {
+            lock(&self.report_cache)
+                .as_ref()
+                .filter(|c| {
+                    c.sizes == sizes && c.on == on && c.treaty == treaty.id() && c.mode == mode
+                })
+                .map(|c| c.report.clone())
+        };
+        if let Some(r) = cached() {
+            return Ok(r);
+        }
+        // One computation at a time: whoever waited finds the cache filled.
+        let _computing = lock(&self.computing);
+        if let Some(r) = cached() {
+            return Ok(r);
         }
         let mut logs = Vec::with_capacity(sources.len());
         for (path, key) in sources {
