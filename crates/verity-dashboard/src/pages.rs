@@ -759,6 +759,7 @@ mod tests {
                         leaf_hash: "ab".repeat(32),
                         tree_size: 9,
                         proof: vec!["cd".repeat(32)],
+                        witnessed: None,
                     }],
                 }],
                 violations: 1,

@@ -5,6 +5,7 @@
 mod audit;
 mod bundle;
 mod checkpoint;
+mod cosignature;
 mod entry;
 mod error;
 mod keys;
@@ -21,6 +22,10 @@ pub use bundle::{
 };
 pub use checkpoint::{
     CheckpointError, MAX_NOTE_BYTES, VerifiedCheckpoint, sign_checkpoint, verify_checkpoint,
+};
+pub use cosignature::{
+    ALG_COSIGNATURE_V1, CosignatureError, CosignedCheckpoint, CosignerKey, cosign,
+    cosignature_key_id, verify_cosigned,
 };
 pub use entry::{
     ClearAggregates, Declaration, Disclosure, DummySiteProof, ENTRY_SIGNATURE_DOMAIN, EntryBody,

@@ -31,6 +31,26 @@ impl Clock {
         }
     }
 
+    /// Seconds since the epoch on this clock: the system's time; on a fixed or exercise date,
+    /// a time in that date's afternoon (UTC) that grows with the real time of day, so a witness
+    /// under an exercise stamps its cosignatures on the exercise's date, clear of midnight.
+    pub fn timestamp(&self) -> u64 {
+        let now = chrono::Utc::now();
+        let secs = match self {
+            Self::System => now.timestamp(),
+            Self::Fixed(_) | Self::Exercise(_) => {
+                let noon = self
+                    .today()
+                    .and_time(chrono::NaiveTime::MIN)
+                    .and_utc()
+                    .timestamp()
+                    + 12 * 3600;
+                noon + i64::from(chrono::Timelike::num_seconds_from_midnight(&now.time()) / 2)
+            }
+        };
+        u64::try_from(secs).unwrap_or(0)
+    }
+
     /// Moves an exercise clock to `date` (never back); other clocks are not moved.
     pub fn advance_to(&self, date: NaiveDate) {
         if let Self::Exercise(d) = self {

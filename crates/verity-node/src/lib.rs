@@ -26,4 +26,5 @@ pub use server::{
 };
 pub use state::{DashboardConfig, NodeState, PeerStatus};
 pub use token::{TokenError, create_token, load_token, read_token_file, token_path};
-pub use witness::{AddCheckpoint, Alarm, Witness, WitnessError, cosignature_key_id};
+pub use verity_log::cosignature_key_id;
+pub use witness::{AddCheckpoint, Alarm, KeptCosignature, Witness, WitnessError};

@@ -1,7 +1,8 @@
 //! Assembling a node, in one place for `verity serve` and the demo: the party's log and its
 //! signing key, the operator's token, the witness (its key and database), the copies of the
 //! logs it follows and the keys it holds for them, its clock and its dashboard. Files sit
-//! beside the log: `<db>.token`, `<db>.witness.key`, `<db>.witness`, `<db>.peers/<party>.db`.
+//! beside the log: `<db>.token`, `<db>.witness.key` and `<db>.witness.pub` (its cosigner key,
+//! `name+id+base64(0x04 ‖ key)`), `<db>.witness`, `<db>.peers/<party>.db`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -120,6 +121,15 @@ impl Node {
         };
         let wkey = witness_key(db, log.party(), &config.witness_key)?;
         let witness = Witness::open(&beside(db, ".witness"), wkey.name(), wkey.ed25519().clone())?;
+        // The witness's public key, as others check its cosignatures with it.
+        let pub_file = beside(db, ".witness.pub");
+        let text = format!("{}\n", witness.verifier_text());
+        if std::fs::read_to_string(&pub_file).ok().as_deref() != Some(text.as_str()) {
+            std::fs::write(&pub_file, &text).map_err(|e| NodeError::Io {
+                path: pub_file.clone(),
+                source: e,
+            })?;
+        }
         let mirrors_dir = beside(db, ".peers");
         let mut follow = Vec::new();
         for p in &config.peers {

@@ -28,7 +28,7 @@ use crate::state::{NodeState, PeerStatus};
 use crate::witness::{AddCheckpoint, Alarm, WitnessError};
 
 /// Every route the server has, as (method, path): the OpenAPI document must describe each.
-pub const ROUTES: [(&str, &str); 27] = [
+pub const ROUTES: [(&str, &str); 28] = [
     ("get", api::SUMMARY),
     ("get", api::CHECKPOINT),
     ("get", api::ENTRIES),
@@ -45,6 +45,7 @@ pub const ROUTES: [(&str, &str); 27] = [
     ("post", api::INSPECTION_RECORD),
     ("post", "/add-checkpoint"),
     ("get", "/witness"),
+    ("get", api::WITNESS_COSIGNATURES),
     ("get", "/peers"),
     ("get", "/compliance"),
     ("get", "/openapi.json"),
@@ -442,7 +443,7 @@ async fn add_checkpoint(State(s): State<Arc<NodeState>>, body: Bytes) -> Respons
     };
     let state = s.clone();
     let out = tokio::task::spawn_blocking(move || {
-        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        let now = state.clock().timestamp();
         match state.witness() {
             Some(mut w) => w.add_checkpoint(&req, now),
             None => Err(WitnessError::UnknownLog(
@@ -545,6 +546,80 @@ async fn witness_view(State(s): State<Arc<NodeState>>) -> Response {
     }
 }
 
+/// Which log's cosignatures.
+#[derive(Debug, Deserialize, IntoParams)]
+struct CosignaturesQuery {
+    /// The log's origin, e.g. `verity.log/RUS`.
+    origin: String,
+}
+
+/// One checkpoint this witness cosigned: its first and latest cosignature.
+#[derive(Debug, Serialize, ToSchema)]
+struct CosignedOut {
+    size: u64,
+    /// The signed checkpoint (C2SP signed note).
+    checkpoint: String,
+    /// When it first cosigned it (seconds since the epoch) and the cosignature line.
+    first_time: u64,
+    first: String,
+    /// When it last cosigned it: the log was still of this size then, as the witness saw it.
+    last_time: u64,
+    last: String,
+}
+
+/// A witness's cosignatures of one log.
+#[derive(Debug, Serialize, ToSchema)]
+struct CosignaturesOut {
+    /// The witness's verifier key.
+    witness: String,
+    origin: String,
+    cosigned: Vec<CosignedOut>,
+}
+
+#[utoipa::path(get, path = "/witness/cosignatures", params(CosignaturesQuery), responses(
+    (status = 200, description = "Every checkpoint of the log this witness cosigned, with its first and latest cosignature (C2SP tlog-cosignature v1): the evidence that bounds when each entry was recorded", body = CosignaturesOut),
+    (status = 404, description = "No witness here", body = ApiError)))]
+async fn witness_cosignatures(
+    State(s): State<Arc<NodeState>>,
+    Query(q): Query<CosignaturesQuery>,
+) -> Response {
+    if !s.has_witness() {
+        return error(
+            StatusCode::NOT_FOUND,
+            "this node does not witness other logs",
+        );
+    }
+    let state = s.clone();
+    let out = blocking(move || {
+        let w = state
+            .witness()
+            .ok_or_else(|| AppError::internal("the witness went away"))?;
+        let kept = w
+            .cosignatures(&q.origin)
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        Ok(CosignaturesOut {
+            witness: w.verifier_text(),
+            origin: q.origin,
+            cosigned: kept
+                .into_iter()
+                .map(|k| CosignedOut {
+                    size: k.size,
+                    checkpoint: k.note,
+                    first_time: k.first_time,
+                    first: k.first,
+                    last_time: k.last_time,
+                    last: k.last,
+                })
+                .collect(),
+        })
+    })
+    .await;
+    match out {
+        Ok(o) => axum::Json(o).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
 #[utoipa::path(get, path = "/peers", responses(
     (status = 200, description = "The peers this node mirrors and witnesses, and how their last sync went", body = [PeerStatus])))]
 async fn peers(State(s): State<Arc<NodeState>>) -> Response {
@@ -586,7 +661,7 @@ async fn compliance(State(s): State<Arc<NodeState>>, Query(q): Query<ComplianceQ
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Verity node", description = "A party's log, its operator's write route, and a C2SP tlog-witness"),
-    paths(summary, checkpoint, entries, inclusion, consistency, append, declare, disclose, notify, inspection_request, seed_commit, seed_reveal, inspection_opening, inspection_record, add_checkpoint, witness_view, peers, compliance, openapi_json,
+    paths(summary, checkpoint, entries, inclusion, consistency, append, declare, disclose, notify, inspection_request, seed_commit, seed_reveal, inspection_opening, inspection_record, add_checkpoint, witness_view, witness_cosignatures, peers, compliance, openapi_json,
         crate::dashboard::overview, crate::dashboard::treaty, crate::dashboard::log, crate::dashboard::inspections,
         crate::dashboard::findings, crate::dashboard::figures, crate::dashboard::style, crate::dashboard::proof_js),
     modifiers(&OperatorToken)
@@ -637,6 +712,7 @@ pub fn router(state: Arc<NodeState>) -> Router {
         .route(api::INSPECTION_RECORD, post(inspection_record))
         .route("/add-checkpoint", post(add_checkpoint))
         .route("/witness", get(witness_view))
+        .route(api::WITNESS_COSIGNATURES, get(witness_cosignatures))
         .route("/peers", get(peers))
         .route("/compliance", get(compliance))
         .route("/openapi.json", get(openapi_json))

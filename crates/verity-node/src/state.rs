@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 use verity_inspect::view::{ComplianceReport, LoadedLog, judge};
-use verity_log::{Log, LogError, PartyKey, VerifierKey};
+use verity_log::{CosignedCheckpoint, Log, LogError, PartyKey, VerifierKey, verify_cosigned};
 use verity_treaty::Treaty;
 use verity_treaty::compliance::Mode;
 
@@ -58,6 +58,8 @@ pub(crate) struct Mirror {
 /// A compliance view with the log sizes, date, treaty and mode it was taken for.
 struct CachedReport {
     sizes: Vec<u64>,
+    /// What the node's witness had cosigned (its cosignatures bound the entries' dates).
+    witnessed: (u64, u64),
     on: NaiveDate,
     treaty: String,
     mode: Mode,
@@ -285,11 +287,19 @@ impl NodeState {
         for (path, _) in &sources {
             sizes.push(Log::open_read_only(path).and_then(|l| l.size())?);
         }
+        let witnessed = match self.witness() {
+            Some(w) => w.version().map_err(|e| AppError::internal(e.to_string()))?,
+            None => (0, 0),
+        };
         let cached = || {
             lock(&self.report_cache)
                 .as_ref()
                 .filter(|c| {
-                    c.sizes == sizes && c.on == on && c.treaty == treaty.id() && c.mode == mode
+                    c.sizes == sizes
+                        && c.witnessed == witnessed
+                        && c.on == on
+                        && c.treaty == treaty.id()
+                        && c.mode == mode
                 })
                 .map(|c| c.report.clone())
         };
@@ -303,20 +313,48 @@ impl NodeState {
         }
         let mut logs = Vec::with_capacity(sources.len());
         for (path, key) in sources {
-            logs.push(
-                LoadedLog::from_file(&path, Some(key))
-                    .map_err(|e| AppError::internal(e.to_string()))?,
-            );
+            let mut log = LoadedLog::from_file(&path, Some(key.clone()))
+                .map_err(|e| AppError::internal(e.to_string()))?;
+            log.add_witnessed(self.witnessed(&key)?);
+            logs.push(log);
         }
         let report = Arc::new(judge(treaty, &logs, on, mode));
         *lock(&self.report_cache) = Some(CachedReport {
             sizes,
+            witnessed,
             on,
             treaty: treaty.id().to_string(),
             mode,
             report: report.clone(),
         });
         Ok(report)
+    }
+
+    /// What this node's witness cosigned of the log `key` names, each cosignature verified:
+    /// the bounds on when that log's entries were recorded.
+    fn witnessed(&self, key: &VerifierKey) -> Result<Vec<CosignedCheckpoint>, AppError> {
+        let Some(w) = self.witness() else {
+            return Ok(Vec::new());
+        };
+        let cosigner = w.cosigner_key();
+        let kept = w
+            .cosignatures(key.name())
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        drop(w);
+        let mut out = Vec::with_capacity(kept.len() * 2);
+        for k in kept {
+            for line in [&k.first, &k.last] {
+                // Its own cosignatures of notes it verified: one that does not check out is
+                // damage to its store, left out (and logged) rather than trusted.
+                match verify_cosigned(k.note.as_bytes(), line, key, &cosigner) {
+                    Ok(c) => out.push(c),
+                    Err(e) => {
+                        tracing::warn!(origin = key.name(), error = %e, "a kept cosignature does not verify")
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The log (own or a copy) of `party`, with the key the node holds for it.

@@ -246,7 +246,7 @@ pub(crate) async fn sync_peer(
             format!("no peer {k} to follow"),
         ));
     };
-    let now = chrono::Utc::now().timestamp().max(0) as u64;
+    let now = state.clock().timestamp();
     let s = state.clone();
     let outcome = tokio::task::spawn_blocking(move || sync_once(&peer, s.witness_lock(), now))
         .await

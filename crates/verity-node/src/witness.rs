@@ -2,17 +2,19 @@
 //! checkpoint it cosigned, and cosigns a newer one only with a valid consistency proof from it
 //! (C2SP tlog-cosignature v1: Ed25519 over `cosignature/v1\ntime T\n` ‖ the checkpoint body).
 //! Two different signed checkpoints of one log at one size are a split view: the witness
-//! refuses and keeps both signed notes as an alarm. State lives in SQLite, one transaction per
-//! cosignature, so a restarted witness never cosigns a fork of what it cosigned before.
+//! refuses and keeps both signed notes as an alarm. It keeps, per log and size, its first and
+//! latest cosignature: the evidence that bounds when each entry can have been recorded (no
+//! entry beyond a size existed in what it saw at its latest cosignature of that size). State
+//! lives in SQLite, one transaction per cosignature, so a restarted witness never cosigns a
+//! fork of what it cosigned before.
 
 use base64::Engine;
 use base64::prelude::BASE64_STANDARD;
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::SigningKey;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::path::Path;
-use verity_log::{VerifierKey, check_consistency, verify_checkpoint};
+use verity_log::{CosignerKey, VerifierKey, check_consistency, cosign, verify_checkpoint};
 
 /// Largest add-checkpoint body accepted (the proof has at most 63 lines).
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024;
@@ -80,7 +82,6 @@ pub struct Witness {
     conn: Connection,
     key: SigningKey,
     name: String,
-    key_id: [u8; 4],
 }
 
 impl std::fmt::Debug for Witness {
@@ -93,15 +94,6 @@ impl std::fmt::Debug for Witness {
 
 fn storage(e: rusqlite::Error) -> WitnessError {
     WitnessError::Storage(e.to_string())
-}
-
-/// The cosignature key ID: the first four bytes of SHA-256(name ‖ `\n` ‖ 0x04 ‖ public key).
-pub fn cosignature_key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
-    let mut h = Sha256::new();
-    h.update(name.as_bytes());
-    h.update(b"\n\x04");
-    h.update(public);
-    h.finalize()[..4].try_into().expect("4 bytes")
 }
 
 /// A parsed add-checkpoint request.
@@ -176,7 +168,27 @@ CREATE TABLE IF NOT EXISTS logs (origin TEXT PRIMARY KEY, vkey TEXT NOT NULL,
   size INTEGER NOT NULL, root BLOB, note BLOB, cosigned_at INTEGER) STRICT;
 CREATE TABLE IF NOT EXISTS alarms (id INTEGER PRIMARY KEY, origin TEXT NOT NULL,
   reason TEXT NOT NULL, cosigned BLOB NOT NULL, presented BLOB NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS cosigned (origin TEXT NOT NULL, size INTEGER NOT NULL,
+  note BLOB NOT NULL, first_time INTEGER NOT NULL, first_line TEXT NOT NULL,
+  last_time INTEGER NOT NULL, last_line TEXT NOT NULL, PRIMARY KEY (origin, size)) STRICT;
 ";
+
+/// A witness's first and latest cosignature of one checkpoint, as kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeptCosignature {
+    /// The checkpoint's size.
+    pub size: u64,
+    /// The signed checkpoint.
+    pub note: String,
+    /// When it first cosigned that size (seconds since the epoch) and the line.
+    pub first_time: u64,
+    /// The first cosignature line.
+    pub first: String,
+    /// When it last cosigned that size: the log was still that size then.
+    pub last_time: u64,
+    /// The latest cosignature line.
+    pub last: String,
+}
 
 impl Witness {
     /// Opens (or creates) the witness state at `db`, signing as `name` with `key`.
@@ -196,25 +208,21 @@ impl Witness {
             conn.execute_batch("ALTER TABLE logs ADD COLUMN cosigned_at INTEGER")
                 .map_err(storage)?;
         }
-        let key_id = cosignature_key_id(name, key.verifying_key().as_bytes());
         Ok(Self {
             conn,
             key,
             name: name.to_string(),
-            key_id,
         })
+    }
+
+    /// The witness's public key.
+    pub fn cosigner_key(&self) -> CosignerKey {
+        CosignerKey::of(&self.name, &self.key)
     }
 
     /// The witness's verifier key in C2SP form (`name+keyid+base64(0x04 ‖ key)`).
     pub fn verifier_text(&self) -> String {
-        let mut raw = vec![0x04];
-        raw.extend_from_slice(self.key.verifying_key().as_bytes());
-        format!(
-            "{}+{}+{}",
-            self.name,
-            hex::encode(self.key_id),
-            BASE64_STANDARD.encode(raw)
-        )
+        self.cosigner_key().text()
     }
 
     /// Starts witnessing a log (from size 0) unless it is already known with the same key.
@@ -326,15 +334,16 @@ impl Witness {
                 "no checkpoint cosigned yet: the proof must be empty".into(),
             ));
         }
-        let body = cp_body(&req.checkpoint)?;
-        let label = verity_escrow::domain::COSIGNATURE_V1;
-        let mut msg = format!("{label}\ntime {time}\n").into_bytes();
-        msg.extend_from_slice(body);
-        let sig = self.key.sign(&msg);
-        let mut raw = Vec::with_capacity(4 + 8 + 64);
-        raw.extend_from_slice(&self.key_id);
-        raw.extend_from_slice(&time.to_be_bytes());
-        raw.extend_from_slice(&sig.to_bytes());
+        let line = cosign(&self.key, &self.name, &req.checkpoint, time)
+            .map_err(|e| WitnessError::Malformed(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO cosigned (origin, size, note, first_time, first_line, last_time, last_line)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?5)
+             ON CONFLICT (origin, size) DO UPDATE SET last_time = excluded.last_time,
+               last_line = excluded.last_line WHERE excluded.last_time >= cosigned.last_time",
+            params![origin, cp.size as i64, req.checkpoint, time as i64, line],
+        )
+        .map_err(storage)?;
         tx.execute(
             "UPDATE logs SET size = ?1, root = ?2, note = ?3, cosigned_at = ?4 WHERE origin = ?5",
             params![
@@ -347,11 +356,44 @@ impl Witness {
         )
         .map_err(storage)?;
         tx.commit().map_err(storage)?;
-        Ok(format!(
-            "\u{2014} {} {}\n",
-            self.name,
-            BASE64_STANDARD.encode(raw)
-        ))
+        Ok(line)
+    }
+
+    /// Every checkpoint of `origin` this witness cosigned, by size, with its first and latest
+    /// cosignature.
+    pub fn cosignatures(&self, origin: &str) -> Result<Vec<KeptCosignature>, WitnessError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT size, note, first_time, first_line, last_time, last_line FROM cosigned
+                 WHERE origin = ?1 ORDER BY size",
+            )
+            .map_err(storage)?;
+        let rows = stmt
+            .query_map([origin], |r| {
+                Ok(KeptCosignature {
+                    size: r.get::<_, i64>(0)? as u64,
+                    note: String::from_utf8_lossy(&r.get::<_, Vec<u8>>(1)?).into_owned(),
+                    first_time: r.get::<_, i64>(2)? as u64,
+                    first: r.get(3)?,
+                    last_time: r.get::<_, i64>(4)? as u64,
+                    last: r.get(5)?,
+                })
+            })
+            .map_err(storage)?;
+        rows.collect::<Result<_, _>>().map_err(storage)
+    }
+
+    /// A number that changes whenever this witness cosigns anything (for caches of what
+    /// depends on its cosignatures).
+    pub fn version(&self) -> Result<(u64, u64), WitnessError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*), COALESCE(SUM(last_time), 0) FROM cosigned",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+            )
+            .map_err(storage)
     }
 
     /// Records an alarm found elsewhere (peer sync): two signed checkpoints of one log that
@@ -435,13 +477,4 @@ impl Witness {
             .map_err(storage)?;
         rows.collect::<Result<_, _>>().map_err(storage)
     }
-}
-
-/// The checkpoint body: the note's text up to and including the line before the empty line.
-fn cp_body(note: &[u8]) -> Result<&[u8], WitnessError> {
-    let at = note
-        .windows(2)
-        .position(|w| w == b"\n\n")
-        .ok_or_else(|| WitnessError::Malformed("the checkpoint has no signature block".into()))?;
-    Ok(&note[..=at])
 }

@@ -14,6 +14,8 @@ pub const ENTRIES: &str = "/entries";
 pub const INCLUSION_PROOF: &str = "/proof/inclusion";
 /// An RFC 6962 consistency proof.
 pub const CONSISTENCY_PROOF: &str = "/proof/consistency";
+/// A witness's cosignatures of one log (`?origin=`), each checkpoint's first and latest.
+pub const WITNESS_COSIGNATURES: &str = "/witness/cosignatures";
 /// Any entry body (operator only).
 pub const APPEND: &str = "/append";
 /// A declaration (operator only).

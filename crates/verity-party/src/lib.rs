@@ -18,6 +18,6 @@ mod sink;
 pub use error::PartyError;
 pub use inspection::{Inspection, LogEntries, Opened, Revealed, Stage, settle};
 pub use party::{Declared, Disclosed, ItemChange, OwnEntry, Party, Publish, disclosure_draw};
-pub use remote::{NodeClient, NodeSummary, fetch_log, read_log};
+pub use remote::{NodeClient, NodeSummary, add_witnessed, fetch_log, read_log};
 pub use secrets::{MemorySecrets, Secrets};
 pub use sink::{LocalLog, NodeLog, OwnLog};

@@ -13,8 +13,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use verity_escrow::{Digest, MemTree};
 use verity_log::{
-    EntryBody, LogContents, MAX_LEAF_BYTES, MAX_NOTE_BYTES, StoredEntry, VerifierKey, leaf_hash,
-    verify_checkpoint,
+    CosignedCheckpoint, CosignerKey, EntryBody, LogContents, MAX_LEAF_BYTES, MAX_NOTE_BYTES,
+    StoredEntry, VerifierKey, leaf_hash, verify_checkpoint, verify_cosigned,
 };
 
 use verity_inspect::view::LoadedLog;
@@ -345,6 +345,65 @@ impl NodeClient {
         })
     }
 
+    /// The cosigner key of the witness at this node, as the node states it (unverified: the
+    /// caller holds the keys it trusts and matches this against them).
+    pub fn witness_key_text(&self) -> Result<String, PartyError> {
+        #[derive(Deserialize)]
+        struct WitnessIn {
+            witness: String,
+        }
+        let bytes = self.get("/witness", MAX_RESPONSE_BYTES)?;
+        serde_json::from_slice::<WitnessIn>(&bytes)
+            .map(|w| w.witness)
+            .map_err(|e| self.node_error(&self.base, format!("not a witness's view: {e}"), None))
+    }
+
+    /// The cosignatures of log `origin` kept by the witness at this node, each verified with
+    /// the witness's key `witness` and the log's key `log`: two per checkpoint (its first and
+    /// latest cosignature). A line that does not verify is an error: the node served what its
+    /// witness did not sign.
+    pub fn cosignatures(
+        &self,
+        witness: &CosignerKey,
+        log: &VerifierKey,
+    ) -> Result<Vec<CosignedCheckpoint>, PartyError> {
+        #[derive(Deserialize)]
+        struct CosignedIn {
+            checkpoint: String,
+            first: String,
+            last: String,
+        }
+        #[derive(Deserialize)]
+        struct CosignaturesIn {
+            cosigned: Vec<CosignedIn>,
+        }
+        let url = format!("{}{}", self.base, api::WITNESS_COSIGNATURES);
+        let response = self
+            .http
+            .get(&url)
+            .query(&[("origin", log.name())])
+            .send()
+            .map_err(|e| self.node_error(&url, e.to_string(), None))?;
+        let bytes = self.body(&url, response, MAX_RESPONSE_BYTES)?;
+        let served: CosignaturesIn = serde_json::from_slice(&bytes).map_err(|e| {
+            self.node_error(&url, format!("not a witness's cosignatures: {e}"), None)
+        })?;
+        let mut out = Vec::with_capacity(served.cosigned.len() * 2);
+        for c in served.cosigned {
+            for line in [&c.first, &c.last] {
+                let checked = verify_cosigned(c.checkpoint.as_bytes(), line, log, witness)
+                    .map_err(|e| PartyError::Unverified {
+                        url: url.clone(),
+                        reason: format!("a cosignature of `{}`: {e}", log.name()),
+                    })?;
+                if !out.contains(&checked) {
+                    out.push(checked);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Posts one of the operator's own steps to its write route; the new entry's index.
     pub fn post(&self, body: &EntryBody) -> Result<u64, PartyError> {
         let route = api::write_route(body);
@@ -428,4 +487,33 @@ pub fn read_log(source: &str, keys: &[VerifierKey]) -> Result<LoadedLog, PartyEr
         }
     };
     Ok(LoadedLog::from_file(path, key)?)
+}
+
+/// Bounds the dates of `logs`' entries with what the witnesses at `witnesses` (node URLs)
+/// cosigned: each witness must be one of `keys` (the cosigner keys the reader trusts), and
+/// every cosignature it serves must verify with its key and the log's.
+pub fn add_witnessed(
+    logs: &mut [LoadedLog],
+    witnesses: &[String],
+    keys: &[CosignerKey],
+) -> Result<(), PartyError> {
+    for url in witnesses {
+        let client = NodeClient::new(url)?;
+        let stated = client.witness_key_text()?;
+        let key = keys
+            .iter()
+            .find(|k| k.text() == stated.trim())
+            .ok_or_else(|| PartyError::Unverified {
+                url: client.url().to_string(),
+                reason: format!(
+                    "its witness key `{}` is not among the witness keys given",
+                    stated.chars().take(200).collect::<String>()
+                ),
+            })?;
+        for log in logs.iter_mut() {
+            let cosigned = client.cosignatures(key, log.key())?;
+            log.add_witnessed(cosigned);
+        }
+    }
+    Ok(())
 }

@@ -230,7 +230,22 @@ pub(crate) enum Command {
         /// Judge a draft or proposal as if in force on its notional dates (exercises).
         #[arg(long)]
         as_if_in_force: bool,
+        #[command(flatten)]
+        witnesses: WitnessArgs,
     },
+}
+
+/// The witnesses whose cosignatures bound when each entry was recorded: an entry is judged
+/// no earlier than the latest time a witness saw its log without it.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct WitnessArgs {
+    /// Witnesses' nodes, e.g. http://127.0.0.1:8081 (needs --witness-keys).
+    #[arg(long, num_args = 1.., value_name = "URL", requires = "witness_keys")]
+    pub(crate) witnesses: Vec<String>,
+    /// The witnesses' cosigner keys (each node's `<db>.witness.pub`); every witness named
+    /// must hold one of them.
+    #[arg(long, num_args = 1.., value_name = "FILE", requires = "witnesses")]
+    pub(crate) witness_keys: Vec<PathBuf>,
 }
 
 /// Where a party's own log is kept and how its operator reaches it: a database on this

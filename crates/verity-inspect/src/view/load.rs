@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use verity_escrow::{Digest, MemTree};
 use verity_log::{
-    AuditReport, Audited, EntryBody, Leaf, Log, LogContents, LogError, VerifierKey, audit_contents,
-    damaged,
+    AuditReport, Audited, CosignedCheckpoint, EntryBody, Leaf, Log, LogContents, LogError,
+    VerifierKey, audit_contents, damaged,
 };
 use verity_treaty::{PartyCode, PartyCodeError};
 
@@ -56,6 +56,8 @@ pub struct LoadedLog {
     leaves: Vec<Option<Leaf>>,
     tree: MemTree,
     checkpoint: Option<(u64, Vec<u8>)>,
+    /// Checkpoints of this log that witnesses cosigned, each checked against the log's tree.
+    witnessed: Vec<CosignedCheckpoint>,
 }
 
 impl LoadedLog {
@@ -150,7 +152,41 @@ impl LoadedLog {
             leaves,
             tree,
             checkpoint: contents.checkpoints.last().cloned(),
+            witnessed: Vec::new(),
         })
+    }
+
+    /// Adds checkpoints of this log that witnesses cosigned (each already verified with the
+    /// log's key and the witness's). One within the log whose root is another than the log's
+    /// at that size shows the party signed two histories: it is kept as a problem of the log,
+    /// not as a bound. One beyond the log (a witness that saw more than was loaded) bounds
+    /// nothing here and is left out.
+    pub fn add_witnessed(&mut self, cosigned: impl IntoIterator<Item = CosignedCheckpoint>) {
+        for c in cosigned {
+            if c.origin != self.origin || c.size > self.len() || c.size == 0 {
+                continue;
+            }
+            let root = self.tree.root_at(c.size).map(|r| hex::encode(r.0));
+            if root.as_deref() != Some(c.root.as_str()) {
+                self.audit.problems.push(verity_log::Problem::entry(
+                    c.size - 1,
+                    format!(
+                        "witness `{}` cosigned a checkpoint of size {} whose root is not the log's at that size: the log's key signed two histories",
+                        c.witness, c.size
+                    ),
+                ));
+                continue;
+            }
+            if !self.witnessed.contains(&c) {
+                self.witnessed.push(c);
+            }
+        }
+        self.witnessed.sort_by_key(|c| (c.size, c.time));
+    }
+
+    /// The cosigned checkpoints held, by size.
+    pub fn witnessed(&self) -> &[CosignedCheckpoint] {
+        &self.witnessed
     }
 
     /// The log's party.
@@ -248,6 +284,7 @@ impl LoadedLog {
             leaf_hash: self.leaf_hash(index).map(hex::encode).unwrap_or_default(),
             tree_size: size,
             proof: proof.iter().map(Digest::to_hex).collect(),
+            witnessed: None,
         }
     }
 }

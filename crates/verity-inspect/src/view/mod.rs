@@ -7,7 +7,7 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use verity_log::{EntryBody, Leaf};
+use verity_log::{CosignedCheckpoint, EntryBody, Leaf};
 use verity_treaty::compliance::{LimitVerdict, Mode};
 use verity_treaty::{Finding, PartyCode, Rule, Severity, Treaty};
 
@@ -43,6 +43,10 @@ pub struct Evidence {
     pub tree_size: u64,
     /// RFC 6962 inclusion proof, hex hashes.
     pub proof: Vec<String>,
+    /// When a witness saw the log without this entry after the date the entry claims: that
+    /// cosigned checkpoint, which bounds the date the entry is judged on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witnessed: Option<CosignedCheckpoint>,
 }
 
 /// One finding of the view: its evidence is log entries with their proofs.
@@ -69,6 +73,9 @@ pub struct LogSummary {
     pub key_source: String,
     /// Whether the audit found nothing wrong.
     pub audit_clean: bool,
+    /// The witnesses whose cosignatures of this log bound its entries' dates.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub witnesses: Vec<String>,
 }
 
 /// Where an inspection stands.
@@ -184,30 +191,79 @@ impl ComplianceReport {
 }
 
 /// A loaded log as one judgement sees it: the entries under its latest signed checkpoint and
-/// recorded on or before the view's date.
+/// recorded on or before the view's date, each dated no earlier than the latest time a witness
+/// saw the log without it.
 struct PartyLog<'a> {
     log: &'a LoadedLog,
     party: PartyCode,
     origin: &'a str,
     /// Entries judged, by index (`None`: unparsable, beyond the checkpoint or after the date).
     leaves: Vec<Option<&'a Leaf>>,
+    /// Per entry: the date it is judged on, and the cosigned checkpoint without it that
+    /// moved that date past the one it claims (if one did).
+    dated: Vec<(NaiveDate, Option<&'a CosignedCheckpoint>)>,
 }
+
+/// Clock difference allowed between a witness and a party before an entry's claimed date is
+/// held against it: a cosignature this close after midnight bounds the day before.
+const WITNESS_CLOCK_GRACE_SECONDS: u64 = 300;
 
 impl<'a> PartyLog<'a> {
     fn new(log: &'a LoadedLog, on: NaiveDate) -> Self {
         let size = log.signed_size();
+        // The latest cosignature of a size not above each index: the log had no more entries
+        // then, so the entry at that index came later.
+        let witnessed = log.witnessed();
+        let mut bound: Option<&CosignedCheckpoint> = None;
+        let mut next = 0;
+        let dated: Vec<(NaiveDate, Option<&CosignedCheckpoint>)> = (0..size)
+            .map(|i| {
+                while let Some(c) = witnessed.get(next).filter(|c| c.size <= i) {
+                    if bound.is_none_or(|b| c.time > b.time) {
+                        bound = Some(c);
+                    }
+                    next += 1;
+                }
+                let claimed = log.leaf(i).map_or(NaiveDate::MAX, |l| l.statement.recorded);
+                let seen_without = bound.map(|c| {
+                    let graced = CosignedCheckpoint {
+                        time: c.time.saturating_sub(WITNESS_CLOCK_GRACE_SECONDS),
+                        ..c.clone()
+                    };
+                    (graced.date(), c)
+                });
+                match seen_without {
+                    Some((date, c)) if date > claimed => (date, Some(c)),
+                    _ => (claimed, None),
+                }
+            })
+            .collect();
         Self {
             log,
             party: log.party(),
             origin: log.origin(),
             leaves: (0..size)
-                .map(|i| log.leaf(i).filter(|l| l.statement.recorded <= on))
+                .map(|i| {
+                    log.leaf(i)
+                        .filter(|_| dated.get(i as usize).is_some_and(|(date, _)| *date <= on))
+                })
                 .collect(),
+            dated,
         }
     }
 
     fn evidence(&self, index: u64) -> Evidence {
-        self.log.evidence(index)
+        let mut e = self.log.evidence(index);
+        e.witnessed = self.witness_bound(index).cloned();
+        e
+    }
+
+    /// The cosigned checkpoint without entry `index` dated after the date the entry claims.
+    fn witness_bound(&self, index: u64) -> Option<&'a CosignedCheckpoint> {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.dated.get(i))
+            .and_then(|(_, c)| *c)
     }
 
     fn leaf(&self, index: u64) -> Option<&'a Leaf> {
@@ -222,8 +278,14 @@ impl<'a> PartyLog<'a> {
         self.log.leaf_hash(index)
     }
 
+    /// The date entry `index` is judged on: the date it claims, or later when a witness saw
+    /// the log without it after that date.
     fn recorded(&self, index: u64) -> Option<NaiveDate> {
-        self.leaf(index).map(|l| l.statement.recorded)
+        self.leaf(index)?;
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.dated.get(i))
+            .map(|(d, _)| *d)
     }
 
     fn bodies(&self) -> impl Iterator<Item = (u64, &'a EntryBody)> + '_ {
@@ -313,7 +375,42 @@ pub fn judge(treaty: &Treaty, logs: &[LoadedLog], on: NaiveDate, mode: Mode) -> 
             }
             .into(),
             audit_clean: pl.log.audit().problems.is_empty(),
+            witnesses: {
+                let mut w: Vec<String> = pl
+                    .log
+                    .witnessed()
+                    .iter()
+                    .map(|c| c.witness.clone())
+                    .collect();
+                w.sort();
+                w.dedup();
+                w
+            },
         });
+        for (index, leaf) in pl
+            .leaves
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| l.map(|l| (i as u64, l)))
+        {
+            if let Some(c) = pl.witness_bound(index) {
+                findings.add(
+                    Rule::BackdatedEntry,
+                    pl.party,
+                    None,
+                    format!(
+                        "entry {index}: claims to be recorded on {}, but witness `{}` cosigned the log at {} entries, without it, on {} (time {}): it is judged as recorded on {}",
+                        leaf.statement.recorded,
+                        c.witness,
+                        c.size,
+                        c.date(),
+                        c.time,
+                        pl.recorded(index).map_or_else(String::new, |d| d.to_string())
+                    ),
+                    vec![pl.evidence(index)],
+                );
+            }
+        }
         if !treaty.parties().contains(&pl.party) {
             findings.add(
                 Rule::NotAParty,

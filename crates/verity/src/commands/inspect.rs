@@ -9,13 +9,13 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 use verity_inspect::SeedOutcome;
 use verity_inspect::view::{ComplianceReport, LoadedLog, judge};
-use verity_log::{ObservedItem, SiteObservation};
+use verity_log::{CosignerKey, ObservedItem, SiteObservation};
 use verity_party::{Inspection, ItemChange, LogEntries, settle};
 use verity_treaty::compliance::Mode;
 use verity_treaty::model::EventKind;
 
 use crate::Outcome;
-use crate::cli::{KeysArgs, OwnLogArgs};
+use crate::cli::{KeysArgs, OwnLogArgs, WitnessArgs};
 use crate::commands::party::{keys, load_log, operator};
 use crate::output::{facts, json, table, thousands};
 use crate::resolve;
@@ -387,6 +387,7 @@ pub(crate) fn record(
 pub(crate) fn compliance(
     logs: &[String],
     keys: &KeysArgs,
+    witnesses: &WitnessArgs,
     treaty_arg: &str,
     on: NaiveDate,
     as_if_in_force: bool,
@@ -398,7 +399,14 @@ pub(crate) fn compliance(
     } else {
         Mode::AsWritten
     };
-    let report: ComplianceReport = judge(&treaty, &load_logs(logs, keys)?, on, mode);
+    let witness_keys = witnesses
+        .witness_keys
+        .iter()
+        .map(|p| CosignerKey::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut loaded = load_logs(logs, keys)?;
+    verity_party::add_witnessed(&mut loaded, &witnesses.witnesses, &witness_keys)?;
+    let report: ComplianceReport = judge(&treaty, &loaded, on, mode);
     let outcome = if report.has_violation() {
         Outcome::Findings
     } else {
@@ -415,6 +423,7 @@ pub(crate) fn compliance(
         "Checkpoint size",
         "Key",
         "Audit",
+        "Witnessed by",
     ]);
     for s in &report.logs {
         l.add_row([
@@ -431,6 +440,11 @@ pub(crate) fn compliance(
                 "clean".into()
             } else {
                 "PROBLEMS".into()
+            },
+            if s.witnesses.is_empty() {
+                "-".into()
+            } else {
+                s.witnesses.join(", ")
             },
         ]);
     }

@@ -220,9 +220,11 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             treaty,
             on,
             as_if_in_force,
+            witnesses,
         } => inspect::compliance(
             logs,
             keys,
+            witnesses,
             treaty,
             on.unwrap_or(today),
             *as_if_in_force,

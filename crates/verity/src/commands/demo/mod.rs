@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::path::Path;
 use verity_escrow::ItemRecord;
-use verity_inspect::view::{ComplianceReport, LogSource, view};
+use verity_inspect::view::{ComplianceReport, LoadedLog, judge};
 use verity_sim::regime::{Regime, Scenario, simulate};
 use verity_sim::strategy::Strategy;
 use verity_treaty::compliance::{Mode, Severity};
@@ -273,17 +273,20 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
     // The nodes' dashboards judge on their clock: the day the observer's view is taken.
     net.clock.advance_to(judged_on);
     progress.set_message("the observer's compliance view over its copies");
-    let sources: Vec<LogSource> = net
+    // Its copies, each entry dated no earlier than every node's witness saw its log without it.
+    let mut logs = net
         .observer
         .peers()
         .iter()
-        .map(|p| LogSource {
-            path: p.mirror.clone(),
-            key: p.key.clone(),
-            key_supplied: true,
-        })
-        .collect();
-    let compliance = view(&treaty, &sources, judged_on, Mode::AsIfInForce, &|_, _| {})?;
+        .map(|p| LoadedLog::from_file(&p.mirror, Some(p.key.clone())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let all_nodes = || net.parties.iter().chain(std::iter::once(&net.observer));
+    let witness_keys = all_nodes()
+        .map(|n| verity_log::CosignerKey::parse(&n.witness_key))
+        .collect::<Result<Vec<_>, _>>()?;
+    let witness_urls: Vec<String> = all_nodes().map(|n| n.url.clone()).collect();
+    verity_party::add_witnessed(&mut logs, &witness_urls, &witness_keys)?;
+    let compliance = judge(&treaty, &logs, judged_on, Mode::AsIfInForce);
     progress.finish_and_clear();
 
     let mut nodes = Vec::new();
