@@ -133,7 +133,7 @@ impl LineChart {
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], red.stroke_width(2)));
         }
         for (i, line) in self.lines.iter().enumerate() {
-            let color = COLORS[i % COLORS.len()];
+            let color = COLORS.get(i % COLORS.len()).copied().unwrap_or(BLACK);
             c.draw_series(LineSeries::new(
                 line.points.iter().copied(),
                 color.stroke_width(2),

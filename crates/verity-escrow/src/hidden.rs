@@ -78,10 +78,10 @@ impl Statement {
         // exceeds every limit it appears in (coefficients are at least 1), so it could not be
         // proved anyway; slacks are at most the ceiling.
         let top = limits.iter().map(|(_, m, _)| *m).max().unwrap_or(0);
-        let bits = [16usize, 32, 64]
+        let bits = [16usize, 32]
             .into_iter()
-            .find(|b| *b == 64 || top < (1u64 << b))
-            .expect("64 bits always fit");
+            .find(|b| top < (1u64 << b))
+            .unwrap_or(64);
         if categories.len() + limits.len() > MAX_VALUES {
             return Err(EscrowError::Request(format!(
                 "{} categories and {} limits: more than the {MAX_VALUES} values one proof covers",
@@ -335,10 +335,15 @@ pub fn prove_totals(
                 ceiling: *max,
             });
         }
-        let r: Scalar = -terms
-            .iter()
-            .map(|(c, k)| Scalar::from(*k) * blind_of[c])
-            .sum::<Scalar>();
+        let mut r = Scalar::ZERO;
+        for (c, k) in terms {
+            let blind = blind_of.get(c).ok_or_else(|| {
+                EscrowError::Request(format!(
+                    "limit `{id}` counts `{c}`, which has no commitment"
+                ))
+            })?;
+            r -= Scalar::from(*k) * blind;
+        }
         values.push(max - used as u64);
         blindings.push(r);
     }
@@ -367,10 +372,10 @@ pub fn prove_totals(
         categories: st
             .categories
             .iter()
-            .zip(&commitments[..k])
+            .zip(commitments.iter().take(k))
             .map(|(c, p)| (c.clone(), point_hex(p)))
             .collect(),
-        padding: commitments[k + l..].iter().map(point_hex).collect(),
+        padding: commitments.iter().skip(k + l).map(point_hex).collect(),
         proof: BASE64_STANDARD.encode(proof.to_bytes()),
     };
     Ok((
@@ -492,19 +497,20 @@ pub fn check_totals_opening(
 
 /// For benchmarks: the bare crate proving and verifying `values` ranges of `bits` bits
 /// (same generators, plain transcript). Returns (prove seconds, verify seconds).
-pub fn bare_range_proofs(values: usize, bits: usize) -> (f64, f64) {
+pub fn bare_range_proofs(values: usize, bits: usize) -> Result<(f64, f64), EscrowError> {
     let m = values.max(1).next_power_of_two();
     let (pc, bp) = generators(m, bits);
     let v: Vec<u64> = (0..m as u64).map(|i| i % 1000).collect();
     let r: Vec<Scalar> = (0..m).map(|_| Scalar::random(&mut OsRng)).collect();
+    let failed = |e: bulletproofs::ProofError| EscrowError::Request(format!("range proof: {e}"));
     let t = std::time::Instant::now();
     let (proof, commitments) =
         RangeProof::prove_multiple(&bp, &pc, &mut Transcript::new(b"bare"), &v, &r, bits)
-            .expect("valid values");
+            .map_err(failed)?;
     let prove = t.elapsed().as_secs_f64();
     let t = std::time::Instant::now();
     proof
         .verify_multiple(&bp, &pc, &mut Transcript::new(b"bare"), &commitments, bits)
-        .expect("a proof just made verifies");
-    (prove, t.elapsed().as_secs_f64())
+        .map_err(failed)?;
+    Ok((prove, t.elapsed().as_secs_f64()))
 }

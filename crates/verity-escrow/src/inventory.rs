@@ -146,7 +146,9 @@ pub fn parse_inventory(
             if value.chars().any(char::is_control) {
                 return Err(err(col, "contains a control character".into()));
             }
-            fields[i] = value;
+            if let Some(field) = fields.get_mut(i) {
+                *field = value;
+            }
         }
         let [uid, class, item_type, site, status, warheads] = fields;
         if !treaty.item_classes().iter().any(|c| c.id == class) {

@@ -114,15 +114,15 @@ fn derive(
     Ok(XChaCha20Poly1305::new(key.as_ref().into()))
 }
 
-fn seal(cipher: &XChaCha20Poly1305, aad: &[u8], plain: &[u8]) -> Vec<u8> {
+fn seal(cipher: &XChaCha20Poly1305, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, EscrowError> {
     let mut nonce = [0u8; 24];
     OsRng.fill_bytes(&mut nonce);
     let ct = cipher
         .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad })
-        .expect("XChaCha20-Poly1305 encryption of an in-memory buffer cannot fail");
+        .map_err(|e| EscrowError::Request(format!("sealing a record failed: {e}")))?;
     let mut out = nonce.to_vec();
     out.extend(ct);
-    out
+    Ok(out)
 }
 
 fn open(cipher: &XChaCha20Poly1305, aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
@@ -214,13 +214,14 @@ impl PrivateStore {
         };
         let file = dir.join("store.json");
         let cipher = derive(passphrase, &kdf, &file)?;
-        let check = hex::encode(seal(&cipher, PRIVATE_STORE_CHECK, CHECK_TEXT));
+        let check = hex::encode(seal(&cipher, PRIVATE_STORE_CHECK, CHECK_TEXT)?);
         let body = StoreFile {
             format: STORE_FORMAT.into(),
             kdf,
             check,
         };
-        let json = serde_json::to_vec_pretty(&body).expect("plain data serialises");
+        let json = serde_json::to_vec_pretty(&body)
+            .map_err(|e| EscrowError::Request(format!("the store's description: {e}")))?;
         write_atomically(&file, &json)?;
         Ok(Self {
             dir: dir.to_path_buf(),
@@ -267,7 +268,7 @@ impl PrivateStore {
 
     /// Seals and durably stores the secrets of the declaration with this root.
     pub fn put(&self, root: &Digest, plain: &[u8]) -> Result<(), EscrowError> {
-        let sealed = seal(&self.cipher, &Self::aad(root), plain);
+        let sealed = seal(&self.cipher, &Self::aad(root), plain)?;
         write_atomically(&self.record_path(root), &sealed)
     }
 

@@ -113,12 +113,11 @@ impl MemTree {
         let level0: Vec<tlog_tiles::Hash> = leaves.into_iter().map(Digest::tlog).collect();
         let size = level0.len() as u64;
         let mut levels = vec![level0];
-        loop {
-            let below = levels.last().expect("level 0 exists");
-            if below.len() < 2 {
-                break;
-            }
-            let pair = |c: &[tlog_tiles::Hash]| tlog_tiles::node_hash(c[0], c[1]);
+        while let Some(below) = levels.last().filter(|l| l.len() >= 2) {
+            let pair = |c: &[tlog_tiles::Hash]| match c {
+                [l, r] => tlog_tiles::node_hash(*l, *r),
+                _ => tlog_tiles::Hash::default(),
+            };
             let next: Vec<tlog_tiles::Hash> = if below.len() >= PARALLEL_LEVEL {
                 below.par_chunks_exact(2).map(pair).collect()
             } else {
@@ -131,18 +130,22 @@ impl MemTree {
 
     /// Appends one leaf hash.
     pub fn push(&mut self, leaf: Digest) {
-        if self.levels.is_empty() {
-            self.levels.push(Vec::new());
-        }
-        self.levels[0].push(leaf.tlog());
+        let mut carry = Some(leaf.tlog());
         let mut l = 0;
-        while self.levels[l].len() % 2 == 0 {
-            let n = self.levels[l].len();
-            let h = tlog_tiles::node_hash(self.levels[l][n - 2], self.levels[l][n - 1]);
-            if self.levels.len() == l + 1 {
+        while let Some(h) = carry.take() {
+            if self.levels.len() == l {
                 self.levels.push(Vec::new());
             }
-            self.levels[l + 1].push(h);
+            let Some(level) = self.levels.get_mut(l) else {
+                break;
+            };
+            level.push(h);
+            // A level with an even count has just completed a pair: its parent goes up.
+            if let [.., left, right] = level.as_slice()
+                && level.len() % 2 == 0
+            {
+                carry = Some(tlog_tiles::node_hash(*left, *right));
+            }
             l += 1;
         }
         self.size += 1;
@@ -166,9 +169,12 @@ impl MemTree {
     pub fn stored(&self) -> Vec<tlog_tiles::Hash> {
         let count = tlog_tiles::stored_hash_count(self.size);
         (0..count)
-            .map(|i| {
+            .filter_map(|i| {
                 let (level, n) = tlog_tiles::split_stored_hash_index(i);
-                self.levels[usize::from(level)][n as usize]
+                self.levels
+                    .get(usize::from(level))?
+                    .get(usize::try_from(n).ok()?)
+                    .copied()
             })
             .collect()
     }
@@ -225,19 +231,21 @@ pub fn check_inclusion(
 /// `leaf_len` bytes each (prefixed 0x00) and `nodes` 65-byte node inputs, on one core. Returns a
 /// value that depends on every hash, so the work cannot be optimised away.
 pub fn bare_leaf_and_node_hashing(leaves: u64, leaf_len: usize, nodes: u64) -> u8 {
-    let mut leaf = vec![0u8; leaf_len + 1];
-    let mut acc = [0u8; 32];
+    let mut leaf = vec![0u8; leaf_len.max(8) + 1];
+    let (mut acc_leaves, mut acc_nodes) = (0u8, 0u8);
     for i in 0..leaves {
-        leaf[1..9].copy_from_slice(&i.to_be_bytes());
-        let h = Sha256::digest(&leaf);
-        acc[0] ^= h[0];
+        if let Some(counter) = leaf.get_mut(1..9) {
+            counter.copy_from_slice(&i.to_be_bytes());
+        }
+        let h: [u8; 32] = Sha256::digest(&leaf).into();
+        acc_leaves ^= h[0];
     }
     let mut node = [1u8; 65];
     for i in 0..nodes {
         node[1..9].copy_from_slice(&i.to_be_bytes());
-        let h = Sha256::digest(node);
+        let h: [u8; 32] = Sha256::digest(node).into();
         node[33] = h[0];
-        acc[1] ^= h[1];
+        acc_nodes ^= h[1];
     }
-    acc[0] ^ acc[1]
+    acc_leaves ^ acc_nodes
 }

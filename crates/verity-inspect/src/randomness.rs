@@ -135,10 +135,12 @@ pub struct SeedProtocol {
     reveals: [Option<[u8; 32]>; 2],
 }
 
-fn slot(role: Role) -> usize {
+/// The place of `role` in a pair kept as [inspecting, inspected].
+fn slot<T>(pair: &mut [T; 2], role: Role) -> &mut T {
+    let [inspecting, inspected] = pair;
     match role {
-        Role::Inspecting => 0,
-        Role::Inspected => 1,
+        Role::Inspecting => inspecting,
+        Role::Inspected => inspected,
     }
 }
 
@@ -168,7 +170,7 @@ impl SeedProtocol {
                 "the {role:?} party committed after a seed was revealed"
             )));
         }
-        let s = &mut self.commitments[slot(role)];
+        let s = slot(&mut self.commitments, role);
         if s.is_some() {
             return Err(SeedProtocolError::Repeated(role));
         }
@@ -183,15 +185,15 @@ impl SeedProtocol {
                 "the {role:?} party revealed before both parties committed"
             )));
         }
-        if role == Role::Inspecting && self.reveals[slot(Role::Inspected)].is_none() {
+        if role == Role::Inspecting && slot(&mut self.reveals, Role::Inspected).is_none() {
             return Err(SeedProtocolError::OutOfOrder(
                 "the inspecting party revealed before the inspected party".into(),
             ));
         }
-        if self.reveals[slot(role)].is_some() {
+        if slot(&mut self.reveals, role).is_some() {
             return Err(SeedProtocolError::Repeated(role));
         }
-        let Some(c) = self.commitments[slot(role)] else {
+        let Some(c) = *slot(&mut self.commitments, role) else {
             return Err(SeedProtocolError::OutOfOrder(format!(
                 "the {role:?} party revealed before committing"
             )));
@@ -199,7 +201,7 @@ impl SeedProtocol {
         if !c.opens(&self.id, self.party(role), &seed) {
             return Err(SeedProtocolError::BadReveal(role));
         }
-        self.reveals[slot(role)] = Some(seed);
+        *slot(&mut self.reveals, role) = Some(seed);
         Ok(())
     }
 
@@ -223,7 +225,7 @@ impl SeedProtocol {
     /// After the inspected party withheld past the deadline, the inspecting party reveals its
     /// own seed so the fallback selection can be computed.
     pub fn reveal_after_withholding(&mut self, seed: [u8; 32]) -> Result<(), SeedProtocolError> {
-        if self.reveals[slot(Role::Inspected)].is_some() {
+        if slot(&mut self.reveals, Role::Inspected).is_some() {
             return Err(SeedProtocolError::OutOfOrder(
                 "the inspected party revealed: use the ordinary reveal".into(),
             ));

@@ -104,7 +104,7 @@ pub fn designate(
     draw_positions(seed, &format!("items/{site}"), eligible.len())
         .into_iter()
         .take(take)
-        .map(|i| eligible[i].uid.clone())
+        .filter_map(|i| eligible.get(i).map(|r| r.uid.clone()))
         .collect()
 }
 

@@ -107,7 +107,7 @@ fn an_entry_is_judged_on_the_witnessed_bound_and_a_backdated_one_is_named() {
     assert_eq!((bound.size, bound.time), (1, noon("2019-03-20")));
     assert_eq!(report.logs[0].witnesses, ["witness.verity/RUS"]);
     // A cosignature of another history at that size is a finding, and bounds nothing.
-    let other = sign_checkpoint(&key, 1, [7; 32]);
+    let other = sign_checkpoint(&key, 1, [7; 32]).unwrap();
     let line = cosign(&witness, "witness.verity/RUS", &other, noon("2019-03-20")).unwrap();
     let forked = verify_cosigned(&other, &line, &key.verifier(), &wkey).unwrap();
     let report = judged(Some(&forked));

@@ -51,6 +51,9 @@ pub enum CheckpointError {
     /// The key's signature does not verify.
     #[error("the signature of `{0}` does not verify")]
     DoesNotVerify(String),
+    /// The key cannot sign this checkpoint (its name is not a valid origin).
+    #[error("cannot sign the checkpoint: {0}")]
+    CannotSign(String),
     /// No signature by the key.
     #[error("no signature by `{name}` (key id {id:08x})")]
     NoSignature {
@@ -62,14 +65,19 @@ pub enum CheckpointError {
 }
 
 /// Signs the checkpoint for a tree of `size` with `root`.
-pub fn sign_checkpoint(key: &PartyKey, size: u64, root: [u8; 32]) -> Vec<u8> {
+pub fn sign_checkpoint(
+    key: &PartyKey,
+    size: u64,
+    root: [u8; 32],
+) -> Result<Vec<u8>, CheckpointError> {
+    let cannot = |e: String| CheckpointError::CannotSign(e);
     let body = Checkpoint::new(key.name(), size, Hash(root), "")
-        .expect("a valid key name is a valid origin")
+        .map_err(|e| cannot(e.to_string()))?
         .to_bytes();
-    let mut note = Note::new(&body, &[]).expect("a checkpoint body is a valid note text");
+    let mut note = Note::new(&body, &[]).map_err(|e| cannot(e.to_string()))?;
     note.add_sigs(&[key.note_signer()])
-        .expect("a valid key name signs");
-    note.to_bytes()
+        .map_err(|e| cannot(e.to_string()))?;
+    Ok(note.to_bytes())
 }
 
 /// Parses a signed checkpoint and checks the signature of `key` on it (strict Ed25519).

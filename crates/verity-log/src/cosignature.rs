@@ -268,7 +268,7 @@ mod tests {
         let witness = SigningKey::from_bytes(&[2; 32]);
         let wkey = CosignerKey::of("witness.verity/RUS", &witness);
         assert_eq!(CosignerKey::parse(&wkey.text()).unwrap(), wkey);
-        let note = sign_checkpoint(&log, 7, [9; 32]);
+        let note = sign_checkpoint(&log, 7, [9; 32]).unwrap();
         let line = cosign(&witness, "witness.verity/RUS", &note, 1_800_000_000).unwrap();
         let c = verify_cosigned(&note, &line, &log.verifier(), &wkey).unwrap();
         assert_eq!((c.size, c.time), (7, 1_800_000_000));
@@ -286,7 +286,7 @@ mod tests {
             verify_cosigned(&note, &tampered, &log.verifier(), &wkey),
             Err(CosignatureError::DoesNotVerify(_))
         ));
-        let other = sign_checkpoint(&log, 7, [8; 32]);
+        let other = sign_checkpoint(&log, 7, [8; 32]).unwrap();
         assert!(verify_cosigned(&other, &line, &log.verifier(), &wkey).is_err());
         let stranger = CosignerKey::of("witness.verity/CHN", &SigningKey::from_bytes(&[3; 32]));
         assert!(matches!(

@@ -434,8 +434,10 @@ pub enum EntryError {
 /// Canonical JSON (RFC 8785) of a value.
 pub fn canonical_json<T: Serialize>(value: &T) -> Vec<u8> {
     // Our entry types are plain structs, strings, integers and maps with string keys: RFC 8785
-    // serialises every such value (it fails only on non-finite floats, which we never hold).
-    serde_jcs::to_vec(value).expect("our entry types serialise to JSON")
+    // serialises every such value (it fails only on non-finite floats, which they never hold).
+    // Were it ever to fail, no bytes is a form no entry has: a check against it fails, and
+    // nothing panics.
+    serde_jcs::to_vec(value).unwrap_or_default()
 }
 
 /// The exact message an entry signature covers.

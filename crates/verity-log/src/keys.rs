@@ -163,24 +163,24 @@ impl PartyKey {
     pub fn generate(name: &str) -> Result<Self, KeyError> {
         check_name(name)?;
         let signing = SigningKey::generate(&mut rand_core::OsRng);
-        Ok(Self::from_signing_key(name, signing))
+        Self::from_signing_key(name, signing)
     }
 
     /// A key from a 32-byte seed (tests and golden vectors).
     pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<Self, KeyError> {
         check_name(name)?;
-        Ok(Self::from_signing_key(name, SigningKey::from_bytes(&seed)))
+        Self::from_signing_key(name, SigningKey::from_bytes(&seed))
     }
 
-    fn from_signing_key(name: &str, signing: SigningKey) -> Self {
+    fn from_signing_key(name: &str, signing: SigningKey) -> Result<Self, KeyError> {
         let text = Self::encode_private(name, &signing);
-        let note_signer =
-            signed_note::StandardSigner::new(&text).expect("a key we encoded ourselves parses");
-        Self {
+        let note_signer = signed_note::StandardSigner::new(&text)
+            .map_err(|e| KeyError::InvalidName(format!("{name}: {e}")))?;
+        Ok(Self {
             name: name.to_string(),
             signing,
             note_signer,
-        }
+        })
     }
 
     fn encode_private(name: &str, signing: &SigningKey) -> String {
@@ -239,7 +239,7 @@ impl PartyKey {
         };
         check_name(name)?;
         let seed = decode_material(b64, "seed")?;
-        let key = Self::from_signing_key(name, SigningKey::from_bytes(&seed));
+        let key = Self::from_signing_key(name, SigningKey::from_bytes(&seed))?;
         check_id(id_hex, name, &key.signing.verifying_key())?;
         Ok(key)
     }
@@ -364,7 +364,8 @@ impl VerifierKey {
     }
 
     /// A signed-note verifier for this key.
-    pub fn note_verifier(&self) -> signed_note::StandardVerifier {
-        signed_note::StandardVerifier::new(&self.text).expect("a key we parsed ourselves parses")
+    pub fn note_verifier(&self) -> Result<signed_note::StandardVerifier, KeyError> {
+        signed_note::StandardVerifier::new(&self.text)
+            .map_err(|e| KeyError::InvalidName(format!("{}: {e}", self.name)))
     }
 }

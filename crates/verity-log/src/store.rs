@@ -523,7 +523,7 @@ impl Log {
         let new_size = tree::append_leaves(&tx, size, &refs).map_err(LogError::sqlite(&path))?;
         let root =
             tree::root(&tx, new_size).map_err(|e| LogError::Request(format!("tree root: {e}")))?;
-        let note = sign_checkpoint(key, new_size, root);
+        let note = sign_checkpoint(key, new_size, root).map_err(MirrorError::Checkpoint)?;
         tx.execute(
             "INSERT INTO checkpoints (size, note) VALUES (?1, ?2)",
             params![new_size as i64, &note],

@@ -168,7 +168,9 @@ pub(crate) fn append_leaves(
         let mut stmt = conn.prepare_cached("INSERT INTO tree (idx, hash) VALUES (?1, ?2)")?;
         let mut batch = written.borrow_mut();
         for (k, h) in hashes.iter().enumerate() {
-            let idx = i64::try_from(start + k as u64).expect("tree index fits in i64");
+            let idx = i64::try_from(start + k as u64).map_err(|_| {
+                rusqlite::Error::ToSqlConversionFailure("tree index beyond i64".into())
+            })?;
             stmt.execute(params![idx, &h.0[..]])?;
             batch.insert(start + k as u64, *h);
         }

@@ -98,7 +98,7 @@ fn a_small_order_r_is_refused_by_the_audit_as_by_every_other_path() {
             })
             .collect(),
         stored_tree: None,
-        checkpoints: vec![(2, sign_checkpoint(&key, 2, tree.root().0))],
+        checkpoints: vec![(2, sign_checkpoint(&key, 2, tree.root().0).unwrap())],
     };
     let audited = audit_contents(&contents, &key.verifier(), &|_, _| {});
     let problems: Vec<(Option<u64>, &str)> = audited
@@ -153,7 +153,7 @@ fn a_non_canonical_s_is_refused_by_the_audit() {
             })
             .collect(),
         stored_tree: None,
-        checkpoints: vec![(2, sign_checkpoint(&key, 2, tree.root().0))],
+        checkpoints: vec![(2, sign_checkpoint(&key, 2, tree.root().0).unwrap())],
     };
     let audited = audit_contents(&contents, &key.verifier(), &|_, _| {});
     let entries: Vec<Option<u64>> = audited.report.problems.iter().map(|p| p.entry).collect();

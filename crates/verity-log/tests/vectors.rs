@@ -243,13 +243,13 @@ fn golden_roots_proofs_and_checkpoints() {
     let key = PartyKey::from_seed("example.com/arms-control/party-a", [1; 32]).unwrap();
     assert_eq!(key.verifier().text(), GOLDEN_LOG_VKEY);
     assert_eq!(format!("{:08x}", key.verifier().id()), "20aa2ef9");
-    let note1000 = sign_checkpoint(&key, 1000, root1000);
+    let note1000 = sign_checkpoint(&key, 1000, root1000).unwrap();
     assert_eq!(
         String::from_utf8(note1000.clone()).unwrap(),
         "example.com/arms-control/party-a\n1000\nCeaDrQxO2cvSCAIqSu1mcnAPaVI6wcfIgDX+Ge3VdEM=\n\n\
          \u{2014} example.com/arms-control/party-a IKou+XB3uZ5shp18k/YkEFrmqVKE7kSog4z41WKz4pr5d3pKDbjit/UtABlmo+pwfV74K9OD5SZgRfUZVYUiRoGG4wo=\n"
     );
-    let note500 = sign_checkpoint(&key, 500, root500);
+    let note500 = sign_checkpoint(&key, 500, root500).unwrap();
     assert_eq!(
         String::from_utf8(note500).unwrap(),
         "example.com/arms-control/party-a\n500\n2V8Irs8rzZrefL9FyNqOXSgH/WroxPgJ0z5JUU46LVE=\n\n\
@@ -286,7 +286,7 @@ fn our_checkpoints_verify_with_the_signed_note_crate() {
     // `signed_note` (a port of Go's note package) checks what `sign_checkpoint` made, through
     // its own parser and verifier.
     let key = PartyKey::generate("verity.log/USA").unwrap();
-    let note = sign_checkpoint(&key, 42, [7; 32]);
+    let note = sign_checkpoint(&key, 42, [7; 32]).unwrap();
     let verifier = signed_note::StandardVerifier::new(key.verifier().text()).unwrap();
     let parsed = signed_note::Note::from_bytes(&note).unwrap();
     let (ok, unknown) = parsed

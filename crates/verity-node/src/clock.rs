@@ -27,7 +27,7 @@ impl Clock {
         match self {
             Self::System => chrono::Utc::now().date_naive(),
             Self::Fixed(d) => *d,
-            Self::Exercise(d) => *d.lock().expect("clock lock"),
+            Self::Exercise(d) => *d.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
         }
     }
 
@@ -54,7 +54,7 @@ impl Clock {
     /// Moves an exercise clock to `date` (never back); other clocks are not moved.
     pub fn advance_to(&self, date: NaiveDate) {
         if let Self::Exercise(d) = self {
-            let mut d = d.lock().expect("clock lock");
+            let mut d = d.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if date > *d {
                 *d = date;
             }

@@ -32,10 +32,13 @@ impl Appender {
     /// on the clock's date.
     pub fn start(db: PathBuf, key: PartyKey, clock: Clock) -> Self {
         let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
+        // Without its thread the receiver is gone and every append is refused with an error.
+        if let Err(e) = std::thread::Builder::new()
             .name("verity-append".into())
             .spawn(move || writer(db, key, clock, rx))
-            .expect("a writer thread");
+        {
+            tracing::error!(error = %e, "the append writer thread could not start");
+        }
         Self { tx }
     }
 
@@ -90,7 +93,12 @@ fn writer(db: PathBuf, key: PartyKey, clock: Clock, rx: mpsc::Receiver<Job>) {
                 for job in jobs {
                     let r = log
                         .append_on(&key, date, vec![job.body])
-                        .map(|i| (i[0], latest_note(&log)));
+                        .and_then(|i| {
+                            i.first().copied().ok_or_else(|| {
+                                LogError::Request("the append returned no index".into())
+                            })
+                        })
+                        .map(|i| (i, latest_note(&log)));
                     let _ = job.reply.send(r);
                 }
             }

@@ -320,7 +320,7 @@ async fn the_witness_cosigns_refuses_stale_sizes_and_catches_a_split_view() {
             .body(b)
             .send()
     };
-    let first = sign_checkpoint(&rus, 3, [1; 32]);
+    let first = sign_checkpoint(&rus, 3, [1; 32]).unwrap();
     let r = add(0, first.clone()).await.unwrap();
     assert_eq!(r.status(), 200);
     let line = r.text().await.unwrap();
@@ -328,7 +328,7 @@ async fn the_witness_cosigns_refuses_stale_sizes_and_catches_a_split_view() {
     let r = add(1, first).await.unwrap();
     assert_eq!(r.status(), 409);
     assert_eq!(r.text().await.unwrap(), "3\n");
-    let fork = sign_checkpoint(&rus, 3, [2; 32]);
+    let fork = sign_checkpoint(&rus, 3, [2; 32]).unwrap();
     let r = add(3, fork).await.unwrap();
     assert_eq!(r.status(), 422);
     let view: Value = http

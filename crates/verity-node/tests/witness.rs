@@ -138,7 +138,7 @@ fn refusals_name_the_reason_and_change_nothing() {
     assert_eq!(e.status(), 422, "{e}");
     // A checkpoint signed by another key: 403.
     let forged = PartyKey::from_seed("example.com/arms-control/party-a", [9; 32]).unwrap();
-    let note = verity_log::sign_checkpoint(&forged, 1000, [7; 32]);
+    let note = verity_log::sign_checkpoint(&forged, 1000, [7; 32]).unwrap();
     let e = w
         .add_checkpoint(
             &AddCheckpoint::parse(&body(500, &PROOF, std::str::from_utf8(&note).unwrap())).unwrap(),
@@ -148,7 +148,7 @@ fn refusals_name_the_reason_and_change_nothing() {
     assert_eq!(e.status(), 403, "{e}");
     // An unknown log: 404. Malformed bodies: 400.
     let other = PartyKey::from_seed("verity.log/CHN", [5; 32]).unwrap();
-    let note = verity_log::sign_checkpoint(&other, 1, [1; 32]);
+    let note = verity_log::sign_checkpoint(&other, 1, [1; 32]).unwrap();
     let e = w
         .add_checkpoint(
             &AddCheckpoint::parse(&body(0, &[], std::str::from_utf8(&note).unwrap())).unwrap(),
@@ -182,7 +182,7 @@ fn a_split_view_is_refused_and_kept_as_an_alarm_across_restarts() {
         )
         .unwrap();
         w.add_log(&key.verifier()).unwrap();
-        let honest = verity_log::sign_checkpoint(&key, 10, [1; 32]);
+        let honest = verity_log::sign_checkpoint(&key, 10, [1; 32]).unwrap();
         w.add_checkpoint(
             &AddCheckpoint::parse(&body(0, &[], std::str::from_utf8(&honest).unwrap())).unwrap(),
             1,
@@ -196,7 +196,7 @@ fn a_split_view_is_refused_and_kept_as_an_alarm_across_restarts() {
         SigningKey::from_bytes(&[4; 32]),
     )
     .unwrap();
-    let fork = verity_log::sign_checkpoint(&key, 10, [2; 32]);
+    let fork = verity_log::sign_checkpoint(&key, 10, [2; 32]).unwrap();
     let e = w
         .add_checkpoint(
             &AddCheckpoint::parse(&body(10, &[], std::str::from_utf8(&fork).unwrap())).unwrap(),

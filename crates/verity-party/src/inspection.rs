@@ -122,10 +122,21 @@ pub struct Inspection {
     record: Option<EntryRef>,
 }
 
-fn slot(role: Role) -> usize {
+/// The place of `role` in a pair kept as [inspecting, inspected].
+fn slot<T>(pair: &[T; 2], role: Role) -> &T {
+    let [inspecting, inspected] = pair;
     match role {
-        Role::Inspecting => 0,
-        Role::Inspected => 1,
+        Role::Inspecting => inspecting,
+        Role::Inspected => inspected,
+    }
+}
+
+/// [`slot`], to change it.
+fn slot_mut<T>(pair: &mut [T; 2], role: Role) -> &mut T {
+    let [inspecting, inspected] = pair;
+    match role {
+        Role::Inspecting => inspecting,
+        Role::Inspected => inspected,
     }
 }
 
@@ -334,12 +345,12 @@ impl Inspection {
             self.out_of_order("fix the selection", e.to_string())
         };
         for role in [Role::Inspecting, Role::Inspected] {
-            if let Some((_, c)) = &self.commits[slot(role)] {
+            if let Some((_, c)) = slot(&self.commits, role) {
                 proto.commit(role, SeedCommitment(c.0)).map_err(refuse)?;
             }
         }
         for role in [Role::Inspected, Role::Inspecting] {
-            let Some((_, seed)) = &self.reveals[slot(role)] else {
+            let Some((_, seed)) = slot(&self.reveals, role) else {
                 return Err(self.out_of_order(
                     "fix the selection",
                     format!("{} has not revealed its seed", self.party_of(role)),
@@ -489,7 +500,7 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
     pub fn commit_seed(&mut self, insp: &mut Inspection) -> Result<EntryRef, PartyError> {
         let role = insp.role_of(self.party())?;
         let step = "commit a seed";
-        if insp.commits[slot(role)].is_some() {
+        if slot(&insp.commits, role).is_some() {
             return Err(
                 insp.out_of_order(step, format!("{} already committed a seed", self.party()))
             );
@@ -509,7 +520,7 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
             request: insp.request.clone(),
             commitment,
         }))?;
-        insp.commits[slot(role)] = Some((at.clone(), commitment));
+        *slot_mut(&mut insp.commits, role) = Some((at.clone(), commitment));
         Ok(at)
     }
 
@@ -524,18 +535,18 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
         let role = insp.role_of(self.party())?;
         let step = "reveal the seed";
         let deadline = insp.reveal_deadline(treaty)?;
-        if insp.reveals[slot(role)].is_some() {
+        if slot(&insp.reveals, role).is_some() {
             return Err(
                 insp.out_of_order(step, format!("{} already revealed its seed", self.party()))
             );
         }
-        if insp.commits[slot(role)].is_none() {
+        if slot(&insp.commits, role).is_none() {
             return Err(insp.out_of_order(step, format!("{} never committed a seed", self.party())));
         }
         let today = self.log.today()?;
         let them = insp.party_of(other(role));
         let after = match role {
-            Role::Inspected => match &insp.commits[slot(Role::Inspecting)] {
+            Role::Inspected => match slot(&insp.commits, Role::Inspecting) {
                 Some((r, _)) => Some(r.clone()),
                 None => {
                     return Err(insp.out_of_order(
@@ -546,7 +557,7 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
                     ));
                 }
             },
-            Role::Inspecting => match &insp.reveals[slot(Role::Inspected)] {
+            Role::Inspecting => match slot(&insp.reveals, Role::Inspected) {
                 Some((r, _)) => Some(r.clone()),
                 None if today > deadline => None,
                 None => {
@@ -561,7 +572,7 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
         };
         let seed = self.secrets.seed(&insp.id)?;
         let commitment = SeedCommitment::new(&insp.id, self.party().as_str(), &seed);
-        if insp.commits[slot(role)]
+        if slot(&insp.commits, role)
             .as_ref()
             .is_some_and(|(_, c)| c.0 != commitment.0)
         {
@@ -576,7 +587,7 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
             seed: Digest(seed),
             after,
         }))?;
-        insp.reveals[slot(role)] = Some((entry.clone(), seed));
+        *slot_mut(&mut insp.reveals, role) = Some((entry.clone(), seed));
         Ok(Revealed {
             entry,
             deadline,

@@ -343,8 +343,7 @@ fn exact_header(file: &str, header: &[String], expected: &[&str]) -> Result<(), 
             }
         }
     }
-    if header.len() > expected.len() {
-        let extra = &header[expected.len()];
+    if let Some(extra) = header.get(expected.len()) {
         return Err(header_error(
             file,
             expected.len() + 1,

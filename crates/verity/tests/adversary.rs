@@ -606,7 +606,7 @@ fn a_backdated_reveal_is_still_the_inspected_partys_violation() {
 fn lying_peer(key: PartyKey) -> (String, std::thread::JoinHandle<()>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let note = verity_log::sign_checkpoint(&key, 1_000_000_000_000, [5; 32]);
+    let note = verity_log::sign_checkpoint(&key, 1_000_000_000_000, [5; 32]).unwrap();
     let summary = serde_json::json!({
         "party": "RUS",
         "origin": key.name(),

@@ -101,7 +101,7 @@ pub(super) fn check_continuity(pl: &PartyLog, findings: &mut Findings) {
     }
 
     for pair in decls.windows(2) {
-        let (d1, d2) = (pair[0], pair[1]);
+        let &[d1, d2] = pair else { continue };
         let (s1, s2) = (
             opened.get(&d1).unwrap_or(&empty),
             opened.get(&d2).unwrap_or(&empty),

@@ -77,7 +77,9 @@ pub(super) fn replay_inspections<'a>(
             };
             let before = findings.0.len();
             let summary = replay_one(treaty, logs, on, &insp, outcome, findings);
-            cite_inspection_articles(treaty, &summary.inspection_type, &mut findings.0[before..]);
+            if let Some(added) = findings.0.get_mut(before..) {
+                cite_inspection_articles(treaty, &summary.inspection_type, added);
+            }
             Some(summary)
         })
         .collect();

@@ -359,7 +359,7 @@ pub(crate) fn proofs(categories: usize, as_json: bool) -> Result<Outcome> {
         let t = Instant::now();
         verity_escrow::verify_totals(&ctx, &h).map_err(anyhow::Error::msg)?;
         vo.push(t.elapsed().as_secs_f64());
-        let (p, v) = verity_escrow::bare_range_proofs(categories + 3, h.bits as usize);
+        let (p, v) = verity_escrow::bare_range_proofs(categories + 3, h.bits as usize)?;
         pb.push(p);
         vb.push(v);
     }
