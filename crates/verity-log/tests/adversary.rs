@@ -41,6 +41,26 @@ fn statement(index: u64, uid: &str) -> Statement {
     }
 }
 
+/// The log of `leaves` as the party signs it: one checkpoint over them all.
+fn signed_log(key: &PartyKey, leaves: [Vec<u8>; 2]) -> LogContents {
+    let tree = MemTree::from_leaves(leaves.iter().map(|l| Digest(leaf_hash(l))));
+    LogContents {
+        party: "USA".into(),
+        origin: "verity.log/USA".into(),
+        entries: leaves
+            .into_iter()
+            .enumerate()
+            .map(|(i, leaf)| StoredEntry {
+                index: i as u64,
+                kind: "notification".into(),
+                leaf,
+            })
+            .collect(),
+        stored_tree: None,
+        checkpoints: vec![(2, sign_checkpoint(key, 2, tree.root().0).unwrap())],
+    }
+}
+
 /// The party signs `st` with R = the identity point: S = H(R ‖ A ‖ M)·a.
 fn small_order_signature(key: &PartyKey, st: &Statement) -> [u8; 64] {
     let mut r = [0u8; 32];
@@ -84,22 +104,7 @@ fn a_small_order_r_is_refused_by_the_audit_as_by_every_other_path() {
             .is_err()
     );
     // The log the party signs over both entries.
-    let tree = MemTree::from_leaves([&honest, &forged].map(|l| Digest(leaf_hash(l))));
-    let contents = LogContents {
-        party: "USA".into(),
-        origin: "verity.log/USA".into(),
-        entries: [honest, forged]
-            .into_iter()
-            .enumerate()
-            .map(|(i, leaf)| StoredEntry {
-                index: i as u64,
-                kind: "notification".into(),
-                leaf,
-            })
-            .collect(),
-        stored_tree: None,
-        checkpoints: vec![(2, sign_checkpoint(&key, 2, tree.root().0).unwrap())],
-    };
+    let contents = signed_log(&key, [honest, forged]);
     let audited = audit_contents(&contents, &key.verifier(), &|_, _| {});
     let problems: Vec<(Option<u64>, &str)> = audited
         .report
@@ -139,22 +144,7 @@ fn a_non_canonical_s_is_refused_by_the_audit() {
         signature: BASE64_STANDARD.encode(raw),
         statement: st,
     });
-    let tree = MemTree::from_leaves([&honest, &forged].map(|l| Digest(leaf_hash(l))));
-    let contents = LogContents {
-        party: "USA".into(),
-        origin: "verity.log/USA".into(),
-        entries: [honest, forged]
-            .into_iter()
-            .enumerate()
-            .map(|(i, leaf)| StoredEntry {
-                index: i as u64,
-                kind: "notification".into(),
-                leaf,
-            })
-            .collect(),
-        stored_tree: None,
-        checkpoints: vec![(2, sign_checkpoint(&key, 2, tree.root().0).unwrap())],
-    };
+    let contents = signed_log(&key, [honest, forged]);
     let audited = audit_contents(&contents, &key.verifier(), &|_, _| {});
     let entries: Vec<Option<u64>> = audited.report.problems.iter().map(|p| p.entry).collect();
     assert_eq!(entries, [Some(1)], "{:?}", audited.report.problems);

@@ -5,44 +5,17 @@
 //! or changed for the honest parties. Each was written first against the code before the
 //! defence and failed there.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{PASS, day, new_start_inventory, ok, run, serve};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 use verity_escrow::{Digest, PrivateStore, Salt, SealedDeclaration, SiteCountOpening};
 use verity_log::{Declaration, Disclosure, EntryBody, Log, PartyKey};
 use verity_treaty::model::DisclosureLevel;
-
-const PASS: &str = "a long passphrase for the red team";
-
-fn run(dir: &Path, today: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("verity")
-        .unwrap()
-        .current_dir(dir)
-        .env("VERITY_TODAY", today)
-        .env("VERITY_PASSPHRASE", PASS)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn ok(dir: &Path, today: &str, args: &[&str]) -> String {
-    let (code, out, err) = run(dir, today, args);
-    assert_eq!(code, 0, "{args:?}: {err}");
-    out
-}
-
-fn day(s: &str) -> chrono::NaiveDate {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 /// A party's key, log and private store in `dir` (CLI), declared under `treaty` from `csv`.
 fn party(dir: &Path, code: &str, treaty: &str, csv: &str, as_of: &str, extra: &[&str]) {
@@ -71,17 +44,18 @@ fn party(dir: &Path, code: &str, treaty: &str, csv: &str, as_of: &str, extra: &[
     ok(dir, as_of, &args);
 }
 
-fn new_start_csv(p: &str) -> String {
-    let mut text = String::from("uid,class,type,site,status,warheads\n");
-    for k in 0..4 {
-        text.push_str(&format!(
-            "{p}-I{k},icbm,Minuteman III,{p}-ICBM-BASE,deployed,1\n"
-        ));
-        text.push_str(&format!(
-            "{p}-M{k},slbm,Trident II D5,{p}-SUB-BASE,deployed,4\n"
-        ));
+/// The United States and Russia, each declared under New START on 1 March 2019.
+fn new_start_parties(dir: &Path) {
+    for p in ["USA", "RUS"] {
+        party(
+            dir,
+            p,
+            "new-start",
+            &new_start_inventory(p),
+            "2019-03-01",
+            &["--clear-aggregates"],
+        );
     }
-    text
 }
 
 /// Appends `body` to the log at `db` as its party would: signed with its own key, on `on`.
@@ -110,50 +84,6 @@ fn declaration_root(dir: &Path, code: &str) -> Digest {
     }
 }
 
-/// A `verity` process, stopped (SIGTERM) when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-impl Process {
-    /// Resident memory, in MB.
-    fn rss_mb(&self) -> u64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map_or(0, |kb| kb / 1024)
-    }
-}
-
-/// `verity serve` on a loopback port the OS picks; its URL.
-fn serve(dir: &Path, args: &[&str]) -> (Process, String) {
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("verity"))
-        .current_dir(dir)
-        .env("VERITY_PASSPHRASE", PASS)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let url = first.trim().trim_end_matches('/').to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    (Process(child), url)
-}
-
 /// A GET with a deadline: (status, body), or `None` when it did not answer in time.
 fn get(url: &str, within: Duration) -> Option<(u16, Vec<u8>)> {
     let client = reqwest::blocking::Client::builder()
@@ -163,6 +93,34 @@ fn get(url: &str, within: Duration) -> Option<(u16, Vec<u8>)> {
     let r = client.get(url).send().ok()?;
     let status = r.status().as_u16();
     Some((status, r.bytes().ok()?.to_vec()))
+}
+
+/// `verity compliance --json` over `parties`' logs in `dir` on `on`, which must find a
+/// violation (exit 1); its findings as (party, rule, evidence indexes).
+fn compliance(
+    dir: &Path,
+    on: &str,
+    parties: &[&str],
+    treaty: &str,
+    extra: &[&str],
+) -> Vec<(String, String, Vec<u64>)> {
+    let logs: Vec<String> = parties
+        .iter()
+        .map(|p| format!("{}.db", p.to_lowercase()))
+        .collect();
+    let keys: Vec<String> = parties
+        .iter()
+        .map(|p| format!("keys/{}.pub", p.to_lowercase()))
+        .collect();
+    let mut args = vec!["compliance", "--logs"];
+    args.extend(logs.iter().map(String::as_str));
+    args.push("--keys");
+    args.extend(keys.iter().map(String::as_str));
+    args.extend(["--treaty", treaty, "--on", on, "--json"]);
+    args.extend(extra);
+    let (code, out, err) = run(dir, on, &args);
+    assert_eq!(code, 1, "{err}");
+    findings(&serde_json::from_str(&out).unwrap())
 }
 
 fn findings(report: &Value) -> Vec<(String, String, Vec<u64>)> {
@@ -189,16 +147,7 @@ fn findings(report: &Value) -> Vec<(String, String, Vec<u64>)> {
 fn one_oversized_entry_silences_no_check() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    for p in ["USA", "RUS"] {
-        party(
-            dir,
-            p,
-            "new-start",
-            &new_start_csv(p),
-            "2019-03-01",
-            &["--clear-aggregates"],
-        );
-    }
+    new_start_parties(dir);
     // An honest party's own finding, to see that the view still reaches it: a late notice.
     ok(
         dir,
@@ -252,27 +201,7 @@ fn one_oversized_entry_silences_no_check() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains(&format!("entry {bad}")), "{out}");
     // The compliance view reports it against Russia and every other finding still.
-    let (code, out, err) = run(
-        dir,
-        "2019-04-01",
-        &[
-            "compliance",
-            "--logs",
-            "usa.db",
-            "rus.db",
-            "--keys",
-            "keys/usa.pub",
-            "keys/rus.pub",
-            "--treaty",
-            "new-start",
-            "--on",
-            "2019-04-01",
-            "--json",
-        ],
-    );
-    assert_eq!(code, 1, "{err}");
-    let report: Value = serde_json::from_str(&out).unwrap();
-    let found = findings(&report);
+    let found = compliance(dir, "2019-04-01", &["USA", "RUS"], "new-start", &[]);
     assert!(
         found
             .iter()
@@ -374,25 +303,7 @@ fn a_stage_that_must_open_every_site_and_does_not_is_a_violation() {
         ),
         "{audit:#}"
     );
-    let (code, out, err) = run(
-        dir,
-        "2030-03-01",
-        &[
-            "compliance",
-            "--logs",
-            "chn.db",
-            "--keys",
-            "keys/chn.pub",
-            "--treaty",
-            "trilateral-draft",
-            "--on",
-            "2030-03-01",
-            "--json",
-        ],
-    );
-    assert_eq!(code, 1, "{err}");
-    let report: Value = serde_json::from_str(&out).unwrap();
-    let found = findings(&report);
+    let found = compliance(dir, "2030-03-01", &["CHN"], "trilateral-draft", &[]);
     assert!(
         found
             .iter()
@@ -437,16 +348,7 @@ fn pub_key(dir: &Path, code: &str) -> String {
 fn a_backdated_reveal_is_still_the_inspected_partys_violation() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    for p in ["USA", "RUS"] {
-        party(
-            dir,
-            p,
-            "new-start",
-            &new_start_csv(p),
-            "2019-03-01",
-            &["--clear-aggregates"],
-        );
-    }
+    new_start_parties(dir);
     let tr = ["--treaty", "new-start"];
     ok(
         dir,
@@ -555,31 +457,18 @@ fn a_backdated_reveal_is_still_the_inspected_partys_violation() {
         ],
     );
     let witness = dir.join("usa.db.witness.pub");
-    let (code, out, err) = run(
+    let found = compliance(
         dir,
         "2019-04-20",
+        &["USA", "RUS"],
+        "new-start",
         &[
-            "compliance",
-            "--logs",
-            "usa.db",
-            "rus.db",
-            "--keys",
-            "keys/usa.pub",
-            "keys/rus.pub",
             "--witnesses",
             &usa_url,
             "--witness-keys",
             witness.to_str().unwrap(),
-            tr[0],
-            tr[1],
-            "--on",
-            "2019-04-20",
-            "--json",
         ],
     );
-    assert_eq!(code, 1, "{err}");
-    let report: Value = serde_json::from_str(&out).unwrap();
-    let found = findings(&report);
     // The claim is contradicted by a cosigned checkpoint without the entry.
     assert!(
         found
@@ -674,16 +563,7 @@ fn lying_peer(key: PartyKey) -> (String, std::thread::JoinHandle<()>) {
 fn a_lying_peer_costs_a_bounded_amount_and_stalls_no_other() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    for p in ["USA", "RUS"] {
-        party(
-            dir,
-            p,
-            "new-start",
-            &new_start_csv(p),
-            "2019-03-01",
-            &["--clear-aggregates"],
-        );
-    }
+    new_start_parties(dir);
     party(
         dir,
         "CHN",
@@ -759,7 +639,7 @@ fn anonymous_clients_cannot_exhaust_a_node() {
         dir,
         "USA",
         "new-start",
-        &new_start_csv("USA"),
+        &new_start_inventory("USA"),
         "2019-03-01",
         &["--clear-aggregates"],
     );

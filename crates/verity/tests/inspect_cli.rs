@@ -6,34 +6,12 @@
 //! inclusion proofs that verify against the logs' checkpoints. Wrong steps are refused with
 //! a clear error, exit 2, and the logs untouched.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{ok, run};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
-
-const PASS: &str = "a long test passphrase";
-
-fn run(dir: &Path, today: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("verity")
-        .unwrap()
-        .current_dir(dir)
-        .env("VERITY_TODAY", today)
-        .env("VERITY_PASSPHRASE", PASS)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn ok(dir: &Path, today: &str, args: &[&str]) -> String {
-    let (code, out, err) = run(dir, today, args);
-    assert_eq!(code, 0, "{args:?}: {err}");
-    out
-}
 
 fn json(dir: &Path, today: &str, args: &[&str]) -> Value {
     let mut args = args.to_vec();

@@ -6,6 +6,8 @@
 //! appended to either log); the compliance view read from the two URLs is the one read from
 //! the two files; a URL whose log no given key names is refused.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -127,19 +129,6 @@ impl Side {
     }
 }
 
-fn inventory(p: &str) -> String {
-    let mut text = String::from("uid,class,type,site,status,warheads\n");
-    for k in 0..4 {
-        text.push_str(&format!(
-            "{p}-I{k},icbm,Minuteman III,{p}-ICBM-BASE,deployed,1\n"
-        ));
-        text.push_str(&format!(
-            "{p}-M{k},slbm,Trident II D5,{p}-SUB-BASE,deployed,4\n"
-        ));
-    }
-    text
-}
-
 /// Sets up one party: its node's directory (key, log, token), its operator's directory (the
 /// private store moved out of the node's machine, a copy of the token), the node started.
 fn side(root: &Path, code: &'static str) -> Side {
@@ -169,7 +158,11 @@ fn side(root: &Path, code: &'static str) -> Side {
     .unwrap();
     let token = user_dir.join(format!("{low}.token"));
     std::fs::copy(node_dir.join(format!("{low}.db.token")), &token).unwrap();
-    std::fs::write(user_dir.join(format!("{low}.csv")), inventory(code)).unwrap();
+    std::fs::write(
+        user_dir.join(format!("{low}.csv")),
+        common::new_start_inventory(code),
+    )
+    .unwrap();
     let served = serve(&node_dir, &format!("{low}.db"));
     Side {
         code,
@@ -393,7 +386,7 @@ fn two_parties_on_two_nodes_play_an_inspection_with_verity_alone() {
         .collect();
     // The inspectors find exactly what is declared there.
     let mut found = String::from("site,uid,class,type,status,warheads\n");
-    for line in inventory("RUS").lines().skip(1) {
+    for line in common::new_start_inventory("RUS").lines().skip(1) {
         let cells: Vec<&str> = line.split(',').collect();
         if cells[3] == site {
             let w = if designated.contains(&cells[0]) {
