@@ -17,6 +17,9 @@ pub const ESCROW_DUMMY_ITEM: &[u8] = b"verity/escrow/dummy-item/v1\n";
 /// A padding site: `SHA-256(0x00 ‖ label ‖ salt)`.
 pub const ESCROW_DUMMY_SITE: &[u8] = b"verity/escrow/dummy-site/v1\n";
 
+/// A treaty's operative text: `SHA-256(label ‖ JCS(operative content))` (see `text.rs`).
+pub const TREATY_TEXT: &[u8] = b"verity/treaty/operative/v1\n";
+
 /// The Merlin transcript of a hidden-totals range proof (then bound to treaty, party, as-of
 /// date, root, range size, limits and categories).
 pub const HIDDEN_TOTALS_TRANSCRIPT: &[u8] = b"verity/hidden-totals/v1";

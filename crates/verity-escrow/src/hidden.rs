@@ -106,6 +106,7 @@ impl Statement {
     fn transcript(&self, ctx: &ProofContext<'_>) -> Transcript {
         let mut t = Transcript::new(TRANSCRIPT_LABEL);
         t.append_message(b"treaty", ctx.treaty.id().as_bytes());
+        t.append_message(b"treaty-text", &crate::text::treaty_digest(ctx.treaty).0);
         t.append_message(b"party", ctx.party.as_str().as_bytes());
         t.append_message(
             b"as-of",

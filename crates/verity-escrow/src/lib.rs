@@ -17,6 +17,7 @@ mod hidden;
 mod inventory;
 mod opening;
 mod private;
+mod text;
 mod tree;
 
 pub use commit::{Padding, SealedDeclaration, SealedSite, StagePlan, stage_level};
@@ -32,6 +33,7 @@ pub use opening::{
     root_of_site_commitments,
 };
 pub use private::{MIN_PASSPHRASE_CHARS, PASSPHRASE_ENV, PrivateStore};
+pub use text::{operative_text, treaty_digest};
 pub use tree::{
     MemTree, bare_leaf_and_node_hashing, check_inclusion, dummy_site_leaf, item_commitment,
     item_leaf_preimage,

@@ -300,3 +300,45 @@ fn nothing_published_gives_a_count_away_and_two_declarations_look_alike() {
     let back = SealedDeclaration::from_private_json(&big.to_private_json(), &root).unwrap();
     assert_eq!(back.site_commitments(), big.site_commitments());
 }
+
+/// A private copy of the trilateral draft that keeps its id but counts retired warheads by
+/// container (one each) instead of by warhead.
+fn private_copy() -> Treaty {
+    let text = include_str!("../../../treaties/trilateral-draft.toml").replace(
+        r#"counts = [{ class = "warhead_container", status = "retired", measure = "warheads" }]"#,
+        r#"counts = [{ class = "warhead_container", status = "retired", measure = "items" }]"#,
+    );
+    Treaty::from_toml("private-copy.toml", &text).unwrap()
+}
+
+#[test]
+fn a_proof_under_a_private_copy_of_the_text_does_not_verify_against_the_treaty() {
+    let (real, copy) = (trilateral(), private_copy());
+    assert_eq!(real.id(), copy.id());
+    assert_ne!(
+        verity_escrow::treaty_digest(&real),
+        verity_escrow::treaty_digest(&copy)
+    );
+    // Prose is not the text: a changed citation leaves the digest alone.
+    let reworded = Treaty::from_toml(
+        "reworded.toml",
+        &include_str!("../../../treaties/trilateral-draft.toml").replace(
+            "Design choice: counted until verified dismantlement",
+            "Design choice (reworded): counted until verified dismantlement",
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        verity_escrow::treaty_digest(&real),
+        verity_escrow::treaty_digest(&reworded)
+    );
+    let root = Digest([7; 32]);
+    let mut counts = china_counts(576);
+    counts.insert("retired_warheads".into(), 20);
+    let (h, _) = prove_totals(&ctx(&copy, &root), &counts).unwrap();
+    assert!(verify_totals(&ctx(&copy, &root), &h).is_ok());
+    assert_eq!(
+        verify_totals(&ctx(&real, &root), &h),
+        Err(verity_escrow::ProofError::DoesNotVerify)
+    );
+}

@@ -76,6 +76,7 @@ fn declaration(treaty: &str, sealed: &SealedDeclaration, as_of: &str) -> EntryBo
         aggregates: None,
         hidden_totals: None,
         empty_facilities: Vec::new(),
+        treaty_digest: None,
     })
 }
 
@@ -202,6 +203,7 @@ fn revealed_totals_that_disagree_with_the_opened_items_are_a_finding() {
         aggregates: None,
         hidden_totals: Some(hidden),
         empty_facilities: Vec::new(),
+        treaty_digest: None,
     }));
     let before = p.escrow();
     assert!(before.findings.is_empty(), "{:?}", before.findings);
@@ -292,5 +294,59 @@ fn an_opening_that_claims_a_smaller_declaration_is_refused() {
             )
         )],
         "{found:?}"
+    );
+}
+
+/// The red team: China declares under a private copy of the trilateral draft (same id,
+/// retired warheads counted by container) and proves its limits under it. Judged by the
+/// treaty, the declaration names another text and its proof does not verify.
+#[test]
+fn a_declaration_under_a_private_copy_of_the_text_is_named() {
+    let text = include_str!("../../../treaties/trilateral-draft.toml").replace(
+        r#"counts = [{ class = "warhead_container", status = "retired", measure = "warheads" }]"#,
+        r#"counts = [{ class = "warhead_container", status = "retired", measure = "items" }]"#,
+    );
+    let copy = verity_treaty::Treaty::from_toml("private-copy.toml", &text).unwrap();
+    let mut p = party("CHN");
+    let items: Vec<ItemRecord> = (0..20)
+        .map(|i| ItemRecord {
+            uid: format!("C{i:02}"),
+            class: "warhead_container".into(),
+            item_type: "Container".into(),
+            site: "STORE".into(),
+            status: "retired".into(),
+            warheads: 4,
+        })
+        .collect();
+    let sealed = SealedDeclaration::commit_padded(items.clone(), Padding::of(&copy)).unwrap();
+    let counts = copy
+        .tally(items.iter().map(|r| r.facts()))
+        .unwrap()
+        .categories;
+    assert_eq!(counts["retired_warheads"], 20, "80 warheads, counted as 20");
+    let root = sealed.root();
+    let ctx = ProofContext {
+        treaty: &copy,
+        party: PartyCode::parse("CHN").unwrap(),
+        as_of: day("2027-02-05"),
+        root: &root,
+    };
+    let (hidden, _) = prove_totals(&ctx, &counts).unwrap();
+    p.append(EntryBody::Declaration(Declaration {
+        treaty: "trilateral-draft".into(),
+        as_of: day("2027-02-05"),
+        root,
+        sites: Some(sealed.site_commitments()),
+        aggregates: None,
+        hidden_totals: Some(hidden),
+        empty_facilities: Vec::new(),
+        treaty_digest: Some(verity_escrow::treaty_digest(&copy)),
+    }));
+    let rules: Vec<Rule> = p.escrow().findings.iter().map(|f| f.rule).collect();
+    assert_eq!(
+        rules,
+        [Rule::DeclaredUnderOtherText, Rule::HiddenTotalsUnproved],
+        "{:?}",
+        p.escrow().findings
     );
 }

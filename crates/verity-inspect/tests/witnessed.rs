@@ -60,6 +60,7 @@ fn an_entry_is_judged_on_the_witnessed_bound_and_a_backdated_one_is_named() {
             aggregates: None,
             hidden_totals: None,
             empty_facilities: Vec::new(),
+            treaty_digest: None,
         })],
     )
     .unwrap();

@@ -56,6 +56,10 @@ pub struct Declaration {
     /// facilities draw among them, and anything found there is undeclared.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub empty_facilities: Vec<String>,
+    /// The digest of the treaty's operative text the declaration was made under
+    /// (`verity_escrow::treaty_digest`): a verifier judging by another text says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treaty_digest: Option<Digest>,
 }
 
 /// A disclosure: the openings of one stage of an earlier declaration.

@@ -52,6 +52,7 @@ fn fixture(notifications: usize) -> Fixture {
             aggregates: None,
             hidden_totals: None,
             empty_facilities: Vec::new(),
+            treaty_digest: None,
         })],
     )
     .unwrap();
@@ -298,6 +299,7 @@ fn failed_appends_change_nothing() {
         aggregates: None,
         hidden_totals: None,
         empty_facilities: Vec::new(),
+        treaty_digest: None,
     });
     assert!(log.append(&f.key, vec![notification(9), huge]).is_err());
     // Another party's key is refused.

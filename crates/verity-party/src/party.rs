@@ -352,6 +352,7 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
             aggregates: aggregates.clone(),
             hidden_totals,
             empty_facilities: publish.empty_facilities.clone(),
+            treaty_digest: Some(verity_escrow::treaty_digest(treaty)),
         };
         let at = self.append(EntryBody::Declaration(body))?;
         Ok(Declared {

@@ -85,6 +85,9 @@ rules! {
     // What entries mean under the treaty: declarations, disclosures, notifications.
     /// A declaration's own content is inconsistent (its site commitments, its register).
     DeclarationInvalid = "declaration-invalid", Violation;
+    /// A declaration names a treaty text other than the one it is judged by (same id, other
+    /// counting rules, limits or bounds).
+    DeclaredUnderOtherText = "declared-under-other-text", Violation;
     /// A declaration's hidden-totals proof does not verify.
     HiddenTotalsUnproved = "hidden-totals-unproved", Violation;
     /// A disclosure does not open what its declaration committed to.

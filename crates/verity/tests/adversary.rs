@@ -657,6 +657,7 @@ fn anonymous_clients_cannot_exhaust_a_node() {
                     aggregates: None,
                     hidden_totals: None,
                     empty_facilities: Vec::new(),
+                    treaty_digest: None,
                 })
             })
             .collect();

@@ -276,6 +276,7 @@ fn an_observer_killed_during_sync_catches_up_with_nothing_lost_or_duplicated() {
         aggregates: None,
         hidden_totals: None,
         empty_facilities: Vec::new(),
+        treaty_digest: None,
     });
     log.append(&key, vec![decl]).unwrap();
     for chunk in 0..5 {

@@ -153,6 +153,20 @@ pub(super) fn check_escrow<'t>(
                         );
                     }
                 }
+                if let Some(stated) = &d.treaty_digest
+                    && let Some(treaty) = treaty_for(&d.treaty)
+                {
+                    let judged = verity_escrow::treaty_digest(&treaty);
+                    if *stated != judged {
+                        problem(
+                            Rule::DeclaredUnderOtherText,
+                            format!(
+                                "entry {index}: declared under a text of `{}` whose operative digest is {stated}; the text judged by has {judged}",
+                                d.treaty
+                            ),
+                        );
+                    }
+                }
                 let mut check = None;
                 if let Some(h) = &d.hidden_totals
                     && let Some(treaty) = treaty_for(&d.treaty)

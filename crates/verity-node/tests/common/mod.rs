@@ -70,6 +70,7 @@ pub(crate) async fn serve_log(
             aggregates: None,
             hidden_totals: None,
             empty_facilities: Vec::new(),
+            treaty_digest: None,
         })],
     )
     .unwrap();

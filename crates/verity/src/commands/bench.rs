@@ -220,6 +220,7 @@ pub(crate) fn audit_bench(entries: u64, today: NaiveDate, as_json: bool) -> Resu
             aggregates: None,
             hidden_totals: None,
             empty_facilities: Vec::new(),
+            treaty_digest: None,
         })],
     )?;
     let bar = ProgressBar::new(entries);

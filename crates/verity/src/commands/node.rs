@@ -201,6 +201,7 @@ fn bench_log(dir: &Path, name: &str) -> Result<(PathBuf, PartyKey)> {
                 aggregates: None,
                 hidden_totals: None,
                 empty_facilities: Vec::new(),
+                treaty_digest: None,
             },
         )],
     )?;
