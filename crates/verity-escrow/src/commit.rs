@@ -1,7 +1,8 @@
 //! Building a declaration: salts from the OS CSPRNG, one commitment per item, items of a site in
 //! a tree, sites in a tree under the root, optionally padded with dummy leaves up to the
 //! treaty's public bounds. Leaves are ordered by value (random), so a position in a proof says
-//! nothing about the item or site behind it, nor whether it is real.
+//! nothing about the item or site behind it, nor whether it is real. Under hidden totals every
+//! site, real or padding, also commits to its counts (`counts`), covered by its leaf.
 //!
 //! Exempt from the crate's no-panic lints: this module builds the sealing party's own
 //! declaration from its own checked inventory (or from its own private store, rebuilt and then
@@ -10,19 +11,20 @@
 //! `hidden`, which the lints cover.
 #![allow(clippy::expect_used, clippy::indexing_slicing)]
 
+use crate::counts::SiteCounts;
 use crate::digest::{Digest, Salt};
 use crate::error::EscrowError;
 use crate::hidden::TotalsOpening;
 use crate::inventory::ItemRecord;
-use crate::opening::{ItemOpening, OpenedItem, SiteCountOpening, SiteOpening};
+use crate::opening::{ItemOpening, OpenedItem, PaddingOpening, SiteCountOpening, SiteOpening};
 use crate::tree::{
-    DUMMY_ITEM_DOMAIN, DUMMY_SITE_DOMAIN, MemTree, dummy_leaf, item_commitment_with,
-    site_commitment,
+    DUMMY_ITEM_DOMAIN, DUMMY_SITE_DOMAIN, MemTree, counted_dummy_site_leaf, dummy_leaf,
+    item_commitment_with, site_commitment,
 };
 use rand_core::{CryptoRng, OsRng, RngCore, SeedableRng};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use verity_treaty::Treaty;
 use verity_treaty::model::DisclosureLevel;
 
@@ -65,6 +67,9 @@ pub struct SealedSite {
     dummies: Vec<Salt>,
     real: usize,
     tree: MemTree,
+    /// Under hidden totals: the site's counts with their blindings (the secret behind the
+    /// count commitments its leaf covers).
+    counts: SiteCounts,
     /// The site's commitment (its leaf hash in the declaration's tree).
     pub commitment: Digest,
 }
@@ -101,6 +106,17 @@ impl SealedSite {
     }
 }
 
+/// What a hidden-totals declaration's sites commit to: the treaty's tally of each site, or
+/// (a cheating party's) claimed counts at the sites it names.
+#[derive(Clone, Copy)]
+struct CountSpec<'a> {
+    treaty: &'a Treaty,
+    claimed: Option<&'a BTreeMap<String, BTreeMap<String, u64>>>,
+}
+
+/// A site as it is assembled: name, salt, its items' positions, its padding salts, its counts.
+type SitePart = (String, Salt, Vec<u32>, Vec<Salt>, SiteCounts);
+
 /// What sits at a position of the declaration's site tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TopSlot {
@@ -118,6 +134,8 @@ pub struct SealedDeclaration {
     commitments: Vec<Digest>,
     sites: Vec<SealedSite>,
     dummy_sites: Vec<Salt>,
+    /// Under hidden totals: each padding site's zero counts with their blindings.
+    dummy_counts: Vec<SiteCounts>,
     top_slots: Vec<TopSlot>,
     top: MemTree,
     root: Digest,
@@ -137,6 +155,8 @@ struct PrivateForm {
     padding: Option<(u32, u32)>,
     #[serde(default)]
     totals: Option<TotalsOpening>,
+    #[serde(default)]
+    dummy_counts: Vec<SiteCounts>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -147,6 +167,8 @@ struct PrivateSite {
     items: Vec<PrivateItem>,
     #[serde(default)]
     dummies: Vec<Salt>,
+    #[serde(default)]
+    counts: SiteCounts,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -292,15 +314,62 @@ impl SealedDeclaration {
         Self::commit_padded(items, None)
     }
 
-    /// Commits an inventory, padded to `padding` when given (hidden totals): every site's item
-    /// tree gets `items_per_site` slots and the declaration `sites` sites, the rest dummies.
+    /// Commits an inventory, padded to `padding` when given: every site's item tree gets
+    /// `items_per_site` slots and the declaration `sites` sites, the rest dummies.
     pub fn commit_padded(
         items: Vec<ItemRecord>,
         padding: Option<Padding>,
     ) -> Result<Self, EscrowError> {
         check_unique(&items)?;
         let salts = SaltBuffer::from_os(items.len())?;
-        Self::assemble(items, salts, padding, |n| fill_salts(&mut OsRng, n))
+        Self::assemble(items, salts, padding, None, |n| fill_salts(&mut OsRng, n))
+    }
+
+    /// Commits an inventory under a treaty that hides totals: padded to the treaty's public
+    /// bounds, and every site (real or padding) committing to its count in each category the
+    /// treaty's limits use, the commitments covered by its leaf (`counts`).
+    pub fn commit_hidden(items: Vec<ItemRecord>, treaty: &Treaty) -> Result<Self, EscrowError> {
+        let padding = Padding::of(treaty).ok_or_else(|| {
+            EscrowError::Request(format!(
+                "`{}` sets no public bound on sites and items: hidden totals need padding",
+                treaty.id()
+            ))
+        })?;
+        check_unique(&items)?;
+        let salts = SaltBuffer::from_os(items.len())?;
+        let spec = CountSpec {
+            treaty,
+            claimed: None,
+        };
+        Self::assemble(items, salts, Some(padding), Some(spec), |n| {
+            fill_salts(&mut OsRng, n)
+        })
+    }
+
+    /// [`SealedDeclaration::commit_hidden`], but committing `claimed` counts (site name →
+    /// category → count) instead of the tally at the sites it names: what a party that
+    /// understates its totals does. Honest parties never call it; exercises and the red team
+    /// play a cheating party with it, and the first opening of such a site names it.
+    pub fn commit_hidden_claiming(
+        items: Vec<ItemRecord>,
+        treaty: &Treaty,
+        claimed: &BTreeMap<String, BTreeMap<String, u64>>,
+    ) -> Result<Self, EscrowError> {
+        let padding = Padding::of(treaty).ok_or_else(|| {
+            EscrowError::Request(format!(
+                "`{}` sets no public bound on sites and items: hidden totals need padding",
+                treaty.id()
+            ))
+        })?;
+        check_unique(&items)?;
+        let salts = SaltBuffer::from_os(items.len())?;
+        let spec = CountSpec {
+            treaty,
+            claimed: Some(claimed),
+        };
+        Self::assemble(items, salts, Some(padding), Some(spec), |n| {
+            fill_salts(&mut OsRng, n)
+        })
     }
 
     /// Commits an inventory with salts from `rng` (tests pass a seeded generator).
@@ -311,7 +380,7 @@ impl SealedDeclaration {
     ) -> Result<Self, EscrowError> {
         check_unique(&items)?;
         let salts = SaltBuffer::from_rng(rng, items.len())?;
-        Self::assemble(items, salts, padding, |n| fill_salts(rng, n))
+        Self::assemble(items, salts, padding, None, |n| fill_salts(rng, n))
     }
 
     /// Commits every item, groups items by site, pads, salts and commits each site, and
@@ -320,6 +389,7 @@ impl SealedDeclaration {
         records: Vec<ItemRecord>,
         salts: SaltBuffer,
         padding: Option<Padding>,
+        counted: Option<CountSpec<'_>>,
         mut more_salts: impl FnMut(usize) -> Result<Vec<Salt>, EscrowError>,
     ) -> Result<Self, EscrowError> {
         if records.is_empty() {
@@ -366,32 +436,64 @@ impl SealedDeclaration {
             }
         }
         let site_salts = more_salts(groups.len())?;
+        let categories = counted.map(|c| crate::counts::limit_categories(c.treaty));
         let mut parts = Vec::with_capacity(groups.len());
         for ((name, members), salt) in groups.into_iter().zip(site_salts) {
             let dummies = match padding {
                 Some(p) => more_salts(p.items_per_site as usize - members.len())?,
                 None => Vec::new(),
             };
-            parts.push((name, salt, members, dummies));
+            let counts = match (counted, &categories) {
+                (Some(spec), Some(categories)) => {
+                    let tally = spec
+                        .treaty
+                        .tally(members.iter().map(|&k| records[k as usize].facts()))
+                        .map_err(|e| EscrowError::Request(format!("site `{name}`: {e}")))?;
+                    let committed = spec
+                        .claimed
+                        .and_then(|c| c.get(&name))
+                        .unwrap_or(&tally.categories);
+                    SiteCounts::commit(committed, categories)
+                }
+                _ => SiteCounts::default(),
+            };
+            parts.push((name, salt, members, dummies, counts));
         }
         let dummy_sites = match padding {
             Some(p) => more_salts(p.sites as usize - parts.len())?,
             None => Vec::new(),
         };
-        Self::from_parts(records, salts, commitments, parts, dummy_sites, padding)
+        let dummy_counts = match &categories {
+            Some(categories) => dummy_sites
+                .iter()
+                .map(|_| SiteCounts::commit(&BTreeMap::new(), categories))
+                .collect(),
+            None => Vec::new(),
+        };
+        Self::from_parts(
+            records,
+            salts,
+            commitments,
+            parts,
+            (dummy_sites, dummy_counts),
+            padding,
+        )
     }
 
     fn from_parts(
         records: Vec<ItemRecord>,
         salts: SaltBuffer,
         commitments: Vec<Digest>,
-        parts: Vec<(String, Salt, Vec<u32>, Vec<Salt>)>,
-        dummy_sites: Vec<Salt>,
+        parts: Vec<SitePart>,
+        (dummy_sites, dummy_counts): (Vec<Salt>, Vec<SiteCounts>),
         padding: Option<Padding>,
     ) -> Result<Self, EscrowError> {
+        let unfit = |what: String, e: crate::hidden::ProofError| {
+            EscrowError::Request(format!("{what}: its count commitments: {e}"))
+        };
         let sites: Vec<SealedSite> = parts
             .into_par_iter()
-            .map(|(name, salt, members, dummies)| {
+            .map(|(name, salt, members, dummies, counts)| {
                 let mut leaves: Vec<(Digest, Slot)> =
                     members
                         .iter()
@@ -402,12 +504,22 @@ impl SealedDeclaration {
                         .collect();
                 leaves.sort_unstable_by_key(|(d, _)| *d);
                 let tree = MemTree::from_leaves(leaves.iter().map(|(d, _)| *d));
+                let points = if counts.is_empty() {
+                    None
+                } else {
+                    Some(
+                        counts
+                            .points()
+                            .map_err(|e| unfit(format!("site `{name}`"), e))?,
+                    )
+                };
                 let commitment = site_commitment(
                     &salt,
                     &name,
                     members.len() as u64,
                     tree.size(),
                     &tree.root(),
+                    points.as_ref(),
                 )
                 .ok_or_else(|| {
                     EscrowError::Request(format!(
@@ -422,19 +534,35 @@ impl SealedDeclaration {
                     dummies,
                     real: members.len(),
                     tree,
+                    counts,
                     commitment,
                 })
             })
             .collect::<Result<_, EscrowError>>()?;
+        let dummy_leaves = dummy_sites
+            .iter()
+            .enumerate()
+            .map(|(i, salt)| match dummy_counts.get(i) {
+                None => Ok(dummy_leaf(DUMMY_SITE_DOMAIN, &salt.0)),
+                Some(counts) => {
+                    let points = counts
+                        .points()
+                        .map_err(|e| unfit(format!("padding site {i}"), e))?;
+                    counted_dummy_site_leaf(salt, &points).ok_or_else(|| {
+                        EscrowError::Request("a category name is too long to commit".into())
+                    })
+                }
+            })
+            .collect::<Result<Vec<Digest>, EscrowError>>()?;
         let mut top: Vec<(Digest, TopSlot)> = sites
             .iter()
             .enumerate()
             .map(|(i, s)| (s.commitment, TopSlot::Site(i)))
             .chain(
-                dummy_sites
+                dummy_leaves
                     .iter()
                     .enumerate()
-                    .map(|(i, d)| (dummy_leaf(DUMMY_SITE_DOMAIN, &d.0), TopSlot::Dummy(i))),
+                    .map(|(i, leaf)| (*leaf, TopSlot::Dummy(i))),
             )
             .collect();
         top.sort_unstable_by_key(|(d, _)| *d);
@@ -446,6 +574,7 @@ impl SealedDeclaration {
             commitments,
             sites,
             dummy_sites,
+            dummy_counts,
             top_slots: top.into_iter().map(|(_, s)| s).collect(),
             top: top_tree,
             root,
@@ -492,11 +621,13 @@ impl SealedDeclaration {
                         })
                         .collect(),
                     dummies: s.dummies.clone(),
+                    counts: s.counts.clone(),
                 })
                 .collect(),
             dummy_sites: self.dummy_sites.clone(),
             padding: self.padding.map(|p| (p.sites, p.items_per_site)),
             totals: self.totals.clone(),
+            dummy_counts: self.dummy_counts.clone(),
         };
         serde_json::to_vec(&form).expect("plain data serialises")
     }
@@ -522,7 +653,7 @@ impl SealedDeclaration {
                 salts.0.extend_from_slice(&item.salt.0);
             }
             let members = (start..records.len() as u32).collect();
-            parts.push((site.name, site.salt, members, site.dummies));
+            parts.push((site.name, site.salt, members, site.dummies, site.counts));
         }
         let commitments = salts.commit_all(&records)?;
         let padding = form.padding.map(|(sites, items_per_site)| Padding {
@@ -534,7 +665,7 @@ impl SealedDeclaration {
             salts,
             commitments,
             parts,
-            form.dummy_sites,
+            (form.dummy_sites, form.dummy_counts),
             padding,
         )?;
         decl.totals = form.totals;
@@ -581,11 +712,47 @@ impl SealedDeclaration {
     /// Stage 1: every leaf of the declaration's tree in order (site commitments and, when
     /// padded, dummy leaves no one can tell apart from them).
     pub fn site_commitments(&self) -> Vec<Digest> {
+        (0..self.top.size())
+            .filter_map(|p| self.top.leaf(p))
+            .collect()
+    }
+
+    /// Under hidden totals: every position's counts with their blindings, in tree order (real
+    /// sites' tallies, padding sites' zeros); empty otherwise.
+    pub fn site_counts(&self) -> Vec<SiteCounts> {
+        if self.dummy_counts.is_empty() && self.sites.iter().all(|s| s.counts.is_empty()) {
+            return Vec::new();
+        }
         self.top_slots
             .iter()
             .map(|s| match s {
-                TopSlot::Site(i) => self.sites[*i].commitment,
-                TopSlot::Dummy(i) => dummy_leaf(DUMMY_SITE_DOMAIN, &self.dummy_sites[*i].0),
+                TopSlot::Site(i) => self.sites[*i].counts.clone(),
+                TopSlot::Dummy(i) => self.dummy_counts.get(*i).cloned().unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// Every padding site opened: its position, salt and (under hidden totals) the blindings
+    /// of its zero counts.
+    pub fn padding_openings(&self) -> Vec<PaddingOpening> {
+        self.top_slots
+            .iter()
+            .enumerate()
+            .filter_map(|(p, s)| match s {
+                TopSlot::Dummy(i) => Some(PaddingOpening {
+                    index: p as u64,
+                    salt: self.dummy_sites[*i].clone(),
+                    blindings: self
+                        .dummy_counts
+                        .get(*i)
+                        .map(|c| {
+                            c.0.iter()
+                                .map(|(k, o)| (k.clone(), o.blinding.clone()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                }),
+                TopSlot::Site(_) => None,
             })
             .collect()
     }
@@ -615,6 +782,7 @@ impl SealedDeclaration {
             index: position as u64,
             sites: self.top.size(),
             proof: self.top.prove(position as u64),
+            counts: site.counts.clone(),
         }
     }
 

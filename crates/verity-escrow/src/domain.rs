@@ -12,6 +12,11 @@ pub const RFC6962_NODE_PREFIX: u8 = 0x01;
 pub const ESCROW_ITEM: &[u8] = b"verity/escrow/item/v1\n";
 /// A site commitment: `SHA-256(0x00 ‖ label ‖ salt ‖ name ‖ count ‖ slots ‖ items root)`.
 pub const ESCROW_SITE: &[u8] = b"verity/escrow/site/v1\n";
+/// A site commitment under hidden totals: as `ESCROW_SITE`, then the site's count
+/// commitments (`u16 n ‖ (u16 len ‖ category ‖ compressed point)*`).
+pub const ESCROW_SITE_COUNTED: &[u8] = b"verity/escrow/site-counted/v1\n";
+/// A padding site under hidden totals: `SHA-256(0x00 ‖ label ‖ salt ‖ its zero counts' points)`.
+pub const ESCROW_DUMMY_SITE_COUNTED: &[u8] = b"verity/escrow/dummy-site-counted/v1\n";
 /// A padding item slot: `SHA-256(0x00 ‖ label ‖ salt)`, indistinguishable without the salt.
 pub const ESCROW_DUMMY_ITEM: &[u8] = b"verity/escrow/dummy-item/v1\n";
 /// A padding site: `SHA-256(0x00 ‖ label ‖ salt)`.

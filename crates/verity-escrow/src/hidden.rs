@@ -1,9 +1,12 @@
-//! Hidden totals: a Pedersen commitment to each category count of a declaration and one
-//! aggregated Bulletproofs range proof that every count used by a limit, and every applicable
-//! limit's slack `ceiling − Σ coefficient × count`, lies in `[0, 2^bits)`. The verifier derives
-//! each slack commitment itself from the category commitments (`ceiling·B − Σ k·C`), so the
-//! proof says "within every limit" and nothing about the counts.
+//! Hidden totals: every site commits to its count in each category a limit uses (`counts`),
+//! and one aggregated Bulletproofs range proof shows that every category's total, and every
+//! applicable limit's slack `ceiling − Σ coefficient × total`, lies in `[0, 2^bits)`. The
+//! verifier sums the sites' published commitments into each total and derives each slack
+//! commitment itself (`ceiling·B − Σ k·C`), so the proof says "within every limit", binds the
+//! totals to the sites, and says nothing about the counts.
 
+pub use crate::counts::OpenedCount;
+use crate::counts::{SiteCounts, commit, parse_point, parse_scalar, pedersen};
 use crate::digest::Digest;
 use crate::error::EscrowError;
 use base64::Engine;
@@ -15,7 +18,7 @@ use curve25519_dalek::traits::VartimeMultiscalarMul;
 use merlin::Transcript;
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 use verity_treaty::{PartyCode, Treaty};
 
@@ -147,20 +150,16 @@ fn generators(values: usize, bits: usize) -> (PedersenGens, Arc<BulletproofGens>
     (pedersen(), gens)
 }
 
-/// The Pedersen generators (B, and B̃ hashed to the curve), made once per process.
-fn pedersen() -> PedersenGens {
-    static GENS: OnceLock<PedersenGens> = OnceLock::new();
-    *GENS.get_or_init(PedersenGens::default)
-}
-
 /// The published part: commitments and the proof, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HiddenTotals {
     /// Range size in bits.
     pub bits: u32,
-    /// Pedersen commitment (compressed Ristretto, hex) to each category count the limits use.
-    pub categories: BTreeMap<String, String>,
+    /// Per position of the declaration's site tree (real or padding site, in tree order): the
+    /// Pedersen commitment (compressed Ristretto, hex) to its count in each category a limit
+    /// uses. Each site's leaf covers its own; a category's total is their sum.
+    pub sites: Vec<BTreeMap<String, String>>,
     /// Commitments that pad the aggregated proof to a power of two values.
     pub padding: Vec<String>,
     /// The aggregated range proof, base64.
@@ -173,16 +172,6 @@ pub struct HiddenTotals {
 pub struct TotalsOpening {
     /// Per category: the count and the blinding factor (hex scalar).
     pub categories: BTreeMap<String, OpenedCount>,
-}
-
-/// A count with its blinding factor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OpenedCount {
-    /// The count.
-    pub count: u64,
-    /// The blinding factor, 32 bytes little-endian, hex.
-    pub blinding: String,
 }
 
 /// Whether a proof covers a limit.
@@ -274,56 +263,44 @@ fn point_hex(p: &CompressedRistretto) -> String {
     hex::encode(p.as_bytes())
 }
 
-fn parse_point(s: &str, what: &str) -> Result<RistrettoPoint, ProofError> {
-    let not_a_point = || ProofError::NotAPoint {
-        what: what.to_string(),
-    };
-    let mut b = [0u8; 32];
-    hex::decode_to_slice(s, &mut b).map_err(|_| not_a_point())?;
-    CompressedRistretto(b).decompress().ok_or_else(not_a_point)
-}
-
-fn parse_scalar(s: &str, what: &str) -> Result<Scalar, ProofError> {
-    let not_a_scalar = || ProofError::NotAScalar {
-        what: what.to_string(),
-    };
-    let mut b = [0u8; 32];
-    hex::decode_to_slice(s, &mut b).map_err(|_| not_a_scalar())?;
-    Option::from(Scalar::from_canonical_bytes(b)).ok_or_else(not_a_scalar)
-}
-
-/// Commits the counts and proves every applicable limit. Refuses, naming the limit, when a
-/// count is over a limit or out of range: no proof can be made for it.
+/// Proves every applicable limit over the sites' committed counts (`sites`, in the order of
+/// the declaration's site tree: each site's counts and blindings). Refuses, naming the limit,
+/// when a total is over a limit or out of range: no proof can be made for it.
 pub fn prove_totals(
     ctx: &ProofContext<'_>,
-    counts: &BTreeMap<String, u64>,
+    sites: &[SiteCounts],
 ) -> Result<(HiddenTotals, TotalsOpening), EscrowError> {
     let st = Statement::of(ctx)?;
-    let count = |c: &str| counts.get(c).copied().unwrap_or(0);
-    let mut values = Vec::new();
-    let mut blindings = Vec::new();
-    let mut opening = BTreeMap::new();
-    let mut blind_of = BTreeMap::new();
-    for c in &st.categories {
-        let v = count(c);
-        if st.bits < 64 && v >= 1u64 << st.bits {
+    let bad = |e: ProofError| EscrowError::Request(format!("site counts: {e}"));
+    // Every committed category's total (the proof covers the applicable limits' ones; the
+    // opening at the reveal stage opens them all).
+    let mut committed: BTreeSet<String> = sites.iter().flat_map(|s| s.0.keys().cloned()).collect();
+    committed.extend(st.categories.iter().cloned());
+    let mut totals: BTreeMap<String, (u64, Scalar)> = BTreeMap::new();
+    for c in &committed {
+        let mut count = 0u64;
+        let mut blinding = Scalar::ZERO;
+        for site in sites {
+            count = count.checked_add(site.count(c)).ok_or_else(|| {
+                EscrowError::Request(format!("category `{c}`: the sites' counts overflow"))
+            })?;
+            blinding += site.blinding(c).map_err(bad)?;
+        }
+        if st.bits < 64 && count >= 1u64 << st.bits {
             return Err(EscrowError::Request(format!(
-                "category `{c}` counts {v}, beyond the {}-bit range: it exceeds every limit it is in",
+                "category `{c}` counts {count}, beyond the {}-bit range: it exceeds every limit it is in",
                 st.bits
             )));
         }
-        let r = Scalar::random(&mut OsRng);
-        values.push(v);
-        blindings.push(r);
-        blind_of.insert(c.clone(), r);
-        opening.insert(
-            c.clone(),
-            OpenedCount {
-                count: v,
-                blinding: hex::encode(r.as_bytes()),
-            },
-        );
+        totals.insert(c.clone(), (count, blinding));
     }
+    let count = |c: &str| totals.get(c).map_or(0, |(v, _)| *v);
+    let mut values: Vec<u64> = st.categories.iter().map(|c| count(c)).collect();
+    let mut blindings: Vec<Scalar> = st
+        .categories
+        .iter()
+        .map(|c| totals.get(c).map_or(Scalar::ZERO, |(_, r)| *r))
+        .collect();
     for (id, max, terms) in &st.limits {
         let used: u128 = terms
             .iter()
@@ -338,7 +315,7 @@ pub fn prove_totals(
         }
         let mut r = Scalar::ZERO;
         for (c, k) in terms {
-            let blind = blind_of.get(c).ok_or_else(|| {
+            let (_, blind) = totals.get(c).ok_or_else(|| {
                 EscrowError::Request(format!(
                     "limit `{id}` counts `{c}`, which has no commitment"
                 ))
@@ -349,12 +326,9 @@ pub fn prove_totals(
         blindings.push(r);
     }
     let m = st.values();
-    let mut padding_blind = Vec::new();
     while values.len() < m {
-        let r = Scalar::random(&mut OsRng);
         values.push(0);
-        blindings.push(r);
-        padding_blind.push(r);
+        blindings.push(Scalar::random(&mut OsRng));
     }
     let (pc, bp) = generators(m, st.bits);
     let (proof, commitments) = RangeProof::prove_multiple(
@@ -366,25 +340,50 @@ pub fn prove_totals(
         st.bits,
     )
     .map_err(|e| EscrowError::Request(format!("range proof: {e}")))?;
-    let k = st.categories.len();
-    let l = st.limits.len();
     let published = HiddenTotals {
         bits: st.bits as u32,
-        categories: st
-            .categories
+        sites: sites
             .iter()
-            .zip(commitments.iter().take(k))
-            .map(|(c, p)| (c.clone(), point_hex(p)))
+            .map(|s| s.points().map(|p| crate::counts::points_hex(&p)))
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        padding: commitments
+            .iter()
+            .skip(st.categories.len() + st.limits.len())
+            .map(point_hex)
             .collect(),
-        padding: commitments.iter().skip(k + l).map(point_hex).collect(),
         proof: BASE64_STANDARD.encode(proof.to_bytes()),
     };
-    Ok((
-        published,
-        TotalsOpening {
-            categories: opening,
-        },
-    ))
+    let opening = TotalsOpening {
+        categories: totals
+            .into_iter()
+            .map(|(c, (count, r))| {
+                (
+                    c,
+                    OpenedCount {
+                        count,
+                        blinding: hex::encode(r.as_bytes()),
+                    },
+                )
+            })
+            .collect(),
+    };
+    Ok((published, opening))
+}
+
+/// Each category's total commitment: the sum of the sites' published commitments to it.
+fn totals_of(h: &HiddenTotals, categories: &[String]) -> Result<Vec<RistrettoPoint>, ProofError> {
+    let mut sums = vec![RistrettoPoint::default(); categories.len()];
+    for (p, site) in h.sites.iter().enumerate() {
+        for (sum, c) in sums.iter_mut().zip(categories) {
+            let hexp = site.get(c).ok_or_else(|| ProofError::Categories {
+                found: site.keys().cloned().collect(),
+                needed: categories.to_vec(),
+            })?;
+            *sum += parse_point(hexp, &format!("site {p}'s commitment of `{c}`"))?;
+        }
+    }
+    Ok(sums)
 }
 
 /// Checks a hidden-totals proof for the declaration `ctx` describes. Returns each limit's
@@ -400,9 +399,9 @@ pub fn verify_totals(
             needed: st.bits,
         });
     }
-    if !h.categories.keys().eq(st.categories.iter()) {
+    if h.sites.is_empty() {
         return Err(ProofError::Categories {
-            found: h.categories.keys().cloned().collect(),
+            found: Vec::new(),
             needed: st.categories.clone(),
         });
     }
@@ -414,13 +413,14 @@ pub fn verify_totals(
         });
     }
     let pc = pedersen();
-    let mut points = BTreeMap::new();
-    let mut all = Vec::with_capacity(m);
-    for (c, hexp) in &h.categories {
-        let p = parse_point(hexp, &format!("commitment of `{c}`"))?;
-        points.insert(c.clone(), p);
-        all.push(p.compress());
-    }
+    let sums = totals_of(h, &st.categories)?;
+    let points: BTreeMap<String, RistrettoPoint> = st
+        .categories
+        .iter()
+        .cloned()
+        .zip(sums.iter().copied())
+        .collect();
+    let mut all: Vec<CompressedRistretto> = sums.iter().map(RistrettoPoint::compress).collect();
     for (_, max, terms) in &st.limits {
         // Commitment to the slack: ceiling·B − Σ k·C_c (coefficient 1 by addition, others by
         // one variable-time multiscalar multiplication: all of it is public data).
@@ -472,20 +472,22 @@ pub fn verify_totals(
     Ok(out)
 }
 
-/// Checks revealed counts against the published commitments; returns the counts.
+/// Checks revealed totals against the sums of the sites' published commitments; returns the
+/// counts.
 pub fn check_totals_opening(
     h: &HiddenTotals,
     opening: &TotalsOpening,
 ) -> Result<BTreeMap<String, u64>, ProofError> {
-    let pc = pedersen();
-    if opening.categories.keys().ne(h.categories.keys()) {
+    let categories: Vec<String> = opening.categories.keys().cloned().collect();
+    let committed: BTreeSet<&String> = h.sites.iter().flat_map(|s| s.keys()).collect();
+    if categories.is_empty() || !categories.iter().eq(committed.iter().copied()) {
         return Err(ProofError::OpenedCategories);
     }
+    let sums = totals_of(h, &categories)?;
     let mut out = BTreeMap::new();
-    for ((c, o), committed) in opening.categories.iter().zip(h.categories.values()) {
-        let committed = parse_point(committed, &format!("commitment of `{c}`"))?;
+    for ((c, o), total) in opening.categories.iter().zip(sums) {
         let r = parse_scalar(&o.blinding, &format!("blinding of `{c}`"))?;
-        if pc.commit(Scalar::from(o.count), r) != committed {
+        if commit(o.count, &r) != total {
             return Err(ProofError::DoesNotOpen {
                 category: c.clone(),
                 count: o.count,

@@ -10,6 +10,7 @@
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 mod commit;
+mod counts;
 mod digest;
 pub mod domain;
 mod error;
@@ -21,6 +22,7 @@ mod text;
 mod tree;
 
 pub use commit::{Padding, SealedDeclaration, SealedSite, StagePlan, stage_level};
+pub use counts::{CountPoints, SiteCounts, limit_categories, parse_points, points_hex};
 pub use digest::{Digest, NotADigest, Salt};
 pub use error::EscrowError;
 pub use hidden::{
@@ -29,12 +31,12 @@ pub use hidden::{
 };
 pub use inventory::{ItemRecord, MAX_FIELD_BYTES, parse_inventory, tally_items};
 pub use opening::{
-    ItemOpening, OpenedItem, OpeningError, Presence, SiteCountOpening, SiteOpening, clip_name,
-    root_of_site_commitments,
+    ItemOpening, OpenedItem, OpeningError, PaddingOpening, Presence, SiteCountOpening, SiteOpening,
+    clip_name, root_of_site_commitments,
 };
 pub use private::{MIN_PASSPHRASE_CHARS, PASSPHRASE_ENV, PrivateStore};
 pub use text::{operative_text, treaty_digest};
 pub use tree::{
-    MemTree, bare_leaf_and_node_hashing, check_inclusion, dummy_site_leaf, item_commitment,
-    item_leaf_preimage,
+    MemTree, bare_leaf_and_node_hashing, check_inclusion, counted_dummy_site_leaf, dummy_site_leaf,
+    item_commitment, item_leaf_preimage,
 };

@@ -1,13 +1,15 @@
 //! Openings: what a party publishes to open part of its declaration, and how anyone checks an
 //! opening against the declaration's root alone (no other data, no trust in the opener).
 
+use crate::counts::{OpenedCount, SiteCounts};
 use crate::digest::{Digest, Salt};
 use crate::inventory::ItemRecord;
 use crate::tree::{
-    DUMMY_ITEM_DOMAIN, MemTree, check_inclusion, dummy_leaf, item_commitment, site_commitment,
+    DUMMY_ITEM_DOMAIN, MemTree, check_inclusion, counted_dummy_site_leaf, dummy_leaf,
+    dummy_site_leaf, item_commitment, site_commitment,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Why an opening does not check out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,6 +87,54 @@ pub struct SiteCountOpening {
     pub sites: u64,
     /// RFC 6962 inclusion proof of the site's commitment under the root.
     pub proof: Vec<Digest>,
+    /// Under hidden totals: the site's count in every category a limit uses, with the
+    /// blinding that opens its published count commitment (the site's leaf covers them).
+    #[serde(default, skip_serializing_if = "SiteCounts::is_empty")]
+    pub counts: SiteCounts,
+}
+
+/// A padding site of a declaration opened: its position, its salt, and (under hidden totals)
+/// the blindings that open its count commitments to zero.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaddingOpening {
+    /// Position among the declaration's site commitments.
+    pub index: u64,
+    /// The padding leaf's salt.
+    pub salt: Salt,
+    /// Per category a limit uses: the blinding of its zero count (hex).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub blindings: BTreeMap<String, String>,
+}
+
+impl PaddingOpening {
+    /// The zero counts this opening claims, with their blindings.
+    pub fn counts(&self) -> SiteCounts {
+        SiteCounts(
+            self.blindings
+                .iter()
+                .map(|(c, b)| {
+                    (
+                        c.clone(),
+                        OpenedCount {
+                            count: 0,
+                            blinding: b.clone(),
+                        },
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// The padding leaf, recomputed (with its zero counts under hidden totals); `None` when a
+    /// blinding is not a scalar or a category name overflows.
+    pub fn leaf(&self) -> Option<Digest> {
+        if self.blindings.is_empty() {
+            return Some(dummy_site_leaf(&self.salt));
+        }
+        let points = self.counts().points().ok()?;
+        counted_dummy_site_leaf(&self.salt, &points)
+    }
 }
 
 /// A name from party bytes, cut to a length an error message can carry.
@@ -98,14 +148,22 @@ pub fn clip_name(s: &str) -> String {
 }
 
 impl SiteCountOpening {
-    /// The site's commitment, recomputed; `None` for a name no commitment can hold.
+    /// The site's commitment, recomputed (with its count commitments, from the opened counts,
+    /// under hidden totals); `None` for a name no commitment can hold or a count that does not
+    /// open.
     pub fn commitment(&self) -> Option<Digest> {
+        let points = if self.counts.is_empty() {
+            None
+        } else {
+            Some(self.counts.points().ok()?)
+        };
         site_commitment(
             &self.salt,
             &self.site,
             self.items,
             self.slots,
             &self.items_root,
+            points.as_ref(),
         )
     }
 

@@ -7,10 +7,15 @@ use rayon::prelude::*;
 use sha2::{Digest as _, Sha256};
 use tlog_tiles::{HashReader, RecordProof};
 
+use crate::counts::{CountPoints, encode_points};
+/// Prefix of a padding site leaf that also commits its (zero) counts.
+pub(crate) use crate::domain::ESCROW_DUMMY_SITE_COUNTED as DUMMY_SITE_COUNTED_DOMAIN;
 /// Prefix of every item leaf's data: separates item commitments from every other hash we make.
 pub(crate) use crate::domain::ESCROW_ITEM as ITEM_DOMAIN;
 /// Prefix of every site leaf's data.
 pub(crate) use crate::domain::ESCROW_SITE as SITE_DOMAIN;
+/// Prefix of a site leaf that also commits the site's counts (hidden totals).
+pub(crate) use crate::domain::ESCROW_SITE_COUNTED as SITE_COUNTED_DOMAIN;
 
 /// The exact bytes whose RFC 6962 leaf hash is an item's commitment:
 /// `ITEM_DOMAIN ‖ salt ‖ record encoding` (see [`ItemRecord::encode`]); `None` for a record
@@ -47,28 +52,47 @@ pub(crate) use crate::domain::ESCROW_DUMMY_ITEM as DUMMY_ITEM_DOMAIN;
 pub(crate) use crate::domain::ESCROW_DUMMY_SITE as DUMMY_SITE_DOMAIN;
 
 /// A site's commitment: the leaf hash of `SITE_DOMAIN ‖ salt ‖ u16 name length ‖ name ‖
-/// u64 item count ‖ u64 slots (item tree size, with padding) ‖ items root`; `None` for a name
-/// longer than its length prefix can say (no site was committed under it).
+/// u64 item count ‖ u64 slots (item tree size, with padding) ‖ items root`; under hidden
+/// totals, of `SITE_COUNTED_DOMAIN ‖ the same ‖ its count commitments` (see
+/// `counts::encode_points`). `None` for a name longer than its length prefix can say (no site
+/// was committed under it).
 pub(crate) fn site_commitment(
     salt: &Salt,
     name: &str,
     items: u64,
     slots: u64,
     items_root: &Digest,
+    counts: Option<&CountPoints>,
 ) -> Option<Digest> {
     let mut data = Vec::with_capacity(SITE_DOMAIN.len() + 32 + 2 + name.len() + 16 + 32);
-    data.extend_from_slice(SITE_DOMAIN);
+    data.extend_from_slice(if counts.is_some() {
+        SITE_COUNTED_DOMAIN
+    } else {
+        SITE_DOMAIN
+    });
     data.extend_from_slice(&salt.0);
     crate::inventory::put_field(&mut data, name)?;
     data.extend_from_slice(&items.to_be_bytes());
     data.extend_from_slice(&slots.to_be_bytes());
     data.extend_from_slice(&items_root.0);
+    if let Some(points) = counts {
+        encode_points(&mut data, points)?;
+    }
     Some(Digest::from_tlog(tlog_tiles::record_hash(&data)))
 }
 
 /// The leaf of a padding site, from its opened salt.
 pub fn dummy_site_leaf(salt: &Salt) -> Digest {
     dummy_leaf(DUMMY_SITE_DOMAIN, &salt.0)
+}
+
+/// The leaf of a padding site under hidden totals: `DUMMY_SITE_COUNTED_DOMAIN ‖ salt ‖ its
+/// (zero) count commitments`; `None` when a category name overflows its prefix.
+pub fn counted_dummy_site_leaf(salt: &Salt, counts: &CountPoints) -> Option<Digest> {
+    let mut data = DUMMY_SITE_COUNTED_DOMAIN.to_vec();
+    data.extend_from_slice(&salt.0);
+    encode_points(&mut data, counts)?;
+    Some(Digest::from_tlog(tlog_tiles::record_hash(&data)))
 }
 
 /// A padding leaf: the leaf hash of `domain ‖ salt`. Without the salt it cannot be told from

@@ -34,6 +34,14 @@ fn china_counts(stored: u64) -> BTreeMap<String, u64> {
     .collect()
 }
 
+/// The whole declaration as one site committing to `counts`.
+fn one_site(t: &Treaty, counts: &BTreeMap<String, u64>) -> Vec<verity_escrow::SiteCounts> {
+    vec![verity_escrow::SiteCounts::commit(
+        counts,
+        &verity_escrow::limit_categories(t),
+    )]
+}
+
 fn ctx<'a>(t: &'a Treaty, root: &'a Digest) -> ProofContext<'a> {
     ProofContext {
         treaty: t,
@@ -47,7 +55,7 @@ fn ctx<'a>(t: &'a Treaty, root: &'a Digest) -> ProofContext<'a> {
 fn within_every_limit_proved_and_the_reduced_ceiling_not_yet_applicable() {
     let t = trilateral();
     let root = Digest([7; 32]);
-    let (h, _) = prove_totals(&ctx(&t, &root), &china_counts(576)).unwrap();
+    let (h, _) = prove_totals(&ctx(&t, &root), &one_site(&t, &china_counts(576))).unwrap();
     assert_eq!(h.bits, 16, "every trilateral ceiling is below 2^16");
     let limits = verify_totals(&ctx(&t, &root), &h).unwrap();
     let by_id: BTreeMap<&str, (String, u64)> = limits
@@ -85,9 +93,9 @@ fn one_over_a_limit_cannot_be_proved_and_exactly_at_it_can() {
     let t = trilateral();
     let root = Digest([7; 32]);
     // China's total ceiling is 1,000: 24 deployed + 976 stored is exactly at it.
-    let (h, _) = prove_totals(&ctx(&t, &root), &china_counts(976)).unwrap();
+    let (h, _) = prove_totals(&ctx(&t, &root), &one_site(&t, &china_counts(976))).unwrap();
     verify_totals(&ctx(&t, &root), &h).unwrap();
-    let err = prove_totals(&ctx(&t, &root), &china_counts(977)).unwrap_err();
+    let err = prove_totals(&ctx(&t, &root), &one_site(&t, &china_counts(977))).unwrap_err();
     match err {
         EscrowError::OverLimit {
             limit,
@@ -105,12 +113,12 @@ fn one_over_a_limit_cannot_be_proved_and_exactly_at_it_can() {
 fn a_forged_proof_fails() {
     let t = trilateral();
     let root = Digest([7; 32]);
-    let (honest, _) = prove_totals(&ctx(&t, &root), &china_counts(576)).unwrap();
+    let (honest, _) = prove_totals(&ctx(&t, &root), &one_site(&t, &china_counts(576))).unwrap();
     // The commitments of an over-limit declaration with the proof of an honest one.
     let over_counts = china_counts(976);
-    let (other, _) = prove_totals(&ctx(&t, &root), &over_counts).unwrap();
+    let (other, _) = prove_totals(&ctx(&t, &root), &one_site(&t, &over_counts)).unwrap();
     let mut forged = honest.clone();
-    forged.categories = other.categories.clone();
+    forged.sites = other.sites.clone();
     assert!(verify_totals(&ctx(&t, &root), &forged).is_err());
     // One flipped bit anywhere in the proof, one changed commitment, a dropped padding value.
     let mut raw = base64_decode(&honest.proof);
@@ -123,14 +131,20 @@ fn a_forged_proof_fails() {
     }
     let mut f = honest.clone();
     let (a, b) = {
-        let mut it = f.categories.values();
+        let mut it = f.sites[0].values();
         (it.next().unwrap().clone(), it.next().unwrap().clone())
     };
-    *f.categories.values_mut().next().unwrap() = b;
-    *f.categories.values_mut().nth(1).unwrap() = a;
+    *f.sites[0].values_mut().next().unwrap() = b;
+    *f.sites[0].values_mut().nth(1).unwrap() = a;
     assert!(
         verify_totals(&ctx(&t, &root), &f).is_err(),
         "swapped commitments"
+    );
+    let mut f = honest.clone();
+    f.sites.push(f.sites[0].clone());
+    assert!(
+        verify_totals(&ctx(&t, &root), &f).is_err(),
+        "a site's commitments counted twice"
     );
     let mut f = honest.clone();
     f.padding.pop();
@@ -144,7 +158,7 @@ fn a_forged_proof_fails() {
 fn a_proof_moved_to_another_declaration_party_date_or_treaty_fails() {
     let t = trilateral();
     let root = Digest([7; 32]);
-    let (h, _) = prove_totals(&ctx(&t, &root), &china_counts(576)).unwrap();
+    let (h, _) = prove_totals(&ctx(&t, &root), &one_site(&t, &china_counts(576))).unwrap();
     let other_root = Digest([8; 32]);
     assert!(verify_totals(&ctx(&t, &other_root), &h).is_err(), "root");
     let mut c = ctx(&t, &root);
@@ -167,7 +181,7 @@ fn a_proof_moved_to_another_declaration_party_date_or_treaty_fails() {
 fn revealed_counts_open_the_commitments_and_nothing_else_does() {
     let t = trilateral();
     let root = Digest([7; 32]);
-    let (h, opening) = prove_totals(&ctx(&t, &root), &china_counts(576)).unwrap();
+    let (h, opening) = prove_totals(&ctx(&t, &root), &one_site(&t, &china_counts(576))).unwrap();
     let counts = check_totals_opening(&h, &opening).unwrap();
     assert_eq!(counts["stored_warheads"], 576);
     assert_eq!(counts["warheads_on_deployed_icbms"], 24);
@@ -251,13 +265,17 @@ fn nothing_published_gives_a_count_away_and_two_declarations_look_alike() {
     let padding = Padding::of(&t).unwrap();
     assert_eq!((padding.sites, padding.items_per_site), (64, 2048));
     // 24 deployed + 139 containers × 4 = 580 stored (total 604) against 24 + 61 × 4 = 268.
-    let big = SealedDeclaration::commit_padded(items(24, 139, 4), Some(padding)).unwrap();
-    let small = SealedDeclaration::commit_padded(items(24, 61, 4), Some(padding)).unwrap();
+    let big = SealedDeclaration::commit_hidden(items(24, 139, 4), &t).unwrap();
+    let small = SealedDeclaration::commit_hidden(items(24, 61, 4), &t).unwrap();
     let publish = |d: &SealedDeclaration| {
-        let tally = t.tally(d.records().iter().map(ItemRecord::facts)).unwrap();
         let c = ctx(&t, &Digest([0; 32]));
         let root = d.root();
-        let (h, _) = prove_totals(&ProofContext { root: &root, ..c }, &tally.categories).unwrap();
+        let (h, _) = prove_totals(&ProofContext { root: &root, ..c }, &d.site_counts()).unwrap();
+        assert_eq!(
+            h.sites.len(),
+            64,
+            "every site, real or padding, commits its counts"
+        );
         serde_json::json!({"root": root, "sites": d.site_commitments(), "hidden_totals": h})
     };
     let (pb, ps) = (publish(&big), publish(&small));
@@ -335,7 +353,7 @@ fn a_proof_under_a_private_copy_of_the_text_does_not_verify_against_the_treaty()
     let root = Digest([7; 32]);
     let mut counts = china_counts(576);
     counts.insert("retired_warheads".into(), 20);
-    let (h, _) = prove_totals(&ctx(&copy, &root), &counts).unwrap();
+    let (h, _) = prove_totals(&ctx(&copy, &root), &one_site(&copy, &counts)).unwrap();
     assert!(verify_totals(&ctx(&copy, &root), &h).is_ok());
     assert_eq!(
         verify_totals(&ctx(&real, &root), &h),

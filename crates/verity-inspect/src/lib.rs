@@ -22,7 +22,7 @@ mod world;
 pub use compare::{
     FieldDifference, ItemCheck, ItemOutcome, SiteCheck, compare_site, expected_at_site,
 };
-pub use opening::{build_opening, check_inspection_opening};
+pub use opening::{build_opening, check_inspection_opening, counts_problem, published_counts};
 pub use quota::{QuotaError, QuotaLedger, QuotaUse, RecordedRequest, Request, RequestOutcomes};
 pub use randomness::{
     Role, SeedCommitment, SeedOutcome, SeedProtocol, SeedProtocolError, derive_selection_seed,

@@ -3,8 +3,10 @@
 //! real sites whole), built with the same walk everyone else recomputes.
 
 use std::collections::BTreeMap;
-use verity_escrow::{ItemRecord, SealedDeclaration, dummy_site_leaf, root_of_site_commitments};
-use verity_log::{DummySiteProof, EntryRef, InspectionOpening};
+use verity_escrow::{
+    CountPoints, ItemRecord, PaddingOpening, SealedDeclaration, root_of_site_commitments,
+};
+use verity_log::{EntryRef, InspectionOpening};
 use verity_treaty::model::{Selection, SelectionScope};
 
 use crate::select::{Position, SelectionError, walk_selection};
@@ -40,13 +42,11 @@ pub fn build_opening(
         let records = sealed.site_items(site).map(|(r, _, _)| r.clone()).collect();
         sites.insert(header.index as usize, (site.name.as_str(), records));
     }
-    let mut padding = BTreeMap::new();
-    for salt in sealed.dummy_site_salts() {
-        let leaf = dummy_site_leaf(salt);
-        if let Some(p) = commitments.iter().position(|c| *c == leaf) {
-            padding.insert(p, salt.clone());
-        }
-    }
+    let padding: BTreeMap<usize, PaddingOpening> = sealed
+        .padding_openings()
+        .into_iter()
+        .filter_map(|p| usize::try_from(p.index).ok().map(|i| (i, p)))
+        .collect();
     let walk = walk_selection(seed, kind, commitments.len(), |p| {
         if padding.contains_key(&p) {
             Position::Padding
@@ -62,11 +62,8 @@ pub fn build_opening(
     })?;
     for p in walk.positions() {
         let at = p as usize;
-        if let Some(salt) = padding.get(&at) {
-            opening.dummies.push(DummySiteProof {
-                position: p,
-                salt: salt.clone(),
-            });
+        if let Some(pad) = padding.get(&at) {
+            opening.dummies.push(pad.clone());
         } else if let Some((name, _)) = sites.get(&at) {
             opening.sites.push(
                 sealed
@@ -79,10 +76,15 @@ pub fn build_opening(
 }
 
 /// Checks an inspection opening on its own: the site commitments rebuild the root, every
-/// padding proof opens the commitment at its position, every opened site verifies. Whether it
-/// opens exactly what the selection reaches needs the other party's log (the compliance view).
+/// padding proof opens the commitment at its position, every opened site verifies; under
+/// hidden totals (`published`: the declaration's count commitments per position), every
+/// opened position carries counts that open the ones published for it. Whether it opens
+/// exactly what the selection reaches needs the other party's log (the compliance view).
 /// Returns each problem in words; empty when the opening holds together.
-pub fn check_inspection_opening(o: &InspectionOpening) -> Vec<String> {
+pub fn check_inspection_opening(
+    o: &InspectionOpening,
+    published: Option<&[CountPoints]>,
+) -> Vec<String> {
     let mut out = Vec::new();
     let n = o.site_commitments.len() as u64;
     if root_of_site_commitments(&o.site_commitments) != o.root {
@@ -92,14 +94,21 @@ pub fn check_inspection_opening(o: &InspectionOpening) -> Vec<String> {
         ));
         return out;
     }
+    let published_at =
+        |index: u64| published.and_then(|p| usize::try_from(index).ok().and_then(|i| p.get(i)));
     for d in &o.dummies {
-        let at = usize::try_from(d.position)
+        let at = usize::try_from(d.index)
             .ok()
             .and_then(|p| o.site_commitments.get(p));
-        if at != Some(&dummy_site_leaf(&d.salt)) {
+        if d.leaf().is_none() || at != d.leaf().as_ref() {
             out.push(format!(
                 "inspection `{}`: position {} is not a padding site (its salt does not open the commitment there)",
-                o.inspection, d.position
+                o.inspection, d.index
+            ));
+        } else if let Some(problem) = counts_problem(&d.counts(), published_at(d.index)) {
+            out.push(format!(
+                "inspection `{}`: padding position {}: {problem}",
+                o.inspection, d.index
             ));
         }
     }
@@ -111,7 +120,49 @@ pub fn check_inspection_opening(o: &InspectionOpening) -> Vec<String> {
                 "inspection `{}`: site `{}` is proved in a tree of {} sites, not {n}",
                 o.inspection, site.header.site, site.header.sites
             ));
+        } else if let Some(problem) =
+            counts_problem(&site.header.counts, published_at(site.header.index))
+        {
+            out.push(format!(
+                "inspection `{}`: site `{}`: {problem}",
+                o.inspection,
+                verity_escrow::clip_name(&site.header.site)
+            ));
         }
     }
     out
+}
+
+/// A declaration's published count commitments per position, when it hides totals (a
+/// position whose commitments do not parse gets none, so no opening of it can match).
+pub fn published_counts(d: &verity_log::Declaration) -> Option<Vec<CountPoints>> {
+    d.hidden_totals.as_ref().map(|h| {
+        h.sites
+            .iter()
+            .map(|s| verity_escrow::parse_points(s).unwrap_or_default())
+            .collect()
+    })
+}
+
+/// Whether an opened position's counts are the ones its declaration published for it: under
+/// hidden totals they must be there and open the published commitments exactly.
+pub fn counts_problem(
+    opened: &verity_escrow::SiteCounts,
+    published: Option<&CountPoints>,
+) -> Option<String> {
+    match published {
+        None if opened.is_empty() => None,
+        None => Some("carries counts its declaration did not commit".into()),
+        Some(_) if opened.is_empty() => {
+            Some("opened without its counts (the declaration hides totals)".into())
+        }
+        Some(points) => match opened.points() {
+            Ok(p) if &p == points => None,
+            Ok(_) => Some(
+                "its opened counts do not open the count commitments published for its position"
+                    .into(),
+            ),
+            Err(e) => Some(format!("its opened counts: {e}")),
+        },
+    }
 }

@@ -242,7 +242,7 @@ pub fn follow_selection(
     opening: &InspectionOpening,
 ) -> Result<SelectionResult, SelectionError> {
     let n = opening.site_commitments.len();
-    let dummies: BTreeSet<u64> = opening.dummies.iter().map(|d| d.position).collect();
+    let dummies: BTreeSet<u64> = opening.dummies.iter().map(|d| d.index).collect();
     let mut sites: BTreeMap<u64, (&str, Vec<ItemRecord>)> = BTreeMap::new();
     for s in &opening.sites {
         let records = s.items.iter().map(|i| i.record.clone()).collect();

@@ -7,9 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use verity_escrow::{
-    ItemRecord, LimitProof, Padding, ProofContext, SealedDeclaration, prove_totals,
-};
+use verity_escrow::{ItemRecord, LimitProof, ProofContext, SealedDeclaration, prove_totals};
 use verity_inspect::view::{LoadedLog, judge_escrow};
 use verity_log::{Declaration, Disclosure, EntryBody, Log, Notification, PartyKey};
 use verity_treaty::model::{DisclosureLevel, EventKind};
@@ -165,7 +163,7 @@ fn escrow_entries_that_do_not_hold_together_are_findings_against_their_author() 
 }
 
 #[test]
-fn revealed_totals_that_disagree_with_the_opened_items_are_a_finding() {
+fn a_site_committed_below_its_items_is_named_when_opened() {
     let mut p = party("CHN");
     let treaty = verity_treaty::builtin::treaty("trilateral-draft").unwrap();
     let items: Vec<ItemRecord> = (0..40)
@@ -178,22 +176,23 @@ fn revealed_totals_that_disagree_with_the_opened_items_are_a_finding() {
             warheads: 4,
         })
         .collect();
-    let padding = Padding {
-        sites: 4,
-        items_per_site: 32,
-    };
-    let mut sealed = SealedDeclaration::commit_padded(items, Some(padding)).unwrap();
+    // The truth is 80 stored warheads at each store; China commits 40 at STORE-0.
+    let claimed: BTreeMap<String, BTreeMap<String, u64>> = [(
+        "STORE-0".to_string(),
+        [("stored_warheads".to_string(), 40)].into_iter().collect(),
+    )]
+    .into_iter()
+    .collect();
+    let mut sealed = SealedDeclaration::commit_hidden_claiming(items, &treaty, &claimed).unwrap();
     let root = sealed.root();
-    // The truth is 160 stored warheads; the party commits to 120.
-    let claimed: BTreeMap<String, u64> =
-        [("stored_warheads".to_string(), 120)].into_iter().collect();
     let ctx = ProofContext {
         treaty: &treaty,
         party: PartyCode::parse("CHN").unwrap(),
         as_of: day("2027-02-05"),
         root: &root,
     };
-    let (hidden, opening) = prove_totals(&ctx, &claimed).unwrap();
+    let (hidden, opening) = prove_totals(&ctx, &sealed.site_counts()).unwrap();
+    assert_eq!(opening.categories["stored_warheads"].count, 120);
     sealed.set_totals_opening(opening.clone());
     p.append(EntryBody::Declaration(Declaration {
         treaty: "trilateral-draft".into(),
@@ -203,8 +202,9 @@ fn revealed_totals_that_disagree_with_the_opened_items_are_a_finding() {
         aggregates: None,
         hidden_totals: Some(hidden),
         empty_facilities: Vec::new(),
-        treaty_digest: None,
+        treaty_digest: Some(verity_escrow::treaty_digest(&treaty)),
     }));
+    // The proof verifies: understating passes every check until the site is opened.
     let before = p.escrow();
     assert!(before.findings.is_empty(), "{:?}", before.findings);
     assert_eq!(before.hidden_totals[0].limits[0].status, LimitProof::Proved);
@@ -219,26 +219,38 @@ fn revealed_totals_that_disagree_with_the_opened_items_are_a_finding() {
             sealed.open_site("STORE-0").unwrap(),
             sealed.open_site("STORE-1").unwrap(),
         ],
-        dummy_sites: sealed.dummy_site_salts().to_vec(),
+        dummy_sites: sealed.padding_openings(),
         totals: Some(opening),
     }));
     let r = p.escrow();
-    assert_eq!(r.findings.len(), 1, "{:?}", r.findings);
-    let f = &r.findings[0];
-    assert_eq!(f.rule, Rule::TotalsDifferFromItems);
+    let found: Vec<(Rule, &str)> = r
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.message.as_str()))
+        .collect();
     assert_eq!(
-        f.evidence.iter().map(|e| e.index).collect::<Vec<_>>(),
+        found,
+        [
+            (
+                Rule::SiteCountMismatch,
+                "entry 1: site `STORE-0` committed `stored_warheads` as 40 but its opened items count 80"
+            ),
+            (
+                Rule::TotalsDifferFromItems,
+                "entry 1: declaration 0: category `stored_warheads` was committed as 120 but the opened items count 160"
+            ),
+        ],
+        "{found:?}"
+    );
+    assert_eq!(
+        r.findings[0]
+            .evidence
+            .iter()
+            .map(|e| e.index)
+            .collect::<Vec<_>>(),
         [0, 1]
     );
-    assert_eq!(
-        f.message,
-        "entry 1: declaration 0: category `stored_warheads` was committed as 120 but the opened items count 160"
-    );
     assert!(r.hidden_totals[0].compared_with_items);
-    assert_eq!(
-        r.hidden_totals[0].revealed.as_ref().unwrap()["stored_warheads"],
-        120
-    );
 }
 
 /// The red team: a declaration of four sites; the party opens three of them, and gives the
@@ -318,7 +330,7 @@ fn a_declaration_under_a_private_copy_of_the_text_is_named() {
             warheads: 4,
         })
         .collect();
-    let sealed = SealedDeclaration::commit_padded(items.clone(), Padding::of(&copy)).unwrap();
+    let sealed = SealedDeclaration::commit_hidden(items.clone(), &copy).unwrap();
     let counts = copy
         .tally(items.iter().map(|r| r.facts()))
         .unwrap()
@@ -331,7 +343,7 @@ fn a_declaration_under_a_private_copy_of_the_text_is_named() {
         as_of: day("2027-02-05"),
         root: &root,
     };
-    let (hidden, _) = prove_totals(&ctx, &counts).unwrap();
+    let (hidden, _) = prove_totals(&ctx, &sealed.site_counts()).unwrap();
     p.append(EntryBody::Declaration(Declaration {
         treaty: "trilateral-draft".into(),
         as_of: day("2027-02-05"),

@@ -10,7 +10,7 @@ use ed25519_dalek::{Signature, Signer as _};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use verity_escrow::{
-    Digest, HiddenTotals, ItemRecord, Salt, SiteCountOpening, SiteOpening, TotalsOpening,
+    Digest, HiddenTotals, ItemRecord, PaddingOpening, SiteCountOpening, SiteOpening, TotalsOpening,
 };
 use verity_treaty::PartyCode;
 use verity_treaty::model::{DisclosureLevel, EventKind};
@@ -83,10 +83,11 @@ pub struct Disclosure {
     /// Level `items`: chosen sites opened whole.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub site_items: Vec<SiteOpening>,
-    /// Level `items`, every site opened: the salts of the padding sites, so every leaf of the
-    /// declaration is accounted for.
+    /// Level `items`, every site opened: the padding sites (position, salt, and under hidden
+    /// totals the blindings of their zero counts), so every leaf of the declaration is
+    /// accounted for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub dummy_sites: Vec<Salt>,
+    pub dummy_sites: Vec<PaddingOpening>,
     /// At the treaty's reveal stage: the committed counts and their blinding factors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<TotalsOpening>,
@@ -268,16 +269,6 @@ pub struct SeedReveal {
     pub after: Option<EntryRef>,
 }
 
-/// A padding site among the drawn positions, shown to be padding by its salt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DummySiteProof {
-    /// Position among the declaration's site commitments.
-    pub position: u64,
-    /// The padding leaf's salt.
-    pub salt: Salt,
-}
-
 /// The inspected party's openings for an inspection: exactly the commitments the selection
 /// reaches, in the inspected party's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -294,9 +285,10 @@ pub struct InspectionOpening {
     /// Every site commitment of the declaration, in tree order (they rebuild the root): the
     /// positions the selection draws from.
     pub site_commitments: Vec<Digest>,
-    /// Drawn positions that are padding.
+    /// Drawn positions that are padding, each shown so by its salt (and, under hidden totals,
+    /// by the blindings of its zero counts).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub dummies: Vec<DummySiteProof>,
+    pub dummies: Vec<PaddingOpening>,
     /// Drawn real sites, opened whole, in draw order.
     pub sites: Vec<SiteOpening>,
 }

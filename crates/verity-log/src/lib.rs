@@ -35,10 +35,10 @@ pub use cosignature::{
     cosignature_key_id, verify_cosigned,
 };
 pub use entry::{
-    ClearAggregates, Declaration, Disclosure, DummySiteProof, ENTRY_SIGNATURE_DOMAIN, EntryBody,
-    EntryError, EntryRef, InspectionOpening, InspectionRecord, InspectionRequest, Leaf,
-    Notification, NotificationError, ObservedItem, STATEMENT_FORMAT, SeedCommit, SeedReveal,
-    SiteObservation, Statement, canonical_json, check_notification_records, signature_message,
+    ClearAggregates, Declaration, Disclosure, ENTRY_SIGNATURE_DOMAIN, EntryBody, EntryError,
+    EntryRef, InspectionOpening, InspectionRecord, InspectionRequest, Leaf, Notification,
+    NotificationError, ObservedItem, STATEMENT_FORMAT, SeedCommit, SeedReveal, SiteObservation,
+    Statement, canonical_json, check_notification_records, signature_message,
 };
 pub use error::{LogError, MirrorError};
 pub use keys::{KeyError, PartyKey, VerifierKey, default_name, key_id};

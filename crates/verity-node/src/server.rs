@@ -333,7 +333,19 @@ async fn write<T: serde::de::DeserializeOwned>(
         return error(StatusCode::BAD_REQUEST, m.to_string());
     }
     if let EntryBody::InspectionOpening(o) = &entry {
-        let problems = verity_inspect::check_inspection_opening(o);
+        // The declaration it opens is in this node's own log.
+        let state = s.clone();
+        let at = o.declaration;
+        let declared = blocking(move || state.read(|l| l.entry(at)))
+            .await
+            .ok()
+            .and_then(|e| verity_log::Leaf::parse(&e.leaf).ok())
+            .and_then(|l| match l.statement.entry {
+                EntryBody::Declaration(d) => Some(d),
+                _ => None,
+            });
+        let published = declared.as_ref().and_then(verity_inspect::published_counts);
+        let problems = verity_inspect::check_inspection_opening(o, published.as_deref());
         if !problems.is_empty() {
             return error(StatusCode::BAD_REQUEST, problems.join("; "));
         }

@@ -321,7 +321,11 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
         };
         let tally = tally_items(treaty, &items)?;
         let item_count = items.len();
-        let mut sealed = SealedDeclaration::commit_padded(items, padding)?;
+        let mut sealed = if hide {
+            SealedDeclaration::commit_hidden(items, treaty)?
+        } else {
+            SealedDeclaration::commit_padded(items, padding)?
+        };
         let root = sealed.root();
         let ctx = ProofContext {
             treaty,
@@ -330,7 +334,7 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
             root: &root,
         };
         let (hidden_totals, limits) = if hide {
-            let (published, opening) = prove_totals(&ctx, &tally.categories)?;
+            let (published, opening) = prove_totals(&ctx, &sealed.site_counts())?;
             let limits = verify_totals(&ctx, &published)
                 .map_err(|e| PartyError::refused(format!("our own proof does not verify: {e}")))?;
             sealed.set_totals_opening(opening);
@@ -434,7 +438,7 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
                     .map(|s| sealed.open_site(s))
                     .collect::<Result<_, _>>()?;
                 if sites.is_empty() {
-                    body.dummy_sites = sealed.dummy_site_salts().to_vec();
+                    body.dummy_sites = sealed.padding_openings();
                 }
             }
         }

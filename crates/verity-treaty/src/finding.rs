@@ -96,6 +96,8 @@ rules! {
     DisclosureIncomplete = "disclosure-incomplete", Violation;
     /// Revealed totals could not be compared with items: not every leaf has been opened.
     TotalsNotCompared = "totals-not-compared", Warning;
+    /// An opened site's committed counts differ from the tally of its opened items.
+    SiteCountMismatch = "site-count-mismatch", Violation;
     /// Revealed totals differ from the items opened under the same declaration.
     TotalsDifferFromItems = "totals-differ-from-items", Violation;
     /// A notification's records do not fit its event, or it amends no declaration.

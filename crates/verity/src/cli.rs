@@ -474,12 +474,16 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = 20_000)]
         trials: u64,
     },
-    /// Prove and verify one declaration's hidden-totals proof (K categories, three limits);
-    /// compare with the bare Bulletproofs crate on as many ranges of the same size.
+    /// Prove and verify one declaration's hidden-totals proof (K categories, three limits,
+    /// every site committing to its counts); compare with the bare Bulletproofs crate on as
+    /// many ranges of the same size.
     Proofs {
         /// Accountable categories in the synthetic treaty.
         #[arg(long, default_value_t = 13)]
         categories: usize,
+        /// Sites in the declaration's tree (real and padding), each committing to its counts.
+        #[arg(long, default_value_t = 64)]
+        sites: usize,
     },
 }
 

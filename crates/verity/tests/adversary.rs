@@ -175,6 +175,7 @@ fn one_oversized_entry_silences_no_check() {
         index: 0,
         sites: 2,
         proof: vec![Digest([9; 32])],
+        counts: Default::default(),
     };
     let bad = append_as_party(
         dir,
@@ -286,7 +287,7 @@ fn a_stage_that_must_open_every_site_and_does_not_is_a_violation() {
         sites: vec![],
         site_counts: vec![],
         site_items: kept.iter().map(|s| sealed.open_site(s).unwrap()).collect(),
-        dummy_sites: sealed.dummy_site_salts().to_vec(),
+        dummy_sites: sealed.padding_openings(),
         totals: sealed.totals_opening().cloned(),
     });
     let at = append_as_party(dir, "CHN", "2030-02-05", body);

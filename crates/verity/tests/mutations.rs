@@ -123,7 +123,7 @@ fn bases() -> &'static [Base] {
                 sites: vec![],
                 site_counts: vec![],
                 site_items: names.iter().map(|n| sealed.open_site(n).unwrap()).collect(),
-                dummy_sites: sealed.dummy_site_salts().to_vec(),
+                dummy_sites: sealed.padding_openings(),
                 totals: sealed.totals_opening().cloned(),
             }),
         );

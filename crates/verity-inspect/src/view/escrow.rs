@@ -10,9 +10,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use serde::Serialize;
 use verity_escrow::{
-    Digest, HiddenTotals, ItemRecord, LimitProof, ProofContext, ProvedLimit, check_totals_opening,
-    clip_name, dummy_site_leaf, root_of_site_commitments, verify_totals,
+    CountPoints, Digest, HiddenTotals, ItemRecord, LimitProof, ProofContext, ProvedLimit,
+    SiteOpening, check_totals_opening, clip_name, root_of_site_commitments, verify_totals,
 };
+
+use crate::opening::counts_problem;
 use verity_log::EntryBody;
 use verity_treaty::compliance::{LimitVerdict, Mode, judge_hidden};
 use verity_treaty::model::{DisclosureLevel, StageCoverage};
@@ -82,6 +84,8 @@ struct DeclState {
     /// rebuilds its root: the only source of its size (an opening's claimed size is not).
     leaves: Option<Vec<Digest>>,
     hidden: Option<HiddenTotals>,
+    /// Under hidden totals: each position's published count commitments.
+    published: Option<Vec<CountPoints>>,
     /// Real sites opened whole, by leaf position: the opened items.
     opened_sites: BTreeMap<u64, Vec<ItemRecord>>,
     /// Padding sites opened, by leaf position.
@@ -131,6 +135,8 @@ pub(super) fn check_escrow<'t>(
     let mut decls: BTreeMap<u64, DeclState> = BTreeMap::new();
     let party = pl.party;
     for (index, body) in pl.bodies() {
+        // Findings resting on more than this entry, added once the entry is judged.
+        let mut cited: Vec<(Rule, String, Vec<u64>)> = Vec::new();
         let mut problem = |rule: Rule, message: String| {
             findings.add(rule, party, None, message, vec![pl.evidence(index)]);
         };
@@ -213,6 +219,18 @@ pub(super) fn check_escrow<'t>(
                         ),
                     }
                 }
+                if let (Some(h), Some(sites)) = (&d.hidden_totals, &d.sites)
+                    && h.sites.len() != sites.len()
+                {
+                    problem(
+                        Rule::HiddenTotalsUnproved,
+                        format!(
+                            "entry {index}: hidden totals commit the counts of {} sites; the declaration has {}",
+                            h.sites.len(),
+                            sites.len()
+                        ),
+                    );
+                }
                 if let Some(sites) = &d.sites
                     && (sites.is_empty() || root_of_site_commitments(sites) != d.root)
                 {
@@ -235,6 +253,7 @@ pub(super) fn check_escrow<'t>(
                             .clone()
                             .filter(|s| !s.is_empty() && root_of_site_commitments(s) == d.root),
                         hidden: d.hidden_totals.clone(),
+                        published: crate::opening::published_counts(d),
                         opened_sites: BTreeMap::new(),
                         opened_dummies: BTreeSet::new(),
                         stages: BTreeMap::new(),
@@ -326,6 +345,15 @@ pub(super) fn check_escrow<'t>(
                     )),
                     _ => None,
                 };
+                let published_at = |i: u64| {
+                    state.published.as_ref().map(|p| {
+                        usize::try_from(i)
+                            .ok()
+                            .and_then(|i| p.get(i))
+                            .cloned()
+                            .unwrap_or_default()
+                    })
+                };
                 for c in &d.site_counts {
                     report.openings += 1;
                     if let Err(e) = c.verify(&d.root) {
@@ -334,6 +362,10 @@ pub(super) fn check_escrow<'t>(
                         wrong_size(c.sites, &format!("site `{}`", clip_name(&c.site)))
                     {
                         problem(m);
+                    } else if let Some(m) =
+                        counts_problem(&c.counts, published_at(c.index).as_ref())
+                    {
+                        problem(format!("entry {index}: site `{}`: {m}", clip_name(&c.site)));
                     } else {
                         cover.positions.insert(c.index);
                     }
@@ -344,22 +376,27 @@ pub(super) fn check_escrow<'t>(
                             "entry {index}: opens padding sites of a declaration whose site commitments were never published"
                         )),
                         Some(leaves) => {
-                            for salt in &d.dummy_sites {
+                            for pad in &d.dummy_sites {
                                 report.openings += 1;
-                                let leaf = dummy_site_leaf(salt);
-                                let at: Vec<u64> = leaves
-                                    .iter()
-                                    .enumerate()
-                                    .filter(|(_, l)| **l == leaf)
-                                    .map(|(k, _)| k as u64)
-                                    .collect();
-                                if at.is_empty() {
+                                let at =
+                                    usize::try_from(pad.index).ok().and_then(|i| leaves.get(i));
+                                let leaf = pad.leaf();
+                                if leaf.is_none() || at != leaf.as_ref() {
                                     problem(format!(
-                                        "entry {index}: an opened padding site is not among the declaration's sites"
+                                        "entry {index}: position {} is not a padding site of the declaration (its salt does not open the leaf there)",
+                                        pad.index
                                     ));
+                                } else if let Some(m) =
+                                    counts_problem(&pad.counts(), published_at(pad.index).as_ref())
+                                {
+                                    problem(format!(
+                                        "entry {index}: padding position {}: {m}",
+                                        pad.index
+                                    ));
+                                } else {
+                                    state.opened_dummies.insert(pad.index);
+                                    cover.positions.insert(pad.index);
                                 }
-                                state.opened_dummies.extend(&at);
-                                cover.positions.extend(at);
                             }
                         }
                     }
@@ -395,6 +432,24 @@ pub(super) fn check_escrow<'t>(
                     ) {
                         problem(m);
                         continue;
+                    }
+                    if let Some(m) =
+                        counts_problem(&s.header.counts, published_at(s.header.index).as_ref())
+                    {
+                        problem(format!(
+                            "entry {index}: site `{}`: {m}",
+                            clip_name(&s.header.site)
+                        ));
+                        continue;
+                    }
+                    if let Some(t) = treaty.as_ref() {
+                        for m in site_count_mismatches(t, s) {
+                            cited.push((
+                                Rule::SiteCountMismatch,
+                                format!("entry {index}: {m}"),
+                                vec![d.declaration, index],
+                            ));
+                        }
                     }
                     if let Some(cover) = state.stages.get_mut(&d.stage) {
                         cover.positions.insert(s.header.index);
@@ -450,6 +505,10 @@ pub(super) fn check_escrow<'t>(
             | EntryBody::SeedCommit(_)
             | EntryBody::SeedReveal(_)
             | EntryBody::InspectionRecord(_) => {}
+        }
+        for (rule, message, at) in cited {
+            let evidence = at.into_iter().map(|i| pl.evidence(i)).collect();
+            findings.add(rule, party, None, message, evidence);
         }
     }
     check_stage_completeness(pl, &decls, treaty_for, findings);
@@ -586,4 +645,36 @@ fn compare_revealed<'t>(
             check.compared_with_items = true;
         }
     }
+}
+
+/// Where a whole-site opening's committed counts differ from the treaty's tally of its opened
+/// items, one sentence each (empty when they agree or the site commits no counts).
+pub(crate) fn site_count_mismatches(treaty: &Treaty, s: &SiteOpening) -> Vec<String> {
+    if s.header.counts.is_empty() {
+        return Vec::new();
+    }
+    let tally = match treaty.tally(s.items.iter().map(|i| i.record.facts())) {
+        Ok(t) => t,
+        Err(e) => {
+            return vec![format!(
+                "site `{}`: its opened items cannot be counted: {e}",
+                clip_name(&s.header.site)
+            )];
+        }
+    };
+    s.header
+        .counts
+        .0
+        .iter()
+        .filter_map(|(category, committed)| {
+            let opened = tally.categories.get(category).copied().unwrap_or(0);
+            (opened != committed.count).then(|| {
+                format!(
+                    "site `{}` committed `{category}` as {} but its opened items count {opened}",
+                    clip_name(&s.header.site),
+                    committed.count
+                )
+            })
+        })
+        .collect()
 }

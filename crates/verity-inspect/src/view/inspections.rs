@@ -214,6 +214,7 @@ fn replay_one<'a>(
         }
     }
     let c = Ctx {
+        treaty,
         logs,
         on,
         id,
@@ -246,6 +247,7 @@ struct FixedSeed {
 
 /// The inspection's facts every phase needs.
 struct Ctx<'a, 'r> {
+    treaty: &'r Treaty,
     logs: &'a [PartyLog<'a>],
     on: NaiveDate,
     id: &'a str,
@@ -498,7 +500,10 @@ fn check_opening<'a>(
             vec![o_ev.clone()],
         );
     }
-    let problems = check_inspection_opening(o);
+    let published = inspected
+        .declaration(o.declaration)
+        .and_then(crate::opening::published_counts);
+    let problems = check_inspection_opening(o, published.as_deref());
     if !problems.is_empty() {
         findings.add(
             Rule::InvalidOpening,
@@ -509,6 +514,18 @@ fn check_opening<'a>(
         );
         summary.status = InspectionStatus::OpeningRejected;
         return None;
+    }
+    // Each opened site's counts against its items: an understated site is named here.
+    for site in &o.sites {
+        for m in super::escrow::site_count_mismatches(c.treaty, site) {
+            findings.add(
+                Rule::SiteCountMismatch,
+                inspected.party,
+                Some(id),
+                format!("inspection `{id}`: {m}"),
+                vec![o_ev.clone()],
+            );
+        }
     }
     let followed = match c.kind.selection.scope {
         SelectionScope::DeclaredSites => follow_selection(&seed, &c.kind.selection, o),

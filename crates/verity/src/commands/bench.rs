@@ -319,26 +319,44 @@ fn bench_treaty(k: usize) -> Result<verity_treaty::Treaty> {
 struct ProofMeasurement {
     categories: usize,
     limits: usize,
+    sites: usize,
     values: usize,
     bits: u32,
+    /// Committing every site's counts (done once, when the declaration is sealed).
+    commit_counts_s: f64,
     prove_ours_s: f64,
     prove_bare_s: f64,
     prove_ratio: f64,
     verify_ours_s: f64,
     verify_bare_s: f64,
     verify_ratio: f64,
-    target_ratio: f64,
+    target_prove_ratio: f64,
+    target_verify_s: f64,
     within_target: bool,
     runs: usize,
 }
 
-pub(crate) fn proofs(categories: usize, as_json: bool) -> Result<Outcome> {
+pub(crate) fn proofs(categories: usize, sites: usize, as_json: bool) -> Result<Outcome> {
     if categories == 0 || categories > 60 {
         bail!("--categories must be between 1 and 60");
     }
+    if sites == 0 || sites > 4096 {
+        bail!("--sites must be between 1 and 4,096");
+    }
     let treaty = bench_treaty(categories)?;
-    let counts: std::collections::BTreeMap<String, u64> = (0..categories)
-        .map(|i| (format!("c{i}"), 100 + i as u64))
+    let names = verity_escrow::limit_categories(&treaty);
+    // Each category's total (100 + i) spread over the first sites; the rest count zero.
+    let per_site: Vec<std::collections::BTreeMap<String, u64>> = (0..sites)
+        .map(|s| {
+            (0..categories)
+                .map(|i| {
+                    let total = 100 + i as u64;
+                    let n = sites as u64;
+                    let share = total / n + u64::from((s as u64) < total % n);
+                    (format!("c{i}"), share)
+                })
+                .collect()
+        })
         .collect();
     let root = verity_escrow::Digest([0x42; 32]);
     let ctx = verity_escrow::ProofContext {
@@ -349,10 +367,21 @@ pub(crate) fn proofs(categories: usize, as_json: bool) -> Result<Outcome> {
     };
     const PROOF_RUNS: usize = 7;
     let bar = spinner("proving and verifying")?;
-    let (mut po, mut vo, mut pb, mut vb) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut co, mut po, mut vo, mut pb, mut vb) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut bits = 0;
     let values = (categories + 3).next_power_of_two();
     for _ in 0..PROOF_RUNS {
+        let t = Instant::now();
+        let counts: Vec<verity_escrow::SiteCounts> = per_site
+            .iter()
+            .map(|c| verity_escrow::SiteCounts::commit(c, &names))
+            .collect();
+        // Committing is computing every site's points (what sealing does once).
+        for c in &counts {
+            c.points().map_err(anyhow::Error::msg)?;
+        }
+        co.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
         let (h, _) = verity_escrow::prove_totals(&ctx, &counts)?;
         po.push(t.elapsed().as_secs_f64());
@@ -365,27 +394,25 @@ pub(crate) fn proofs(categories: usize, as_json: bool) -> Result<Outcome> {
         vb.push(v);
     }
     bar.finish_and_clear();
+    let (prove_ours_s, prove_bare_s) = (median(po), median(pb));
+    let (verify_ours_s, verify_bare_s) = (median(vo), median(vb));
     let m = ProofMeasurement {
         categories,
         limits: 3,
+        sites,
         values,
         bits,
-        prove_ours_s: median(po),
-        prove_bare_s: median(pb),
-        prove_ratio: 0.0,
-        verify_ours_s: median(vo),
-        verify_bare_s: median(vb),
-        verify_ratio: 0.0,
-        target_ratio: 1.2,
-        within_target: false,
+        commit_counts_s: median(co),
+        prove_ours_s,
+        prove_bare_s,
+        prove_ratio: prove_ours_s / prove_bare_s,
+        verify_ours_s,
+        verify_bare_s,
+        verify_ratio: verify_ours_s / verify_bare_s,
+        target_prove_ratio: 1.3,
+        target_verify_s: 0.020,
+        within_target: prove_ours_s / prove_bare_s <= 1.3 && verify_ours_s < 0.020,
         runs: PROOF_RUNS,
-    };
-    let m = ProofMeasurement {
-        prove_ratio: m.prove_ours_s / m.prove_bare_s,
-        verify_ratio: m.verify_ours_s / m.verify_bare_s,
-        within_target: m.prove_ours_s / m.prove_bare_s <= 1.2
-            && m.verify_ours_s / m.verify_bare_s <= 1.2,
-        ..m
     };
     if as_json {
         json(&m)?;
@@ -395,8 +422,16 @@ pub(crate) fn proofs(categories: usize, as_json: bool) -> Result<Outcome> {
     t.add_row([
         "Declaration".to_string(),
         format!(
-            "{categories} categories, 3 limits: {} ranges of {bits} bits (padded to {values})",
+            "{sites} sites each committing to {categories} category counts; 3 limits: {} ranges of {bits} bits (padded to {values})",
             categories + 3
+        ),
+    ]);
+    t.add_row([
+        "Commit the sites' counts (once, when sealing)".to_string(),
+        format!(
+            "{:.1} ms ({} commitments)",
+            m.commit_counts_s * 1e3,
+            sites * categories
         ),
     ]);
     t.add_row([
@@ -411,16 +446,17 @@ pub(crate) fn proofs(categories: usize, as_json: bool) -> Result<Outcome> {
     t.add_row([
         "Verify: ours / bare crate".to_string(),
         format!(
-            "{:.2} ms / {:.2} ms = {:.2}",
+            "{:.2} ms / {:.2} ms = {:.2} (summing {} site commitments included)",
             m.verify_ours_s * 1e3,
             m.verify_bare_s * 1e3,
-            m.verify_ratio
+            m.verify_ratio,
+            sites * categories
         ),
     ]);
     t.add_row([
         "Target".to_string(),
         format!(
-            "ratios ≤ 1.2: {} (medians of {PROOF_RUNS} runs)",
+            "prove ratio ≤ 1.3 and verify < 20 ms: {} (medians of {PROOF_RUNS} runs, one core)",
             if m.within_target { "met" } else { "NOT met" }
         ),
     ]);

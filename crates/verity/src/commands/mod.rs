@@ -125,8 +125,8 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             clients,
             entries,
         }) => node::bench_serve(*seconds, *clients, *entries, args.json),
-        Command::Bench(BenchCommand::Proofs { categories }) => {
-            bench::proofs(*categories, args.json)
+        Command::Bench(BenchCommand::Proofs { categories, sites }) => {
+            bench::proofs(*categories, *sites, args.json)
         }
         Command::Notify {
             own,

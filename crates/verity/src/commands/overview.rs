@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use chrono::NaiveDate;
 use serde::Serialize;
-use verity_escrow::{
-    ItemRecord, Padding, ProofContext, SealedDeclaration, prove_totals, verify_totals,
-};
+use verity_escrow::{ProofContext, SealedDeclaration, prove_totals, verify_totals};
 use verity_treaty::compliance::{self, Assessment, LimitVerdict, Mode, Severity, Verdict};
 use verity_treaty::{PartyCode, StatusReport, builtin};
 
@@ -113,8 +111,6 @@ struct HiddenDemo {
 /// hidden totals, padded to the draft's bounds; the proofs are verified and judged.
 fn hidden_totals_demo() -> Result<Vec<HiddenDemo>> {
     let treaty = builtin::treaty("trilateral-draft")?;
-    let padding =
-        Padding::of(&treaty).ok_or_else(|| anyhow::anyhow!("the draft sets padding bounds"))?;
     let as_of = treaty
         .dates()
         .entry_into_force
@@ -133,8 +129,7 @@ fn hidden_totals_demo() -> Result<Vec<HiddenDemo>> {
         );
         let items = verity_inspect::synthetic_arsenal(party.as_str(), deployed, stored, retired);
         let count = items.len();
-        let tally = treaty.tally(items.iter().map(ItemRecord::facts))?;
-        let sealed = SealedDeclaration::commit_padded(items, Some(padding))?;
+        let sealed = SealedDeclaration::commit_hidden(items, &treaty)?;
         let root = sealed.root();
         let ctx = ProofContext {
             treaty: &treaty,
@@ -142,7 +137,7 @@ fn hidden_totals_demo() -> Result<Vec<HiddenDemo>> {
             as_of,
             root: &root,
         };
-        let (published, _) = prove_totals(&ctx, &tally.categories)?;
+        let (published, _) = prove_totals(&ctx, &sealed.site_counts())?;
         let limits = verify_totals(&ctx, &published)?;
         let proved: Vec<String> = limits
             .iter()
