@@ -454,10 +454,11 @@ fn inspection_row(i: &InspectionSummary) -> Markup {
             td.num { @if let Some(n) = i.number_in_year { (n) } @else { "—" } }
             td { (step(true)) }
             td { (step(i.seed.is_some())) }
-            td { (step(i.selection.is_some())) }
+            td { (step(i.selection.is_some() || (opened && i.sealed_to.is_some()))) }
             td { (step(opened)) }
             td { (step(i.status == InspectionStatus::Complete)) }
             td { (i.status) }
+            td { @if let Some(shown) = i.opening_shown() { (shown) } }
             td { @if let Some(sel) = &i.selection { (sel.sites.iter().map(|x| x.site.clone()).collect::<Vec<_>>().join(", ")) } }
             td.num.violation[discrepancies > 0] { (discrepancies) }
         }
@@ -478,12 +479,12 @@ fn inspections_content(s: &Snapshot, target: Target) -> Markup {
         }
         section aria-labelledby="each-h" {
             (section_heading(target, "each-h", html! { "Every inspection (" (s.report.inspections.len()) ")" }))
-            p.muted { "Steps: requested, seeded (both commitments revealed in order, or the treaty's fallback), selected (the joint seed's draw), opened (the inspected party's opening of the selection), recorded (the inspectors' record). Discrepancies: items where what was found differs from what was declared." }
+            p.muted { "Steps: requested, seeded (both commitments revealed in order, or the treaty's fallback), selected (the joint seed's draw), opened (the inspected party's opening of the selection), recorded (the inspectors' record). Opening: published in clear, or sealed to the inspecting party (its sites and items are that party's to see; a finding discloses the key, so anyone can decrypt the opening from the inspected party's signed log and check it). Discrepancies: items where what was found differs from what was declared." }
             div.scroll { table {
                 thead { tr {
                     th scope="col" { "Inspection" } th scope="col" { "Type" } th scope="col" { "Pair" } th scope="col" { "Request date" } th.num scope="col" { "No. in year" }
                     th scope="col" { "Requested" } th scope="col" { "Seeded" } th scope="col" { "Selected" } th scope="col" { "Opened" } th scope="col" { "Recorded" }
-                    th scope="col" { "Status" } th scope="col" { "Sites visited" } th.num scope="col" { "Discrepancies" }
+                    th scope="col" { "Status" } th scope="col" { "Opening" } th scope="col" { "Sites visited" } th.num scope="col" { "Discrepancies" }
                 } }
                 tbody { @for i in &s.report.inspections { (inspection_row(i)) } }
             } }

@@ -11,7 +11,7 @@
 //! `hidden`, which the lints cover.
 #![allow(clippy::expect_used, clippy::indexing_slicing)]
 
-use crate::counts::SiteCounts;
+use crate::counts::{CountPoints, SiteCounts};
 use crate::digest::{Digest, Salt};
 use crate::error::EscrowError;
 use crate::hidden::TotalsOpening;
@@ -70,6 +70,8 @@ pub struct SealedSite {
     /// Under hidden totals: the site's counts with their blindings (the secret behind the
     /// count commitments its leaf covers).
     counts: SiteCounts,
+    /// The count commitments its leaf covers (computed once, when sealing).
+    points: Option<CountPoints>,
     /// The site's commitment (its leaf hash in the declaration's tree).
     pub commitment: Digest,
 }
@@ -136,6 +138,8 @@ pub struct SealedDeclaration {
     dummy_sites: Vec<Salt>,
     /// Under hidden totals: each padding site's zero counts with their blindings.
     dummy_counts: Vec<SiteCounts>,
+    /// Their count commitments (computed once, when sealing).
+    dummy_points: Vec<CountPoints>,
     top_slots: Vec<TopSlot>,
     top: MemTree,
     root: Digest,
@@ -535,23 +539,28 @@ impl SealedDeclaration {
                     real: members.len(),
                     tree,
                     counts,
+                    points,
                     commitment,
                 })
             })
             .collect::<Result<_, EscrowError>>()?;
+        let dummy_points = dummy_counts
+            .iter()
+            .enumerate()
+            .map(|(i, counts)| {
+                counts
+                    .points()
+                    .map_err(|e| unfit(format!("padding site {i}"), e))
+            })
+            .collect::<Result<Vec<CountPoints>, EscrowError>>()?;
         let dummy_leaves = dummy_sites
             .iter()
             .enumerate()
-            .map(|(i, salt)| match dummy_counts.get(i) {
+            .map(|(i, salt)| match dummy_points.get(i) {
                 None => Ok(dummy_leaf(DUMMY_SITE_DOMAIN, &salt.0)),
-                Some(counts) => {
-                    let points = counts
-                        .points()
-                        .map_err(|e| unfit(format!("padding site {i}"), e))?;
-                    counted_dummy_site_leaf(salt, &points).ok_or_else(|| {
-                        EscrowError::Request("a category name is too long to commit".into())
-                    })
-                }
+                Some(points) => counted_dummy_site_leaf(salt, points).ok_or_else(|| {
+                    EscrowError::Request("a category name is too long to commit".into())
+                }),
             })
             .collect::<Result<Vec<Digest>, EscrowError>>()?;
         let mut top: Vec<(Digest, TopSlot)> = sites
@@ -575,6 +584,7 @@ impl SealedDeclaration {
             sites,
             dummy_sites,
             dummy_counts,
+            dummy_points,
             top_slots: top.into_iter().map(|(_, s)| s).collect(),
             top: top_tree,
             root,
@@ -732,6 +742,21 @@ impl SealedDeclaration {
             .collect()
     }
 
+    /// Per position of the site tree (real or padding, in tree order): the count
+    /// commitments its leaf covers, as computed when sealing (empty without hidden totals).
+    pub fn site_points(&self) -> Vec<CountPoints> {
+        if self.dummy_points.is_empty() && self.sites.iter().all(|s| s.points.is_none()) {
+            return Vec::new();
+        }
+        self.top_slots
+            .iter()
+            .map(|s| match s {
+                TopSlot::Site(i) => self.sites[*i].points.clone().unwrap_or_default(),
+                TopSlot::Dummy(i) => self.dummy_points.get(*i).cloned().unwrap_or_default(),
+            })
+            .collect()
+    }
+
     /// Every padding site opened: its position, salt and (under hidden totals) the blindings
     /// of its zero counts.
     pub fn padding_openings(&self) -> Vec<PaddingOpening> {
@@ -786,9 +811,14 @@ impl SealedDeclaration {
         }
     }
 
-    /// Stage 2: a site's item count, with what it takes to check it against the root.
+    /// Stage 2: a site's item count, with what it takes to check it against the root. Its
+    /// count commitments stay closed: a verifier rebuilds the leaf from the points the
+    /// declaration published (stage 2 tells how many items, not how many of each category).
     pub fn open_site_count(&self, name: &str) -> Result<SiteCountOpening, EscrowError> {
-        Ok(self.count_opening(self.site_index(name)?))
+        Ok(SiteCountOpening {
+            counts: SiteCounts::default(),
+            ..self.count_opening(self.site_index(name)?)
+        })
     }
 
     /// Stage 3: every item of a site (and its padding salts), so absence can be proved too.
@@ -821,7 +851,11 @@ impl SealedDeclaration {
                     salt: self.salts.salt(k),
                     index: pos as u64,
                     proof: site.tree.prove(pos as u64),
-                    site: self.count_opening(si),
+                    // One item tells nothing of its site's counts: they stay closed.
+                    site: SiteCountOpening {
+                        counts: SiteCounts::default(),
+                        ..self.count_opening(si)
+                    },
                 });
             }
         }

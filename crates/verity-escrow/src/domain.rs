@@ -42,6 +42,8 @@ pub const LOG_ENTRY_SIGNATURE: &[u8] = b"verity/log-entry/v1\n";
 
 /// A party's commitment to its inspection seed: `SHA-256(label ‖ id ‖ party ‖ seed)`.
 pub const SEED_COMMITMENT: &[u8] = b"verity/inspect/seed-commitment/v1\n";
+/// Where a party keeps the private key of an inspection's sealed opening in its private store.
+pub const SEALING_KEY_STORE_SLOT: &[u8] = b"verity/inspect/sealing-key-store/v1\n";
 /// The joint selection seed: `SHA-256(label ‖ id ‖ inspecting seed ‖ inspected seed)`.
 pub const SELECTION_SEED: &[u8] = b"verity/inspect/selection-seed/v1\n";
 /// The selection seed when the inspected party withheld: the inspecting party's seed alone.
@@ -50,6 +52,10 @@ pub const SELECTION_SEED_FALLBACK: &[u8] = b"verity/inspect/selection-seed-fallb
 pub const SEED_STORE_SLOT: &[u8] = b"verity/inspect/seed-store/v1\n";
 /// The key of each draw stream (sites, items at a site, facilities) from a selection seed.
 pub const SELECTION_DRAW: &[u8] = b"verity/inspect/draw/v1\n";
+
+/// The HPKE `info` of an opening sealed to the inspecting party (followed by the inspection
+/// id); the associated data is the canonical JSON of the opening's public header.
+pub const SEALED_OPENING: &[u8] = b"verity/inspect/sealed-opening/v1\n";
 
 /// The draw of the site a stage-2 disclosure opens, from the other parties' checkpoints.
 pub const DISCLOSURE_DRAW: &[u8] = b"verity/disclose/site-draw/v1\n";

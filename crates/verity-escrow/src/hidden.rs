@@ -270,6 +270,29 @@ pub fn prove_totals(
     ctx: &ProofContext<'_>,
     sites: &[SiteCounts],
 ) -> Result<(HiddenTotals, TotalsOpening), EscrowError> {
+    let points = sites
+        .iter()
+        .map(SiteCounts::points)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| EscrowError::Request(format!("site counts: {e}")))?;
+    prove_totals_with_points(ctx, sites, &points)
+}
+
+/// [`prove_totals`] with each site's count commitments already computed (by sealing:
+/// [`crate::SealedDeclaration::site_points`]), in the same order as `sites`. Points that are
+/// not the counts' make a proof that does not verify.
+pub fn prove_totals_with_points(
+    ctx: &ProofContext<'_>,
+    sites: &[SiteCounts],
+    points: &[crate::counts::CountPoints],
+) -> Result<(HiddenTotals, TotalsOpening), EscrowError> {
+    if points.len() != sites.len() {
+        return Err(EscrowError::Request(format!(
+            "{} sites' counts but {} sites' count commitments",
+            sites.len(),
+            points.len()
+        )));
+    }
     let st = Statement::of(ctx)?;
     let bad = |e: ProofError| EscrowError::Request(format!("site counts: {e}"));
     // Every committed category's total (the proof covers the applicable limits' ones; the
@@ -342,11 +365,7 @@ pub fn prove_totals(
     .map_err(|e| EscrowError::Request(format!("range proof: {e}")))?;
     let published = HiddenTotals {
         bits: st.bits as u32,
-        sites: sites
-            .iter()
-            .map(|s| s.points().map(|p| crate::counts::points_hex(&p)))
-            .collect::<Result<_, _>>()
-            .map_err(bad)?,
+        sites: points.iter().map(crate::counts::points_hex).collect(),
         padding: commitments
             .iter()
             .skip(st.categories.len() + st.limits.len())

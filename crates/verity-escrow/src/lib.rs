@@ -27,7 +27,7 @@ pub use digest::{Digest, NotADigest, Salt};
 pub use error::EscrowError;
 pub use hidden::{
     HiddenTotals, LimitProof, OpenedCount, ProofContext, ProofError, ProvedLimit, TotalsOpening,
-    bare_range_proofs, check_totals_opening, prove_totals, verify_totals,
+    bare_range_proofs, check_totals_opening, prove_totals, prove_totals_with_points, verify_totals,
 };
 pub use inventory::{ItemRecord, MAX_FIELD_BYTES, parse_inventory, tally_items};
 pub use opening::{

@@ -1,7 +1,7 @@
 //! Openings: what a party publishes to open part of its declaration, and how anyone checks an
 //! opening against the declaration's root alone (no other data, no trust in the opener).
 
-use crate::counts::{OpenedCount, SiteCounts};
+use crate::counts::{CountPoints, OpenedCount, SiteCounts};
 use crate::digest::{Digest, Salt};
 use crate::inventory::ItemRecord;
 use crate::tree::{
@@ -152,10 +152,20 @@ impl SiteCountOpening {
     /// under hidden totals); `None` for a name no commitment can hold or a count that does not
     /// open.
     pub fn commitment(&self) -> Option<Digest> {
+        self.commitment_with(None)
+    }
+
+    /// [`SiteCountOpening::commitment`] for an opening that shows the site's count
+    /// commitments without opening them (stage 2 and item bundles under hidden totals): with
+    /// no opened counts, the leaf is rebuilt from `published`, the points the declaration
+    /// published for this position.
+    pub fn commitment_with(&self, published: Option<&CountPoints>) -> Option<Digest> {
+        let opened;
         let points = if self.counts.is_empty() {
-            None
+            published
         } else {
-            Some(self.counts.points().ok()?)
+            opened = self.counts.points().ok()?;
+            Some(&opened)
         };
         site_commitment(
             &self.salt,
@@ -163,14 +173,25 @@ impl SiteCountOpening {
             self.items,
             self.slots,
             &self.items_root,
-            points.as_ref(),
+            points,
         )
     }
 
     /// Checks the opening against a declaration root.
     pub fn verify(&self, root: &Digest) -> Result<(), OpeningError> {
+        self.verify_with(root, None)
+    }
+
+    /// Checks the opening against a declaration root, its leaf rebuilt with the published
+    /// count commitments of its position when it opens none (see
+    /// [`SiteCountOpening::commitment_with`]).
+    pub fn verify_with(
+        &self,
+        root: &Digest,
+        published: Option<&CountPoints>,
+    ) -> Result<(), OpeningError> {
         let under_root = self
-            .commitment()
+            .commitment_with(published)
             .is_some_and(|c| check_inclusion(&self.proof, self.sites, root, self.index, &c));
         if under_root {
             Ok(())
@@ -225,7 +246,17 @@ impl ItemOpening {
 
     /// Checks the opening against a declaration root.
     pub fn verify(&self, root: &Digest) -> Result<(), OpeningError> {
-        self.site.verify(root)?;
+        self.verify_with(root, None)
+    }
+
+    /// Checks the opening against a declaration root; under hidden totals `published` is the
+    /// declaration's count commitments at the site's position (the opening does not open them).
+    pub fn verify_with(
+        &self,
+        root: &Digest,
+        published: Option<&CountPoints>,
+    ) -> Result<(), OpeningError> {
+        self.site.verify_with(root, published)?;
         if self.record.site != self.site.site {
             return Err(OpeningError::WrongSite {
                 uid: clip_name(&self.record.uid),

@@ -296,7 +296,12 @@ fn nothing_published_gives_a_count_away_and_two_declarations_look_alike() {
     // Openings still verify under padding, and a padded site tree always has 2,048 slots.
     let root = big.root();
     let o = big.open_item("CN-WC-0007").unwrap();
-    o.verify(&root).unwrap();
+    // One item opens none of its site's counts: its site's leaf is rebuilt with the count
+    // commitments the declaration published at its position.
+    assert!(o.site.counts.is_empty());
+    let published = big.site_counts()[o.site.index as usize].points().unwrap();
+    o.verify_with(&root, Some(&published)).unwrap();
+    assert!(o.verify(&root).is_err());
     assert_eq!((o.site.slots, o.site.sites), (2048, 64));
     let s = big.open_site("STORE-2").unwrap();
     s.verify(&root).unwrap();

@@ -15,6 +15,7 @@ mod compare;
 mod opening;
 mod quota;
 mod randomness;
+mod sealed;
 mod select;
 pub mod view;
 mod world;
@@ -22,11 +23,18 @@ mod world;
 pub use compare::{
     FieldDifference, ItemCheck, ItemOutcome, SiteCheck, compare_site, expected_at_site,
 };
-pub use opening::{build_opening, check_inspection_opening, counts_problem, published_counts};
+pub use opening::{
+    build_opening, check_inspection_opening, counts_problem, opening_findings, published_counts,
+    site_count_mismatches,
+};
 pub use quota::{QuotaError, QuotaLedger, QuotaUse, RecordedRequest, Request, RequestOutcomes};
 pub use randomness::{
     Role, SeedCommitment, SeedOutcome, SeedProtocol, SeedProtocolError, derive_selection_seed,
-    seed_store_slot,
+    sealing_key_slot, seed_store_slot,
+};
+pub use sealed::{
+    SEALED_BYTES_PER_POSITION, SEALED_BYTES_PER_SLOT, SEALED_MAX_DOUBLINGS, SealError, SealingKey,
+    UnsealError, bare_chacha20poly1305, open_sealed, seal_opening, sealed_capacity,
 };
 pub use select::{
     Draw, Position, SelectedSite, SelectionError, SelectionResult, designate, draw_positions,

@@ -29,6 +29,7 @@ pub fn build_opening(
         site_commitments: commitments.clone(),
         dummies: Vec::new(),
         sites: Vec::new(),
+        sealed: None,
     };
     if kind.scope == SelectionScope::EmptyFacilities {
         // The register of empty facilities is public: nothing is opened.
@@ -165,4 +166,96 @@ pub fn counts_problem(
             Err(e) => Some(format!("its opened counts: {e}")),
         },
     }
+}
+
+/// Where a whole-site opening's committed counts differ from the treaty's tally of its opened
+/// items, one sentence each (empty when they agree or the site commits no counts).
+pub fn site_count_mismatches(
+    treaty: &verity_treaty::Treaty,
+    s: &verity_escrow::SiteOpening,
+) -> Vec<String> {
+    if s.header.counts.is_empty() {
+        return Vec::new();
+    }
+    let tally = match treaty.tally(s.items.iter().map(|i| i.record.facts())) {
+        Ok(t) => t,
+        Err(e) => {
+            return vec![format!(
+                "site `{}`: its opened items cannot be counted: {e}",
+                verity_escrow::clip_name(&s.header.site)
+            )];
+        }
+    };
+    s.header
+        .counts
+        .0
+        .iter()
+        .filter_map(|(category, committed)| {
+            let opened = tally.categories.get(category).copied().unwrap_or(0);
+            (opened != committed.count).then(|| {
+                format!(
+                    "site `{}` committed `{category}` as {} but its opened items count {opened}",
+                    verity_escrow::clip_name(&s.header.site),
+                    committed.count
+                )
+            })
+        })
+        .collect()
+}
+
+/// What inspectors find in an opening they can read (a sealed one once decrypted): each
+/// problem in words. The opening does not hold together, a site's counts differ from its
+/// items, it does not follow the selection `seed` fixes, or an item found differs from what
+/// its site should hold (the opened declaration amended by `updates`, the inspected party's
+/// notifications before the opening). Empty when the inspection is clean. The compliance view
+/// judges the same things from the logs; this is the inspectors' own reading, which decides
+/// whether they disclose a sealed opening's key.
+pub fn opening_findings(
+    treaty: &verity_treaty::Treaty,
+    selection: &Selection,
+    seed: &[u8; 32],
+    opening: &InspectionOpening,
+    published: Option<&[CountPoints]>,
+    updates: &[&verity_log::Notification],
+    observations: &[verity_log::SiteObservation],
+) -> Vec<String> {
+    let mut out = check_inspection_opening(opening, published);
+    if !out.is_empty() {
+        return out;
+    }
+    for site in &opening.sites {
+        out.extend(site_count_mismatches(treaty, site));
+    }
+    let followed = match selection.scope {
+        SelectionScope::DeclaredSites => crate::select::follow_selection(seed, selection, opening),
+        // Facility checks open nothing: there is nothing sealed to read.
+        SelectionScope::EmptyFacilities => return out,
+    };
+    let selected = match followed {
+        Ok(s) => s,
+        Err(e) => {
+            out.push(format!("the opening does not follow the selection: {e}"));
+            return out;
+        }
+    };
+    for sel in &selected.sites {
+        let Some(obs) = observations.iter().find(|o| o.site == sel.site) else {
+            continue;
+        };
+        let opened: Vec<ItemRecord> = opening
+            .sites
+            .iter()
+            .find(|s| s.header.site == sel.site)
+            .map(|s| s.items.iter().map(|i| i.record.clone()).collect())
+            .unwrap_or_default();
+        let expected =
+            crate::compare::expected_at_site(&sel.site, &opened, updates.iter().copied());
+        let check = crate::compare::compare_site(&expected, obs, &sel.designated);
+        out.extend(
+            check
+                .discrepancies()
+                .map(|c| format!("at `{}`: item `{}` is not as declared", sel.site, c.uid)),
+        );
+    }
+    out
 }

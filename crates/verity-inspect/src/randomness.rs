@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use verity_escrow::domain::{
-    SEED_COMMITMENT as COMMIT_DOMAIN, SEED_STORE_SLOT, SELECTION_SEED as JOINT_DOMAIN,
-    SELECTION_SEED_FALLBACK as FALLBACK_DOMAIN,
+    SEALING_KEY_STORE_SLOT, SEED_COMMITMENT as COMMIT_DOMAIN, SEED_STORE_SLOT,
+    SELECTION_SEED as JOINT_DOMAIN, SELECTION_SEED_FALLBACK as FALLBACK_DOMAIN,
 };
 
 /// A party's side in one inspection.
@@ -107,6 +107,15 @@ impl SeedOutcome {
 pub fn seed_store_slot(id: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(SEED_STORE_SLOT);
+    put(&mut h, id.as_bytes());
+    h.finalize().into()
+}
+
+/// Where a party keeps the private key of inspection `id`'s sealed opening in its private
+/// store: `SHA-256(label ‖ len ‖ id)`.
+pub fn sealing_key_slot(id: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(SEALING_KEY_STORE_SLOT);
     put(&mut h, id.as_bytes());
     h.finalize().into()
 }

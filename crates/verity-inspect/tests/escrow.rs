@@ -362,3 +362,121 @@ fn a_declaration_under_a_private_copy_of_the_text_is_named() {
         p.escrow().findings
     );
 }
+
+/// China's two-store declaration under the trilateral draft, hidden totals proved over its
+/// sites' published count commitments, with `forge` applied to what it publishes.
+fn forged_declaration(
+    forge: impl FnOnce(&mut verity_escrow::HiddenTotals, &SealedDeclaration),
+) -> (Party, SealedDeclaration) {
+    let mut p = party("CHN");
+    let treaty = verity_treaty::builtin::treaty("trilateral-draft").unwrap();
+    let items: Vec<ItemRecord> = (0..30)
+        .map(|i| ItemRecord {
+            uid: format!("WC-{i}"),
+            class: "warhead_container".into(),
+            item_type: "Container".into(),
+            site: format!("STORE-{}", i % 3),
+            status: "non-deployed".into(),
+            warheads: 1 + (i as u64 % 3),
+        })
+        .collect();
+    let mut sealed = SealedDeclaration::commit_hidden(items, &treaty).unwrap();
+    let root = sealed.root();
+    let ctx = ProofContext {
+        treaty: &treaty,
+        party: PartyCode::parse("CHN").unwrap(),
+        as_of: day("2027-02-05"),
+        root: &root,
+    };
+    let (mut hidden, opening) = prove_totals(&ctx, &sealed.site_counts()).unwrap();
+    sealed.set_totals_opening(opening);
+    forge(&mut hidden, &sealed);
+    p.append(EntryBody::Declaration(Declaration {
+        treaty: "trilateral-draft".into(),
+        as_of: day("2027-02-05"),
+        root,
+        sites: Some(sealed.site_commitments()),
+        aggregates: None,
+        hidden_totals: Some(hidden),
+        empty_facilities: Vec::new(),
+        treaty_digest: Some(verity_escrow::treaty_digest(&treaty)),
+    }));
+    (p, sealed)
+}
+
+#[test]
+fn per_site_commitments_moved_between_sites_or_transplanted_are_named() {
+    // Honest: nothing to find, and opening a site holds.
+    let (p, _) = forged_declaration(|_, _| {});
+    assert!(p.escrow().findings.is_empty(), "{:?}", p.escrow().findings);
+    let position =
+        |s: &SealedDeclaration, name: &str| s.open_site(name).unwrap().header.index as usize;
+
+    // Moved: STORE-0's commitments published at STORE-1's position and back. Their sum is
+    // the same, so the proof still verifies; the leaf of each site covers its own, so the
+    // first opening of either site is refused.
+    let (mut p, sealed) =
+        forged_declaration(|h, s| h.sites.swap(position(s, "STORE-0"), position(s, "STORE-1")));
+    assert!(p.escrow().findings.is_empty(), "{:?}", p.escrow().findings);
+    p.append(EntryBody::Disclosure(Disclosure {
+        declaration: 0,
+        root: sealed.root(),
+        stage: 2,
+        level: DisclosureLevel::SiteItemCounts,
+        sites: vec![],
+        site_counts: vec![sealed.open_site_count("STORE-0").unwrap()],
+        site_items: vec![],
+        dummy_sites: vec![],
+        totals: None,
+    }));
+    let found: Vec<(Rule, u64, String)> = p
+        .escrow()
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.evidence[0].index, f.message.clone()))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (Rule::DisclosureInvalid, 1));
+    // Stage 2 shows the site's count commitments without opening them: its leaf, rebuilt with
+    // the ones published at its position (the other site's), is not the one under the root.
+    assert!(
+        found[0]
+            .2
+            .contains("site `STORE-0`: its commitment is not under the declaration root"),
+        "{found:?}"
+    );
+    // A whole-site opening carries its counts: they do not open what its position published.
+    let (mut p, sealed) =
+        forged_declaration(|h, s| h.sites.swap(position(s, "STORE-0"), position(s, "STORE-1")));
+    let opening = sealed.open_site("STORE-1").unwrap();
+    p.append(stage_three(&sealed, vec![opening]));
+    let found: Vec<String> = p
+        .escrow()
+        .findings
+        .iter()
+        .map(|f| f.message.clone())
+        .collect();
+    assert!(
+        found.iter().any(|m| m.contains(
+            "site `STORE-1`: its opened counts do not open the count commitments published for its position"
+        )),
+        "{found:?}"
+    );
+
+    // Transplanted: one site's commitment to stored warheads replaced by another
+    // declaration's: the sums change and the proof no longer verifies.
+    let mut donor = None;
+    let _ = forged_declaration(|h, s| {
+        donor = Some(h.sites[position(s, "STORE-0")]["stored_warheads"].clone())
+    });
+    let (p, _) = forged_declaration(|h, s| {
+        h.sites[position(s, "STORE-0")].insert("stored_warheads".into(), donor.unwrap());
+    });
+    let rules: Vec<Rule> = p.escrow().findings.iter().map(|f| f.rule).collect();
+    assert_eq!(
+        rules,
+        [Rule::HiddenTotalsUnproved],
+        "{:?}",
+        p.escrow().findings
+    );
+}

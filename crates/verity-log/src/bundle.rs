@@ -199,7 +199,18 @@ impl ItemOpeningBundle {
         let EntryBody::Declaration(decl) = &parsed.statement.entry else {
             return Err(BundleError::NotADeclaration(d.index));
         };
-        self.opening.verify(&decl.root)?;
+        // Under hidden totals the item's site leaf covers the count commitments the
+        // declaration published for its position.
+        let published = decl
+            .hidden_totals
+            .as_ref()
+            .and_then(|h| {
+                usize::try_from(self.opening.site.index)
+                    .ok()
+                    .and_then(|i| h.sites.get(i))
+            })
+            .map(|p| verity_escrow::parse_points(p).unwrap_or_default());
+        self.opening.verify_with(&decl.root, published.as_ref())?;
         Ok(BundleCheck {
             log: cp.origin,
             declaration_index: d.index,

@@ -239,6 +239,11 @@ pub struct InspectionRequest {
     pub inspected: PartyCode,
     /// The inspected party's declaration the inspection checks: its latest on the request date.
     pub declaration: EntryRef,
+    /// Under hidden totals: a fresh X25519 public key (hex) for this inspection only; the
+    /// inspected party seals its opening to it (HPKE, RFC 9180), so what the sites hold is
+    /// seen by the inspecting party and by no one else unless it discloses the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal_to: Option<String>,
 }
 
 /// A commitment to a random seed for an inspection, in each party's own log.
@@ -290,7 +295,30 @@ pub struct InspectionOpening {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dummies: Vec<PaddingOpening>,
     /// Drawn real sites, opened whole, in draw order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sites: Vec<SiteOpening>,
+    /// When the request asked for it: the drawn positions (padding and sites) sealed to the
+    /// inspecting party's key instead of `dummies` and `sites`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<SealedOpening>,
+}
+
+/// An opening sealed to the inspecting party (HPKE base mode: DHKEM(X25519, HKDF-SHA256),
+/// HKDF-SHA256, ChaCha20-Poly1305). The plaintext is the canonical JSON of the padding and
+/// sites opened, padded with zero bytes to a length fixed by public parameters (the type's
+/// sites, the treaty's slots per site and sites per declaration), so its length says nothing;
+/// its SHA-256 is signed here, binding what any key holder will read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealedOpening {
+    /// The recipient's public key (hex), the request's `seal_to`.
+    pub recipient: String,
+    /// The HPKE encapsulated key (hex).
+    pub enc: String,
+    /// The ciphertext with its tag (base64).
+    pub ciphertext: String,
+    /// SHA-256 of the padded plaintext.
+    pub plaintext_hash: Digest,
 }
 
 /// An item as the inspectors found it.
@@ -329,8 +357,40 @@ pub struct InspectionRecord {
     pub inspection: String,
     /// The inspected party's opening entry the observations answer.
     pub opening: EntryRef,
-    /// One observation per inspected site.
+    /// One observation per inspected site (withheld when a sealed opening checked out: a
+    /// clean inspection reveals nothing but its signed outcome).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sites: Vec<SiteObservation>,
+    /// For a sealed opening: what the inspectors made of it, and the key that opens it when
+    /// they report a finding or could not read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<SealedVerdict>,
+}
+
+/// The inspectors' account of a sealed opening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealedVerdict {
+    /// What they found.
+    pub outcome: SealedOutcome,
+    /// The inspection's X25519 private key (hex), disclosed with a finding or when the opening
+    /// could not be read, so anyone can decrypt the ciphertext from the inspected party's own
+    /// signed log and check the finding; absent for a clean inspection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclosed_key: Option<String>,
+}
+
+/// What the inspectors made of a sealed opening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SealedOutcome {
+    /// Decrypted and checked: opening, selection and sites as committed; nothing found.
+    Clean,
+    /// Decrypted and checked: a finding (the observations and the key are disclosed).
+    Finding,
+    /// It could not be decrypted with the key, or its plaintext does not match its hash, or it
+    /// is not an opening (the key is disclosed).
+    Unreadable,
 }
 
 /// The body of an entry, tagged by kind.

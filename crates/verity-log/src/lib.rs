@@ -37,8 +37,9 @@ pub use cosignature::{
 pub use entry::{
     ClearAggregates, Declaration, Disclosure, ENTRY_SIGNATURE_DOMAIN, EntryBody, EntryError,
     EntryRef, InspectionOpening, InspectionRecord, InspectionRequest, Leaf, Notification,
-    NotificationError, ObservedItem, STATEMENT_FORMAT, SeedCommit, SeedReveal, SiteObservation,
-    Statement, canonical_json, check_notification_records, signature_message,
+    NotificationError, ObservedItem, STATEMENT_FORMAT, SealedOpening, SealedOutcome, SealedVerdict,
+    SeedCommit, SeedReveal, SiteObservation, Statement, canonical_json, check_notification_records,
+    signature_message,
 };
 pub use error::{LogError, MirrorError};
 pub use keys::{KeyError, PartyKey, VerifierKey, default_name, key_id};

@@ -10,12 +10,13 @@ use serde::Serialize;
 use verity_escrow::Digest;
 use verity_inspect::view::{InspectionSummary, LoadedLog, judge};
 use verity_inspect::{
-    QuotaLedger, RecordedRequest, Request, Role, SeedCommitment, SeedProtocol, SelectionResult,
-    build_opening, follow_selection, select_facilities,
+    QuotaLedger, RecordedRequest, Request, Role, SealingKey, SeedCommitment, SeedProtocol,
+    SelectionResult, build_opening, follow_selection, open_sealed, opening_findings, seal_opening,
+    sealed_capacity, select_facilities,
 };
 use verity_log::{
-    EntryBody, EntryRef, InspectionOpening, InspectionRecord, InspectionRequest, Leaf, SeedCommit,
-    SeedReveal, SiteObservation,
+    EntryBody, EntryRef, InspectionOpening, InspectionRecord, InspectionRequest, Leaf,
+    Notification, SealedOutcome, SealedVerdict, SeedCommit, SeedReveal, SiteObservation,
 };
 use verity_treaty::compliance::Mode;
 use verity_treaty::model::SelectionScope;
@@ -100,6 +101,8 @@ impl<'a> LogEntries<'a> {
 pub struct Inspection {
     /// The inspection id.
     pub id: String,
+    /// The treaty the request is under.
+    pub treaty: String,
     /// The treaty's inspection type.
     pub inspection_type: String,
     /// The inspecting party.
@@ -112,6 +115,8 @@ pub struct Inspection {
     pub request: EntryRef,
     /// The inspected party's declaration the request names.
     pub declaration: EntryRef,
+    /// The key the opening is to be sealed to (hex), when the request asks for a sealed one.
+    pub seal_to: Option<String>,
     /// Seed commitments: the inspecting party's, then the inspected party's.
     commits: [Option<(EntryRef, Digest)>; 2],
     /// Seed reveals, in the same order.
@@ -241,11 +246,13 @@ impl Inspection {
             .map(|(r, ())| r);
         Ok(Self {
             id: id.to_string(),
+            treaty: r.treaty.clone(),
             inspection_type: r.inspection_type.clone(),
             inspecting: inspecting.party,
             inspected: inspected.party,
             requested,
             declaration: r.declaration.clone(),
+            seal_to: r.seal_to.clone(),
             commits: [commit(inspecting), commit(inspected)],
             reveals: [reveal(inspecting), reveal(inspected)],
             opening,
@@ -364,6 +371,37 @@ impl Inspection {
             .ok_or_else(|| self.out_of_order("fix the selection", "no joint seed".into()))
     }
 
+    /// The seed the selection follows: the joint one, or the inspecting party's fallback when
+    /// the inspected party withheld its reveal.
+    pub fn selection_seed(&self) -> Result<[u8; 32], PartyError> {
+        if let Ok(seed) = self.joint_seed() {
+            return Ok(seed);
+        }
+        let mut proto =
+            SeedProtocol::new(&self.id, self.inspecting.as_str(), self.inspected.as_str());
+        let refuse = |e: verity_inspect::SeedProtocolError| {
+            self.out_of_order("fix the selection", e.to_string())
+        };
+        for role in [Role::Inspecting, Role::Inspected] {
+            if let Some((_, c)) = slot(&self.commits, role) {
+                proto.commit(role, SeedCommitment(c.0)).map_err(refuse)?;
+            }
+        }
+        match (
+            slot(&self.reveals, Role::Inspecting),
+            slot(&self.reveals, Role::Inspected),
+        ) {
+            (Some((_, seed)), None) => {
+                proto.reveal_after_withholding(*seed).map_err(refuse)?;
+                proto
+                    .outcome(true)
+                    .and_then(|o| o.seed())
+                    .ok_or_else(|| self.out_of_order("fix the selection", "no seed".into()))
+            }
+            _ => Err(self.out_of_order("fix the selection", "the seeds are not revealed".into())),
+        }
+    }
+
     /// The inspected party's opening entry, once made.
     pub fn opening(&self) -> Option<&EntryRef> {
         self.opening.as_ref()
@@ -393,6 +431,60 @@ pub fn settle(
                 "no request for inspection `{id}` in the logs given"
             ))
         })
+}
+
+/// [`settle`], and for an opening sealed to a party whose `secrets` keep the key: the
+/// designation read from the decrypted opening (which only that party may see). An opening
+/// sealed to someone else, or not yet made, is settled as [`settle`] settles it.
+pub fn settle_sealed(
+    treaty: &Treaty,
+    logs: &[LoadedLog],
+    id: &str,
+    on: NaiveDate,
+    secrets: &impl Secrets,
+) -> Result<InspectionSummary, PartyError> {
+    let mut summary = settle(treaty, logs, id, on)?;
+    if summary.sealed_to.is_none() || summary.selection.is_some() {
+        return Ok(summary);
+    }
+    let Some(seed) = summary
+        .seed
+        .as_ref()
+        .and_then(verity_inspect::SeedOutcome::seed)
+    else {
+        return Ok(summary);
+    };
+    let Some(opening) = logs
+        .iter()
+        .filter(|l| l.party() == summary.inspected)
+        .flat_map(|l| l.bodies())
+        .find_map(|(_, b)| match b {
+            EntryBody::InspectionOpening(o) if o.inspection == id => Some(o),
+            _ => None,
+        })
+    else {
+        return Ok(summary);
+    };
+    let key = SealingKey::from_bytes(secrets.sealing_key(id)?).ok_or_else(|| {
+        PartyError::refused(format!(
+            "the sealing key kept for inspection `{id}` is not an X25519 key"
+        ))
+    })?;
+    let full = open_sealed(opening, &key.secret_hex())
+        .map_err(|e| PartyError::refused(format!("inspection `{id}`: {e}")))?;
+    let kind = treaty
+        .inspection_type(&summary.inspection_type)
+        .ok_or_else(|| {
+            PartyError::refused(format!(
+                "`{}` has no inspection type `{}`",
+                treaty.id(),
+                summary.inspection_type
+            ))
+        })?;
+    let selection = follow_selection(&seed, &kind.selection, &full)
+        .map_err(|e| PartyError::refused(format!("inspection `{id}`: {e}")))?;
+    summary.selection = Some(selection);
+    Ok(summary)
 }
 
 /// What an opening opened.
@@ -446,24 +538,42 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
             inspected,
             date: today,
         })?;
+        // Under hidden totals, what the sites hold is for the inspecting party only: a fresh
+        // key for this inspection, its private half kept with the party's secrets.
+        let sealed = treaty.escrow().is_some_and(|e| e.hidden_totals)
+            && treaty
+                .inspection_type(inspection_type)
+                .is_some_and(|k| k.selection.scope == SelectionScope::DeclaredSites);
+        let seal_to = if sealed {
+            let mut ikm = [0u8; 32];
+            self.rng.fill_bytes(&mut ikm);
+            let key = SealingKey::derive(&ikm);
+            self.secrets.put_sealing_key(id, &key.to_bytes())?;
+            Some(key.public_hex())
+        } else {
+            None
+        };
         let body = InspectionRequest {
             inspection: id.to_string(),
             treaty: treaty.id().to_string(),
             inspection_type: inspection_type.to_string(),
             inspected,
             declaration: declaration.clone(),
+            seal_to: seal_to.clone(),
         };
         let request = self.append(EntryBody::InspectionRequest(body))?;
         let requested = self.recorded(request.index)?;
         Ok((
             Inspection {
                 id: id.to_string(),
+                treaty: treaty.id().to_string(),
                 inspection_type: inspection_type.to_string(),
                 inspecting: by,
                 inspected,
                 requested,
                 request,
                 declaration,
+                seal_to,
                 commits: [None, None],
                 reveals: [None, None],
                 opening: None,
@@ -640,6 +750,12 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
                 select_facilities(seed, &kind.selection, &decl.empty_facilities)
             }
         };
+        // Sealed to the inspecting party when the request asks, padded to the public capacity.
+        let opening = match &insp.seal_to {
+            Some(key) => seal_opening(&opening, key, sealed_capacity(treaty, kind.selection.sites))
+                .map_err(|e| PartyError::refused(format!("inspection `{}`: {e}", insp.id)))?,
+            None => opening,
+        };
         Ok((opening, selection))
     }
 
@@ -670,12 +786,20 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
         })
     }
 
-    /// The inspectors' record of what they found at each visited site, citing the opening.
+    /// The inspectors' record of what they found at each visited site, citing the opening
+    /// (found in `inspected`, the inspected party's log). A sealed opening is decrypted with
+    /// the key this party kept and read as the compliance view would read it (valid, sites'
+    /// counts as their items, following the selection, every item as declared): a clean one is
+    /// recorded as clean with no observation (nothing of the sites is published); one with any
+    /// finding, or that cannot be read, with the observations and the key disclosed, so anyone
+    /// can check the finding against the inspected party's own signed ciphertext.
     pub fn record(
         &mut self,
         insp: &mut Inspection,
+        treaty: &Treaty,
+        inspected: &LoadedLog,
         sites: Vec<SiteObservation>,
-    ) -> Result<EntryRef, PartyError> {
+    ) -> Result<Recorded, PartyError> {
         let step = "record the observations";
         insp.turn(
             self.party(),
@@ -692,12 +816,106 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
                 ),
             ));
         };
+        let entry = inspected.leaf(opening.index).map(|l| &l.statement.entry);
+        let Some(EntryBody::InspectionOpening(o)) = entry else {
+            return Err(PartyError::refused(format!(
+                "entry {} of {}'s log is not the opening of inspection `{}`",
+                opening.index, insp.inspected, insp.id
+            )));
+        };
+        let (sites, sealed) = match &o.sealed {
+            None => (sites, None),
+            Some(_) => {
+                let key = SealingKey::from_bytes(self.secrets.sealing_key(&insp.id)?).ok_or_else(
+                    || {
+                        PartyError::refused(format!(
+                            "the sealing key kept for inspection `{}` is not an X25519 key",
+                            insp.id
+                        ))
+                    },
+                )?;
+                let outcome = match open_sealed(o, &key.secret_hex()) {
+                    Err(_) => SealedOutcome::Unreadable,
+                    Ok(full) => {
+                        let kind =
+                            treaty
+                                .inspection_type(&insp.inspection_type)
+                                .ok_or_else(|| {
+                                    PartyError::refused(format!(
+                                        "`{}` has no inspection type `{}`",
+                                        treaty.id(),
+                                        insp.inspection_type
+                                    ))
+                                })?;
+                        let declared = match inspected.leaf(full.declaration) {
+                            Some(l) => match &l.statement.entry {
+                                EntryBody::Declaration(d) => Some(d),
+                                _ => None,
+                            },
+                            None => None,
+                        };
+                        let published = declared.and_then(verity_inspect::published_counts);
+                        let updates: Vec<&Notification> = inspected
+                            .bodies()
+                            .filter_map(|(i, b)| match b {
+                                EntryBody::Notification(n)
+                                    if i < opening.index && n.declaration == full.declaration =>
+                                {
+                                    Some(n)
+                                }
+                                _ => None,
+                            })
+                            .collect();
+                        let found = opening_findings(
+                            treaty,
+                            &kind.selection,
+                            &insp.selection_seed()?,
+                            &full,
+                            published.as_deref(),
+                            &updates,
+                            &sites,
+                        );
+                        if found.is_empty() {
+                            SealedOutcome::Clean
+                        } else {
+                            SealedOutcome::Finding
+                        }
+                    }
+                };
+                let verdict = SealedVerdict {
+                    outcome,
+                    disclosed_key: (outcome != SealedOutcome::Clean).then(|| key.secret_hex()),
+                };
+                // A clean sealed inspection publishes nothing of the sites it saw.
+                let sites = if outcome == SealedOutcome::Clean {
+                    Vec::new()
+                } else {
+                    sites
+                };
+                (sites, Some(verdict))
+            }
+        };
+        let outcome = sealed.as_ref().map(|v| v.outcome);
         let entry = self.append(EntryBody::InspectionRecord(InspectionRecord {
             inspection: insp.id.clone(),
             opening,
             sites,
+            sealed,
         }))?;
         insp.record = Some(entry.clone());
-        Ok(entry)
+        Ok(Recorded {
+            entry,
+            sealed: outcome,
+        })
     }
+}
+
+/// What a record recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recorded {
+    /// The record entry.
+    pub entry: EntryRef,
+    /// For a sealed opening: what the inspectors made of it (a finding or an unreadable
+    /// opening discloses the key).
+    pub sealed: Option<SealedOutcome>,
 }

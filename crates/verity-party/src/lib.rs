@@ -23,7 +23,9 @@ mod secrets;
 mod sink;
 
 pub use error::PartyError;
-pub use inspection::{Inspection, LogEntries, Opened, Revealed, Stage, settle};
+pub use inspection::{
+    Inspection, LogEntries, Opened, Recorded, Revealed, Stage, settle, settle_sealed,
+};
 pub use party::{Declared, Disclosed, ItemChange, OwnEntry, Party, Publish, disclosure_draw};
 pub use remote::{NodeClient, NodeSummary, add_witnessed, fetch_log, read_log};
 pub use secrets::{MemorySecrets, Secrets};

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use verity_escrow::{
     Digest, ItemRecord, Padding, ProofContext, ProvedLimit, SealedDeclaration, StagePlan,
-    prove_totals, stage_level, tally_items, verify_totals,
+    prove_totals_with_points, stage_level, tally_items, verify_totals,
 };
 use verity_log::{
     ClearAggregates, Declaration, Disclosure, EntryBody, EntryRef, Leaf, Notification, StoredEntry,
@@ -41,6 +41,11 @@ pub struct Publish {
     pub hide_totals: bool,
     /// Facilities registered as holding no accountable item.
     pub empty_facilities: Vec<String>,
+    /// Under hidden totals, counts to commit at the sites named (site → category → count) in
+    /// place of their items' tally. Empty for an honest party; exercises and the red team
+    /// play a party that understates with it, and the first opening of such a site names it
+    /// (`site-count-mismatch`).
+    pub claimed_counts: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 /// A declaration made.
@@ -169,6 +174,11 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
     /// Its log, to move its clock.
     pub fn log_mut(&mut self) -> &mut L {
         &mut self.log
+    }
+
+    /// Its secrets (declarations' salts, inspection seeds and sealing keys).
+    pub fn secrets(&self) -> &S {
+        &self.secrets
     }
 
     /// Its own entries, as read and appended.
@@ -321,7 +331,15 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
         };
         let tally = tally_items(treaty, &items)?;
         let item_count = items.len();
-        let mut sealed = if hide {
+        if !hide && !publish.claimed_counts.is_empty() {
+            return Err(PartyError::refused(format!(
+                "`{}` publishes totals: sites commit no counts to claim",
+                treaty.id()
+            )));
+        }
+        let mut sealed = if hide && !publish.claimed_counts.is_empty() {
+            SealedDeclaration::commit_hidden_claiming(items, treaty, &publish.claimed_counts)?
+        } else if hide {
             SealedDeclaration::commit_hidden(items, treaty)?
         } else {
             SealedDeclaration::commit_padded(items, padding)?
@@ -334,7 +352,8 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
             root: &root,
         };
         let (hidden_totals, limits) = if hide {
-            let (published, opening) = prove_totals(&ctx, &sealed.site_counts())?;
+            let (published, opening) =
+                prove_totals_with_points(&ctx, &sealed.site_counts(), &sealed.site_points())?;
             let limits = verify_totals(&ctx, &published)
                 .map_err(|e| PartyError::refused(format!("our own proof does not verify: {e}")))?;
             sealed.set_totals_opening(opening);

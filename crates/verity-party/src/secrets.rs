@@ -1,11 +1,11 @@
-//! What only the party knows: its sealed declarations (salts, records, committed counts) and its
-//! inspection seeds until it reveals them. Kept in the encrypted private store on disk by an
+//! What only the party knows: its sealed declarations (salts, records, committed counts), its
+//! inspection seeds until it reveals them, and the keys its inspections' openings are sealed to. Kept in the encrypted private store on disk by an
 //! operator, or in memory by an exercise; never sent to a node.
 
 use std::collections::HashMap;
 
 use verity_escrow::{Digest, PrivateStore, SealedDeclaration};
-use verity_inspect::seed_store_slot;
+use verity_inspect::{sealing_key_slot, seed_store_slot};
 
 use crate::PartyError;
 
@@ -19,6 +19,10 @@ pub trait Secrets {
     fn put_seed(&mut self, inspection: &str, seed: &[u8; 32]) -> Result<(), PartyError>;
     /// The party's seed for an inspection.
     fn seed(&self, inspection: &str) -> Result<[u8; 32], PartyError>;
+    /// Keeps the private key an inspection's opening is sealed to.
+    fn put_sealing_key(&mut self, inspection: &str, key: &[u8; 32]) -> Result<(), PartyError>;
+    /// The private key an inspection's opening is sealed to.
+    fn sealing_key(&self, inspection: &str) -> Result<[u8; 32], PartyError>;
 }
 
 impl Secrets for PrivateStore {
@@ -43,6 +47,19 @@ impl Secrets for PrivateStore {
             ))
         })
     }
+
+    fn put_sealing_key(&mut self, inspection: &str, key: &[u8; 32]) -> Result<(), PartyError> {
+        Ok(self.put(&Digest(sealing_key_slot(inspection)), key)?)
+    }
+
+    fn sealing_key(&self, inspection: &str) -> Result<[u8; 32], PartyError> {
+        let bytes = self.get(&Digest(sealing_key_slot(inspection)))?;
+        <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+            PartyError::refused(format!(
+                "the stored sealing key for inspection `{inspection}` is not 32 bytes"
+            ))
+        })
+    }
 }
 
 /// Secrets held in memory for the length of an exercise (the demo, tests).
@@ -50,6 +67,7 @@ impl Secrets for PrivateStore {
 pub struct MemorySecrets {
     declarations: HashMap<Digest, SealedDeclaration>,
     seeds: HashMap<String, [u8; 32]>,
+    sealing_keys: HashMap<String, [u8; 32]>,
 }
 
 impl Secrets for MemorySecrets {
@@ -72,6 +90,19 @@ impl Secrets for MemorySecrets {
     fn seed(&self, inspection: &str) -> Result<[u8; 32], PartyError> {
         self.seeds.get(inspection).copied().ok_or_else(|| {
             PartyError::refused(format!("no seed is held for inspection `{inspection}`"))
+        })
+    }
+
+    fn put_sealing_key(&mut self, inspection: &str, key: &[u8; 32]) -> Result<(), PartyError> {
+        self.sealing_keys.insert(inspection.to_string(), *key);
+        Ok(())
+    }
+
+    fn sealing_key(&self, inspection: &str) -> Result<[u8; 32], PartyError> {
+        self.sealing_keys.get(inspection).copied().ok_or_else(|| {
+            PartyError::refused(format!(
+                "no sealing key is held for inspection `{inspection}`"
+            ))
         })
     }
 }

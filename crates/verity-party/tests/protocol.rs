@@ -44,6 +44,7 @@ fn begin(
             inspection_type: "type-one".into(),
             inspected: verity_treaty::PartyCode::parse("RUS").unwrap(),
             declaration: rus.entry_ref(rus.declaration),
+            seal_to: None,
         }),
     );
     let req = usa.entry_ref(request);

@@ -92,7 +92,9 @@ fn every_step_out_of_turn_is_refused_and_appends_nothing() {
         "only the inspected party (RUS) does",
     );
     out_of_order(
-        usa.op.record(&mut insp, Vec::new()).unwrap_err(),
+        usa.op
+            .record(&mut insp, &treaty, &rus.loaded(), Vec::new())
+            .unwrap_err(),
         "RUS has not opened anything",
     );
     let (opening, _) = rus.op.prepare_opening(&insp, &treaty, &seed).unwrap();
@@ -103,14 +105,20 @@ fn every_step_out_of_turn_is_refused_and_appends_nothing() {
         "it is already opened",
     );
     out_of_order(
-        rus.op.record(&mut insp, Vec::new()).unwrap_err(),
+        rus.op
+            .record(&mut insp, &treaty, &rus.loaded(), Vec::new())
+            .unwrap_err(),
         "only the inspecting party (USA) does",
     );
     let before = sizes(&usa, &rus);
-    usa.op.record(&mut insp, Vec::new()).unwrap();
+    usa.op
+        .record(&mut insp, &treaty, &rus.loaded(), Vec::new())
+        .unwrap();
     assert_eq!(insp.stage(), Stage::Recorded);
     out_of_order(
-        usa.op.record(&mut insp, Vec::new()).unwrap_err(),
+        usa.op
+            .record(&mut insp, &treaty, &rus.loaded(), Vec::new())
+            .unwrap_err(),
         "it is already recorded",
     );
     assert_eq!(sizes(&usa, &rus), (before.0 + 1, before.1));

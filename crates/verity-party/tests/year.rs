@@ -379,6 +379,7 @@ fn new_start_year_two_parties_one_cheating() {
             inspection_type: "type-one".into(),
             inspected: verity_treaty::PartyCode::parse("RUS").unwrap(),
             declaration: decl,
+            seal_to: None,
         }),
     );
     let refs: Vec<&Party> = parties.iter().collect();

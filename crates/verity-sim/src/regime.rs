@@ -131,6 +131,8 @@ pub struct Scenario {
     sites: Vec<(String, Vec<ItemRecord>)>,
     truth: BTreeMap<String, Vec<ItemRecord>>,
     empty_facilities: Vec<String>,
+    /// Sites whose committed counts are not their items' tally.
+    understated: std::collections::BTreeSet<String>,
 }
 
 impl Scenario {
@@ -148,7 +150,16 @@ impl Scenario {
             sites: sites.into_iter().collect(),
             truth: at,
             empty_facilities: Vec::new(),
+            understated: Default::default(),
         }
+    }
+
+    /// The same scenario with sites whose committed counts understate their items: an
+    /// inspection that opens such a site finds it whatever items it designates (the opened
+    /// site's items are tallied against its commitments).
+    pub fn with_understated(mut self, sites: impl IntoIterator<Item = String>) -> Self {
+        self.understated.extend(sites);
+        self
     }
 
     /// The same scenario with the facilities the declaration registers as empty (what checks
@@ -183,6 +194,9 @@ impl Scenario {
     /// difference, by the real comparison.
     fn finds(&self, k: usize, designated: &[String]) -> bool {
         let (name, declared) = &self.sites[k];
+        if self.understated.contains(name) {
+            return true;
+        }
         let there = self.truth.get(name).into_iter().flatten();
         let observation = observe_site(name, there, designated);
         compare_site(declared, &observation, designated)
@@ -233,7 +247,8 @@ impl Scenario {
     /// model: each inspection selects its sites uniformly among the declared sites with items
     /// it checks (padding and other sites are skipped) or, for a check of empty facilities,
     /// among the registered empty facilities; a site-level difference (an item
-    /// missing, undeclared or with other attributes) is found whenever its site is visited,
+    /// missing, undeclared or with other attributes, or counts committed below its items) is
+    /// found whenever its site is visited,
     /// and a warhead difference when its item is among the designated ones (hypergeometric).
     pub fn exact_year(&self, regime: &Regime) -> f64 {
         let mut miss = 1.0;

@@ -1,10 +1,12 @@
-//! Cheating strategies: each turns an honest inventory into what the party declares and what
-//! is truly there. The cheater spreads its choices round-robin over the sites that hold the
-//! items it needs, the hardest placement for site-by-site inspection to find.
+//! Cheating strategies: each turns an honest inventory into what the party declares, what is
+//! truly there and, under hidden totals, the counts it commits at each site. The cheater
+//! spreads its choices round-robin over the sites that hold the items it needs, the hardest
+//! placement for site-by-site inspection to find.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
 use verity_escrow::ItemRecord;
+use verity_treaty::Treaty;
 use verity_treaty::model::Selection;
 
 /// How a party cheats.
@@ -41,6 +43,13 @@ pub enum Strategy {
         /// Declared sites they are spread over.
         sites: usize,
     },
+    /// Under hidden totals: the party declares every item truly, but commits `k` fewer
+    /// warheads at its site holding the most than the items there hold (so its proved totals
+    /// are `k` under the truth). Caught when that site is first opened.
+    UnderCommitTotals {
+        /// Warheads left out of the site's committed counts.
+        k: usize,
+    },
 }
 
 /// Where `hide-at-undeclared-site` hides when the party registers no empty facility: a place
@@ -48,13 +57,14 @@ pub enum Strategy {
 pub const UNREGISTERED_SITE: &str = "UNDECLARED-SITE";
 
 /// Every strategy's name, as the CLI takes it.
-pub const STRATEGY_NAMES: [&str; 6] = [
+pub const STRATEGY_NAMES: [&str; 7] = [
     "honest",
     "hide-at-undeclared-site",
     "under-declare-warheads",
     "declare-eliminated-that-exist",
     "swap-identifiers",
     "spread-hidden",
+    "under-commit-totals",
 ];
 
 /// Why a strategy cannot be applied to an inventory.
@@ -66,6 +76,9 @@ pub enum StrategyError {
     /// Not enough items or sites for the strategy.
     #[error("{0}")]
     TooFew(String),
+    /// The strategy needs something the treaty does not have.
+    #[error("{0}")]
+    NotApplicable(String),
 }
 
 impl Strategy {
@@ -78,6 +91,7 @@ impl Strategy {
             "declare-eliminated-that-exist" => Self::DeclareEliminatedThatExist { k },
             "swap-identifiers" => Self::SwapIdentifiers { k },
             "spread-hidden" => Self::SpreadHidden { k, sites },
+            "under-commit-totals" => Self::UnderCommitTotals { k },
             other => return Err(StrategyError::Unknown(other.to_string())),
         })
     }
@@ -91,6 +105,7 @@ impl Strategy {
             Self::DeclareEliminatedThatExist { .. } => STRATEGY_NAMES[3],
             Self::SwapIdentifiers { .. } => STRATEGY_NAMES[4],
             Self::SpreadHidden { .. } => STRATEGY_NAMES[5],
+            Self::UnderCommitTotals { .. } => STRATEGY_NAMES[6],
         }
     }
 
@@ -118,7 +133,8 @@ impl Strategy {
         let mut declared = honest.to_vec();
         let mut truth = honest.to_vec();
         match *self {
-            Self::Honest => {}
+            // The items are declared as they are; the cheat is in the committed counts.
+            Self::Honest | Self::UnderCommitTotals { .. } => {}
             Self::HideAtUndeclaredSite { k } => {
                 // What one hides is stored warheads, where the treaty has containers for them.
                 let model = honest
@@ -179,6 +195,98 @@ impl Strategy {
             }
         }
         Ok((declared, truth))
+    }
+
+    /// The whole cheat against `treaty`: [`Strategy::apply_with_register`], and the counts
+    /// the party commits where they differ from its items' tally.
+    pub fn plan(
+        &self,
+        treaty: &Treaty,
+        honest: &[ItemRecord],
+        designated: &Selection,
+        empty_facilities: &[String],
+    ) -> Result<Cheat, StrategyError> {
+        let (declared, truth) = self.apply_with_register(honest, designated, empty_facilities)?;
+        let claimed_counts = self.claimed_counts(treaty, &declared)?;
+        Ok(Cheat {
+            declared,
+            truth,
+            claimed_counts,
+        })
+    }
+
+    /// Site → category → count the party commits in place of its items' tally (empty unless
+    /// the strategy understates committed counts). For `under-commit-totals`: the site of
+    /// `declared` holding the most warheads (the first by name among equals), its counts
+    /// tallied as if its items held `k` warheads fewer (taken from its items in order).
+    pub fn claimed_counts(
+        &self,
+        treaty: &Treaty,
+        declared: &[ItemRecord],
+    ) -> Result<BTreeMap<String, BTreeMap<String, u64>>, StrategyError> {
+        let Self::UnderCommitTotals { k } = *self else {
+            return Ok(BTreeMap::new());
+        };
+        if !treaty.escrow().is_some_and(|e| e.hidden_totals) {
+            return Err(StrategyError::NotApplicable(format!(
+                "under-commit-totals needs a treaty that hides totals (sites commit counts); `{}` publishes them",
+                treaty.id()
+            )));
+        }
+        let mut warheads: BTreeMap<&str, u64> = BTreeMap::new();
+        for r in declared {
+            *warheads.entry(r.site.as_str()).or_default() += r.warheads;
+        }
+        let (site, held) = warheads
+            .iter()
+            .fold(None, |best: Option<(&str, u64)>, (s, w)| match best {
+                Some((_, b)) if b >= *w => best,
+                _ => Some((s, *w)),
+            })
+            .ok_or_else(|| too_few("a declared site"))?;
+        if (k as u64) > held || k == 0 {
+            return Err(too_few(&format!(
+                "a site holding at least {k} warheads to understate (the largest, `{site}`, holds {held})"
+            )));
+        }
+        let mut left = k as u64;
+        let reduced: Vec<ItemRecord> = declared
+            .iter()
+            .filter(|r| r.site == site)
+            .map(|r| {
+                let cut = left.min(r.warheads);
+                left -= cut;
+                ItemRecord {
+                    warheads: r.warheads - cut,
+                    ..r.clone()
+                }
+            })
+            .collect();
+        let tally = treaty
+            .tally(reduced.iter().map(ItemRecord::facts))
+            .map_err(|e| StrategyError::NotApplicable(format!("site `{site}`: {e}")))?;
+        Ok([(site.to_string(), tally.categories)].into_iter().collect())
+    }
+}
+
+/// A strategy applied: what the party declares, what is truly there, and the counts it
+/// commits where they are not its items' tally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cheat {
+    /// The declared items.
+    pub declared: Vec<ItemRecord>,
+    /// The items truly there.
+    pub truth: Vec<ItemRecord>,
+    /// Site → category → committed count, for the sites whose commitments understate.
+    pub claimed_counts: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+impl Cheat {
+    /// The simulator's scenario of this cheat, with the register of empty facilities.
+    pub fn scenario(&self, empty_facilities: &[String]) -> crate::regime::Scenario {
+        crate::regime::Scenario::new(&self.declared, &self.truth)
+            .with_register(empty_facilities)
+            .with_understated(self.claimed_counts.keys().cloned())
     }
 }
 

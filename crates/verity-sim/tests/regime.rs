@@ -268,3 +268,50 @@ fn facility_checks_reach_a_site_registered_empty_and_nothing_else_does() {
     let (declared, truth) = hide.apply(&honest, counting).unwrap();
     assert_eq!(Scenario::new(&declared, &truth).exact_year(&regime), 0.0);
 }
+
+#[test]
+fn under_committed_totals_are_found_whenever_the_site_is_opened_exact_and_simulated() {
+    let treaty = builtin::treaty("trilateral-draft").unwrap();
+    // Two stores: STORE-0 holds 1,500 containers (6,000 warheads), STORE-1 750 (3,000).
+    let honest = verity_inspect::synthetic_arsenal("RUS", 40, 9000, 0);
+    let type_two = treaty
+        .inspections()
+        .iter()
+        .find(|k| k.id == "type-two")
+        .unwrap();
+    let s = Strategy::UnderCommitTotals { k: 40 };
+    let cheat = s.plan(&treaty, &honest, &type_two.selection, &[]).unwrap();
+    assert_eq!(cheat.declared, honest, "every item declared as it is");
+    assert_eq!(cheat.truth, honest);
+    let claimed = &cheat.claimed_counts["RUS-STORE-0"];
+    assert_eq!(claimed["stored_warheads"], 6000 - 40);
+    assert_eq!(cheat.claimed_counts.len(), 1);
+    // Two Type Two inspections a year, each opening one of the two stores: 1 − (1/2)².
+    let regime = Regime {
+        inspections: vec![InspectionPlan {
+            inspection_type: "type-two".into(),
+            selection: type_two.selection.clone(),
+            per_year: 2,
+        }],
+        padded_sites: Some(64),
+    };
+    let scenario = cheat.scenario(&[]);
+    let exact = scenario.exact_year(&regime);
+    assert!((exact - 0.75).abs() < 1e-12, "{exact}");
+    let est = simulate(&scenario, &regime, 2, 4_000, 5, &|_| {});
+    for y in &est.per_year {
+        assert!(y.ci_low <= y.exact && y.exact <= y.ci_high, "{y:?}");
+    }
+    assert!((est.per_year[1].exact - (1.0 - 0.25f64.powi(2))).abs() < 1e-12);
+    // Under New START (totals published) there are no site counts to understate.
+    let ns = builtin::treaty("new-start").unwrap();
+    let e = s
+        .plan(
+            &ns,
+            &new_start_force("RUS", 3, 4),
+            &ns.inspections()[0].selection,
+            &[],
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("hides totals"), "{e}");
+}

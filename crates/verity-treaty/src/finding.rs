@@ -145,6 +145,15 @@ rules! {
     InvalidOpening = "invalid-opening", Violation;
     /// The opening does not follow the selection the seeds fix.
     OpeningOffSelection = "opening-off-selection", Violation;
+    /// The opening is sealed to another key than the one the request gives.
+    SealedToWrongKey = "sealed-to-wrong-key", Violation;
+    /// With the key the inspectors disclose, the sealed opening does not decrypt, its
+    /// plaintext is not the one it signs, or it is not an opening.
+    SealedOpeningUnreadable = "sealed-opening-unreadable", Violation;
+    /// The key a record discloses is not the inspection's.
+    DisclosedKeyInvalid = "disclosed-key-invalid", Warning;
+    /// A record's account of a sealed opening that its key does not support.
+    SealedVerdictUnsupported = "sealed-verdict-unsupported", Warning;
     /// An item found differs from its declaration.
     ItemMismatch = "item-mismatch", Violation;
     /// A declared item was not found at its site.

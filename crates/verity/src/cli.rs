@@ -344,6 +344,10 @@ pub(crate) enum InspectCommand {
         /// A built-in treaty id or the path of a treaty TOML file.
         #[arg(long)]
         treaty: String,
+        /// The inspecting party's private store: a sealed opening is decrypted with the key it
+        /// keeps, to show the designation (without it, a sealed designation is not shown).
+        #[arg(long, value_name = "DIR")]
+        private: Option<PathBuf>,
     },
     /// The inspected party opens exactly what the selection reaches.
     Open {
@@ -484,6 +488,15 @@ pub(crate) enum BenchCommand {
         /// Sites in the declaration's tree (real and padding), each committing to its counts.
         #[arg(long, default_value_t = 64)]
         sites: usize,
+    },
+    /// Seal and unseal one inspection opening (HPKE to the inspecting party's key) of a site
+    /// of the trilateral draft holding `--items` items among its 2,048 slots, with every other
+    /// position shown as padding (the longest walk); compare with the bare ChaCha20-Poly1305
+    /// crate on the same bytes.
+    Seal {
+        /// Real items at the opened site (the rest of its 2,048 slots are padding).
+        #[arg(long, default_value_t = 2048)]
+        items: usize,
     },
 }
 
@@ -678,6 +691,11 @@ pub(crate) struct DemoArgs {
     /// lands on can differ between runs).
     #[arg(long, default_value_t = 2027)]
     pub(crate) seed: u64,
+    /// A party's arsenal in warheads instead of its SIPRI 2025 total, SIPRI's 2025 split
+    /// between deployed, stored and retired kept in proportion: `PARTY:WARHEADS`, e.g.
+    /// `CHN:350` (SIPRI's figure for January 2022). Repeatable.
+    #[arg(long, value_name = "PARTY:WARHEADS")]
+    pub(crate) warheads: Vec<String>,
     /// Keep the nodes running after the year for browsing; prints each node's URL.
     #[arg(long)]
     pub(crate) serve: bool,

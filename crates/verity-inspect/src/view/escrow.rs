@@ -11,10 +11,10 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use verity_escrow::{
     CountPoints, Digest, HiddenTotals, ItemRecord, LimitProof, ProofContext, ProvedLimit,
-    SiteOpening, check_totals_opening, clip_name, root_of_site_commitments, verify_totals,
+    check_totals_opening, clip_name, root_of_site_commitments, verify_totals,
 };
 
-use crate::opening::counts_problem;
+use crate::opening::{counts_problem, site_count_mismatches};
 use verity_log::EntryBody;
 use verity_treaty::compliance::{LimitVerdict, Mode, judge_hidden};
 use verity_treaty::model::{DisclosureLevel, StageCoverage};
@@ -356,14 +356,19 @@ pub(super) fn check_escrow<'t>(
                 };
                 for c in &d.site_counts {
                     report.openings += 1;
-                    if let Err(e) = c.verify(&d.root) {
+                    // Stage 2 tells a site's items, not its counts: its leaf is rebuilt with
+                    // the count commitments published for its position (opened ones, if a
+                    // party opens them anyway, must open those).
+                    let published = published_at(c.index);
+                    if let Err(e) = c.verify_with(&d.root, published.as_ref()) {
                         problem(format!("entry {index}: {e}"));
                     } else if let Some(m) =
                         wrong_size(c.sites, &format!("site `{}`", clip_name(&c.site)))
                     {
                         problem(m);
-                    } else if let Some(m) =
-                        counts_problem(&c.counts, published_at(c.index).as_ref())
+                    } else if let Some(m) = (!c.counts.is_empty())
+                        .then(|| counts_problem(&c.counts, published.as_ref()))
+                        .flatten()
                     {
                         problem(format!("entry {index}: site `{}`: {m}", clip_name(&c.site)));
                     } else {
@@ -645,36 +650,4 @@ fn compare_revealed<'t>(
             check.compared_with_items = true;
         }
     }
-}
-
-/// Where a whole-site opening's committed counts differ from the treaty's tally of its opened
-/// items, one sentence each (empty when they agree or the site commits no counts).
-pub(crate) fn site_count_mismatches(treaty: &Treaty, s: &SiteOpening) -> Vec<String> {
-    if s.header.counts.is_empty() {
-        return Vec::new();
-    }
-    let tally = match treaty.tally(s.items.iter().map(|i| i.record.facts())) {
-        Ok(t) => t,
-        Err(e) => {
-            return vec![format!(
-                "site `{}`: its opened items cannot be counted: {e}",
-                clip_name(&s.header.site)
-            )];
-        }
-    };
-    s.header
-        .counts
-        .0
-        .iter()
-        .filter_map(|(category, committed)| {
-            let opened = tally.categories.get(category).copied().unwrap_or(0);
-            (opened != committed.count).then(|| {
-                format!(
-                    "site `{}` committed `{category}` as {} but its opened items count {opened}",
-                    clip_name(&s.header.site),
-                    committed.count
-                )
-            })
-        })
-        .collect()
 }

@@ -3,9 +3,12 @@
 //! selects) and the inspectors' record compared with the declaration amended by notifications.
 
 use chrono::{Days, NaiveDate};
+use std::borrow::Cow;
+
+use crate::sealed::{UnsealError, open_sealed};
 use verity_log::{
     EntryBody, EntryRef, InspectionOpening, InspectionRecord, InspectionRequest, Notification,
-    SeedCommit, SeedReveal,
+    SealedOutcome, SeedCommit, SeedReveal,
 };
 use verity_treaty::model::{InspectionProtocol, InspectionType, SelectionScope};
 use verity_treaty::{Rule, Treaty};
@@ -25,7 +28,7 @@ fn resolve<'a>(logs: &'a [PartyLog<'a>], r: &EntryRef) -> Option<(&'a PartyLog<'
 }
 
 /// The first entry of a party's log matching `pick`, with its index.
-fn first<'a, T>(
+fn first<'a, T: ?Sized>(
     pl: &PartyLog<'a>,
     pick: impl Fn(&'a EntryBody) -> Option<&'a T>,
 ) -> Option<(u64, &'a T)> {
@@ -128,6 +131,8 @@ fn replay_one<'a>(
         seed: None,
         selection: None,
         checks: Vec::new(),
+        sealed_to: None,
+        disclosed: false,
     };
     let refuse = |rule: Rule, message: String, findings: &mut Findings| {
         findings.add(
@@ -436,7 +441,7 @@ fn check_opening<'a>(
     fixed: &FixedSeed,
     summary: &mut InspectionSummary,
     findings: &mut Findings,
-) -> Option<(u64, &'a InspectionOpening, SelectionResult)> {
+) -> Option<Opened<'a>> {
     let &Ctx {
         logs,
         on,
@@ -500,39 +505,105 @@ fn check_opening<'a>(
             vec![o_ev.clone()],
         );
     }
+    // A sealed opening is read with the key the inspecting party discloses, or not at all;
+    // what is found in it cites the opening and the record that disclosed its key.
+    let mut o_ev = vec![o_ev];
+    let o: Cow<'a, InspectionOpening> = match &o.sealed {
+        None => Cow::Borrowed(o),
+        Some(sealed) => {
+            summary.sealed_to = Some(inspecting.party);
+            if insp.request.seal_to.as_deref() != Some(sealed.recipient.as_str()) {
+                findings.add(
+                    Rule::SealedToWrongKey,
+                    inspected.party,
+                    Some(id),
+                    format!("inspection `{id}`: the opening is sealed to key {}, not to the key the request gives", verity_escrow::clip_name(&sealed.recipient)),
+                    [vec![req_ev.clone()], o_ev].concat(),
+                );
+                summary.status = InspectionStatus::OpeningRejected;
+                return None;
+            }
+            let disclosed = first(inspecting, |b| match b {
+                EntryBody::InspectionRecord(x) if x.inspection == id => {
+                    x.sealed.as_ref().and_then(|v| v.disclosed_key.as_deref())
+                }
+                _ => None,
+            });
+            let Some((ri, key)) = disclosed else {
+                return Some(Opened {
+                    index: oi,
+                    opening: Cow::Borrowed(o),
+                    selection: None,
+                });
+            };
+            summary.disclosed = true;
+            let r_ev = inspecting.evidence(ri);
+            match open_sealed(o, key) {
+                Ok(full) => {
+                    o_ev.push(r_ev);
+                    Cow::Owned(full)
+                }
+                Err(e @ (UnsealError::WrongKey | UnsealError::NotAKey(_))) => {
+                    findings.add(
+                        Rule::DisclosedKeyInvalid,
+                        inspecting.party,
+                        Some(id),
+                        format!("inspection `{id}`: the record discloses a key that does not open the opening: {e}"),
+                        vec![r_ev],
+                    );
+                    return Some(Opened {
+                        index: oi,
+                        opening: Cow::Borrowed(o),
+                        selection: None,
+                    });
+                }
+                Err(e) => {
+                    findings.add(
+                        Rule::SealedOpeningUnreadable,
+                        inspected.party,
+                        Some(id),
+                        format!("inspection `{id}`: with the key the inspectors disclose, {e}"),
+                        [o_ev, vec![r_ev]].concat(),
+                    );
+                    summary.status = InspectionStatus::OpeningRejected;
+                    return None;
+                }
+            }
+        }
+    };
     let published = inspected
         .declaration(o.declaration)
         .and_then(crate::opening::published_counts);
-    let problems = check_inspection_opening(o, published.as_deref());
+    let problems = check_inspection_opening(&o, published.as_deref());
     if !problems.is_empty() {
         findings.add(
             Rule::InvalidOpening,
             inspected.party,
             Some(id),
             format!("inspection `{id}`: {}", problems.join("; ")),
-            vec![o_ev],
+            o_ev,
         );
         summary.status = InspectionStatus::OpeningRejected;
         return None;
     }
     // Each opened site's counts against its items: an understated site is named here.
     for site in &o.sites {
-        for m in super::escrow::site_count_mismatches(c.treaty, site) {
+        for m in crate::opening::site_count_mismatches(c.treaty, site) {
             findings.add(
                 Rule::SiteCountMismatch,
                 inspected.party,
                 Some(id),
                 format!("inspection `{id}`: {m}"),
-                vec![o_ev.clone()],
+                o_ev.clone(),
             );
         }
     }
     let followed = match c.kind.selection.scope {
-        SelectionScope::DeclaredSites => follow_selection(&seed, &c.kind.selection, o),
+        SelectionScope::DeclaredSites => follow_selection(&seed, &c.kind.selection, &o),
         SelectionScope::EmptyFacilities => follow_facility_selection(
             &seed,
             &c.kind.selection,
-            o,
+            &o,
             inspected
                 .declaration(declaration)
                 .map_or(&[][..], |d| d.empty_facilities.as_slice()),
@@ -546,23 +617,36 @@ fn check_opening<'a>(
                 inspected.party,
                 Some(id),
                 format!("inspection `{id}`: the opening does not follow the selection the revealed seeds fix: {m}"),
-                vec![o_ev],
+                o_ev,
             );
             summary.status = InspectionStatus::OpeningRejected;
             return None;
         }
     };
-    Some((oi, o, selection))
+    Some(Opened {
+        index: oi,
+        opening: o,
+        selection: Some(selection),
+    })
+}
+
+/// An opening as the view could read it: in clear, or sealed (without its selection, unless
+/// the inspectors disclosed the key).
+struct Opened<'a> {
+    index: u64,
+    opening: Cow<'a, InspectionOpening>,
+    selection: Option<SelectionResult>,
 }
 
 /// The inspectors' record, compared site by site with the declaration as amended by the
 /// notifications recorded before the opening.
 fn check_record(
     c: &Ctx<'_, '_>,
-    (oi, o, selection): (u64, &InspectionOpening, SelectionResult),
+    opened: Opened<'_>,
     summary: &mut InspectionSummary,
     findings: &mut Findings,
 ) {
+    let (oi, o) = (opened.index, opened.opening.as_ref());
     let (logs, id, inspecting, inspected, declaration) =
         (c.logs, c.id, c.inspecting, c.inspected, c.declaration);
     let o_ev = inspected.evidence(oi);
@@ -571,11 +655,46 @@ fn check_record(
         _ => None,
     });
     let Some((ri, rec)) = record else {
-        summary.selection = Some(selection);
+        summary.selection = opened.selection;
         summary.status = InspectionStatus::AwaitingRecord;
         return;
     };
     let r_ev = inspecting.evidence(ri);
+    // A sealed opening the view cannot read: the inspectors' signed verdict is the outcome.
+    let Some(selection) = opened.selection else {
+        match rec.sealed.as_ref().map(|v| (v.outcome, v.disclosed_key.is_some())) {
+            Some((SealedOutcome::Clean, _)) => {}
+            Some((outcome, false)) => findings.add(
+                Rule::SealedVerdictUnsupported,
+                inspecting.party,
+                Some(id),
+                format!("inspection `{id}`: the record reports the sealed opening as {} but discloses no key to check it by", sealed_outcome_words(outcome)),
+                vec![r_ev.clone()],
+            ),
+            Some((_, true)) => {}
+            None => findings.add(
+                Rule::SealedVerdictUnsupported,
+                inspecting.party,
+                Some(id),
+                format!("inspection `{id}`: the opening is sealed and the record says nothing of it"),
+                vec![r_ev.clone()],
+            ),
+        }
+        summary.status = InspectionStatus::Complete;
+        return;
+    };
+    if let Some(v) = &rec.sealed
+        && v.outcome == SealedOutcome::Unreadable
+    {
+        // The disclosed key opened it: the inspectors' claim does not hold.
+        findings.add(
+            Rule::SealedVerdictUnsupported,
+            inspecting.party,
+            Some(id),
+            format!("inspection `{id}`: the record reports the sealed opening unreadable, but the key it discloses opens it"),
+            vec![o_ev.clone(), r_ev.clone()],
+        );
+    }
     if !resolve(logs, &rec.opening).is_some_and(|(l, i)| l.origin == inspected.origin && i == oi) {
         findings.add(
             Rule::RecordWrongOpening,
@@ -676,4 +795,13 @@ fn check_record(
     }
     summary.selection = Some(selection);
     summary.status = InspectionStatus::Complete;
+}
+
+/// A sealed verdict in words.
+fn sealed_outcome_words(outcome: SealedOutcome) -> &'static str {
+    match outcome {
+        SealedOutcome::Clean => "clean",
+        SealedOutcome::Finding => "holding a finding",
+        SealedOutcome::Unreadable => "unreadable",
+    }
 }

@@ -154,6 +154,27 @@ pub struct InspectionSummary {
     /// Per visited site, the comparison of observation and declaration.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<SiteCheck>,
+    /// When the opening is sealed: the party it is sealed to (what it opened is theirs to see,
+    /// and anyone's only once they disclose the key with a finding).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sealed_to: Option<PartyCode>,
+    /// Whether the inspectors disclosed the key of a sealed opening (with a finding).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disclosed: bool,
+}
+
+impl InspectionSummary {
+    /// How the opening reads to whoever holds only the public logs: "opened to USA; sealed"
+    /// while the inspectors keep the key, "…; key disclosed" once they disclose it with a
+    /// finding, or "in clear" for an opening published whole (`None` before any opening).
+    pub fn opening_shown(&self) -> Option<String> {
+        match (self.sealed_to, self.disclosed) {
+            (Some(to), false) => Some(format!("opened to {to}; sealed")),
+            (Some(to), true) => Some(format!("opened to {to}; sealed, key disclosed")),
+            (None, _) if self.status.opened() => Some("in clear".to_string()),
+            (None, _) => None,
+        }
+    }
 }
 
 /// Everything the view concluded.

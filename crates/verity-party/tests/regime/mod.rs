@@ -71,6 +71,11 @@ impl Party {
         self.op.entry_ref(index).unwrap()
     }
 
+    /// The log as another party reads it: audited against this party's key.
+    pub(crate) fn loaded(&self) -> verity_inspect::view::LoadedLog {
+        verity_inspect::view::LoadedLog::from_file(&self.db, Some(self.key.verifier())).unwrap()
+    }
+
     /// The log as stored.
     pub(crate) fn log(&self) -> &Log {
         self.op.log().log()
@@ -96,6 +101,7 @@ impl Party {
             clear_aggregates: !hidden,
             hide_totals: hidden,
             empty_facilities: self.empty_facilities.clone(),
+            ..Default::default()
         };
         let d = self.op.declare(treaty, items, as_of, &publish).unwrap();
         self.declaration = d.index;
@@ -248,7 +254,7 @@ pub(crate) fn inspect(
         .map(|(site, designated)| world.observe(&b.code, site, designated))
         .collect();
     a.on(on + Days::new(2));
-    a.op.record(&mut insp, sites).unwrap();
+    a.op.record(&mut insp, treaty, &b.loaded(), sites).unwrap();
     visited
 }
 

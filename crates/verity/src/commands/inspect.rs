@@ -9,14 +9,14 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 use verity_inspect::SeedOutcome;
 use verity_inspect::view::{ComplianceReport, LoadedLog, judge};
-use verity_log::{CosignerKey, ObservedItem, SiteObservation};
-use verity_party::{Inspection, ItemChange, LogEntries, settle};
+use verity_log::{CosignerKey, ObservedItem, SealedOutcome, SiteObservation};
+use verity_party::{Inspection, ItemChange, LogEntries, settle, settle_sealed};
 use verity_treaty::compliance::Mode;
 use verity_treaty::model::EventKind;
 
 use crate::Outcome;
 use crate::cli::{KeysArgs, OwnLogArgs, WitnessArgs};
-use crate::commands::party::{keys, load_log, operator};
+use crate::commands::party::{keys, load_log, open_store, operator};
 use crate::output::{facts, json, table, thousands};
 use crate::resolve;
 
@@ -195,11 +195,16 @@ pub(crate) fn select(
     keys: &KeysArgs,
     id: &str,
     treaty_arg: &str,
+    private: Option<&Path>,
     today: NaiveDate,
     as_json: bool,
 ) -> Result<Outcome> {
     let treaty = resolve::treaty(treaty_arg)?;
-    let s = &settle(&treaty, &load_logs(logs, keys)?, id, today)?;
+    let logs = load_logs(logs, keys)?;
+    let s = &match private {
+        Some(dir) => settle_sealed(&treaty, &logs, id, today, &open_store(dir)?)?,
+        None => settle(&treaty, &logs, id, today)?,
+    };
     if as_json {
         json(s)?;
         return Ok(Outcome::Clean);
@@ -229,6 +234,18 @@ pub(crate) fn select(
             None => "not yet fixed".into(),
         },
     ]);
+    if let Some(to) = s.sealed_to {
+        t.add_row([
+            "Opening".to_string(),
+            match (&s.selection, s.disclosed) {
+                (_, true) => format!("opened to {to}; sealed, key disclosed with a finding"),
+                (Some(_), false) => format!("opened to {to}; sealed, decrypted with its key"),
+                (None, false) => format!(
+                    "opened to {to}; sealed (the designation is {to}'s to see: give its --private store)"
+                ),
+            },
+        ]);
+    }
     outln!("{t}")?;
     if let Some(sel) = &s.selection {
         let mut d = table(["Site", "Position", "Eligible items", "Designated"]);
@@ -368,17 +385,31 @@ pub(crate) fn record(
     let mut insp = inspection_of(&party, &other, id)?;
     let items: usize = sites.iter().map(|s| s.found.len()).sum();
     let site_names: Vec<String> = sites.iter().map(|s| s.site.clone()).collect();
-    let at = party.record(&mut insp, sites)?;
-    let recorded = party.recorded(at.index)?;
+    let treaty = resolve::treaty(&insp.treaty)?;
+    let at = party.record(&mut insp, &treaty, &other, sites)?;
+    let recorded = party.recorded(at.entry.index)?;
+    let sealed = match at.sealed {
+        None => "no (opened in clear)".to_string(),
+        Some(SealedOutcome::Clean) => {
+            "yes: decrypted and checked, clean; the observations stay unpublished".to_string()
+        }
+        Some(SealedOutcome::Finding) => {
+            "yes: a finding; the observations and the key are disclosed".to_string()
+        }
+        Some(SealedOutcome::Unreadable) => {
+            "yes: it could not be read; the key is disclosed".to_string()
+        }
+    };
     print_appended(
         as_json,
-        at.index,
+        at.entry.index,
         "inspection-record",
         recorded,
         &[
             ("Inspection", id.to_string()),
             ("Sites", site_names.join(", ")),
             ("Items observed", thousands(items as u64)),
+            ("Sealed opening", sealed),
         ],
     )
 }
@@ -471,6 +502,7 @@ pub(crate) fn compliance(
             "Of",
             "Requested",
             "Status",
+            "Opening",
             "Sites",
             "Discrepancies",
         ]);
@@ -483,6 +515,7 @@ pub(crate) fn compliance(
                 i.inspected.to_string(),
                 i.requested.to_string(),
                 i.status.to_string(),
+                i.opening_shown().unwrap_or_default(),
                 i.selection
                     .as_ref()
                     .map(|s| {

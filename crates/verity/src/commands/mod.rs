@@ -84,6 +84,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
                 clear_aggregates: *clear_aggregates,
                 hide_totals: *hide_totals,
                 empty_facilities: empty_facilities.clone(),
+                ..Default::default()
             },
             today,
             args.json,
@@ -128,6 +129,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         Command::Bench(BenchCommand::Proofs { categories, sites }) => {
             bench::proofs(*categories, *sites, args.json)
         }
+        Command::Bench(BenchCommand::Seal { items }) => bench::seal(*items, args.json),
         Command::Notify {
             own,
             event,
@@ -186,7 +188,8 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
             keys,
             id,
             treaty,
-        }) => inspect::select(logs, keys, id, treaty, today, args.json),
+            private,
+        }) => inspect::select(logs, keys, id, treaty, private.as_deref(), today, args.json),
         Command::Inspect(InspectCommand::Open {
             own,
             id,

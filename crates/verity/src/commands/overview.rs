@@ -37,18 +37,19 @@ struct DetectionDemo {
 }
 
 /// The strategies the demo shows, with their sizes.
-const DEMO_STRATEGIES: [(&str, usize, usize); 5] = [
+const DEMO_STRATEGIES: [(&str, usize, usize); 6] = [
     ("hide-at-undeclared-site", 40, 0),
     ("under-declare-warheads", 5, 0),
     ("declare-eliminated-that-exist", 10, 0),
     ("swap-identifiers", 5, 0),
     ("spread-hidden", 40, 2),
+    ("under-commit-totals", 40, 0),
 ];
 
 /// Each trilateral party's synthetic arsenal against each strategy: the exact one-year
 /// detection probability of the simulator's model (the same selection and comparison code).
 fn detection_demo() -> Result<Vec<DetectionDemo>> {
-    use verity_sim::regime::{Regime, Scenario};
+    use verity_sim::regime::Regime;
     use verity_sim::strategy::Strategy;
     let treaty = builtin::treaty("trilateral-draft")?;
     let estimates = builtin::estimates()?;
@@ -69,18 +70,13 @@ fn detection_demo() -> Result<Vec<DetectionDemo>> {
         let mut by_strategy = Vec::new();
         for (name, k, sites) in DEMO_STRATEGIES {
             let s = Strategy::parse(name, k, sites)?;
-            let (declared, truth) = s.apply_with_register(&honest, &counting, &register)?;
+            let cheat = s.plan(&treaty, &honest, &counting, &register)?;
             let label = match s {
                 Strategy::SpreadHidden { k, sites } => format!("{name} ({k} over {sites} sites)"),
                 Strategy::SwapIdentifiers { k } => format!("{name} ({k} pairs)"),
                 _ => format!("{name} ({k})"),
             };
-            by_strategy.push((
-                label,
-                Scenario::new(&declared, &truth)
-                    .with_register(&register)
-                    .exact_year(&regime),
-            ));
+            by_strategy.push((label, cheat.scenario(&register).exact_year(&regime)));
         }
         out.push(DetectionDemo {
             party: *party,

@@ -125,12 +125,12 @@ fn party_world(
         .empty_facilities
         .clone()
         .unwrap_or_else(|| synthetic_register(treaty, party));
-    let (declared, truth) = strategy
-        .apply_with_register(&honest, &counting_selection(treaty)?, &register)
+    let cheat = strategy
+        .plan(treaty, &honest, &counting_selection(treaty)?, &register)
         .map_err(|e| anyhow::anyhow!("{}: {e}", party.as_str()))?;
     Ok(PartyWorld {
         party,
-        scenario: Scenario::new(&declared, &truth).with_register(&register),
+        scenario: cheat.scenario(&register),
         regime: Regime::of(treaty, party),
         honest,
         register,
@@ -189,12 +189,10 @@ fn chart(
     let mut series = Vec::new();
     for name in STRATEGY_NAMES.iter().filter(|n| **n != "honest") {
         let s = Strategy::parse(name, w.k, w.sites)?;
-        let Ok((declared, truth)) =
-            s.apply_with_register(&world.honest, &selection, &world.register)
-        else {
+        let Ok(cheat) = s.plan(treaty, &world.honest, &selection, &world.register) else {
             continue;
         };
-        let scenario = Scenario::new(&declared, &truth).with_register(&world.register);
+        let scenario = cheat.scenario(&world.register);
         let label = match s {
             Strategy::SpreadHidden { k, sites } => format!("{name} (k = {k} over {sites} sites)"),
             Strategy::SwapIdentifiers { k } => {

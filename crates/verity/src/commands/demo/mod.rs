@@ -10,6 +10,7 @@ mod year;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 use verity_escrow::ItemRecord;
 use verity_inspect::view::{ComplianceReport, LoadedLog, judge};
@@ -61,13 +62,62 @@ pub(super) struct NodeReport {
     alarms: usize,
 }
 
+/// One party's synthetic arsenal: what only it knows.
+#[derive(Debug, Serialize)]
+pub(super) struct Arsenal {
+    party: String,
+    warheads: u64,
+    items: usize,
+    /// Where the total comes from.
+    source: String,
+}
+
+/// `--warheads PARTY:N` overrides, by party.
+fn parse_warheads(args: &[String], treaty: &Treaty) -> Result<BTreeMap<PartyCode, u64>> {
+    let mut out = BTreeMap::new();
+    for a in args {
+        let Some((party, n)) = a.split_once(':') else {
+            bail!("--warheads: expected PARTY:WARHEADS, found `{a}`");
+        };
+        let party = PartyCode::parse(party).map_err(|m| anyhow::anyhow!("--warheads: {m}"))?;
+        if !treaty.parties().contains(&party) {
+            bail!("--warheads: {party} is not a party to `{}`", treaty.id());
+        }
+        let n: u64 =
+            n.parse().ok().filter(|n| *n > 0).with_context(|| {
+                format!("--warheads: `{n}` is not a positive number of warheads")
+            })?;
+        out.insert(party, n);
+    }
+    Ok(out)
+}
+
+/// `e` scaled to `total` warheads, its split between deployed, stored and retired kept in
+/// proportion (stored takes the rounding).
+fn scaled_estimate(
+    e: &verity_treaty::figures::Estimate,
+    total: u64,
+) -> verity_treaty::figures::Estimate {
+    let base = e.total_inventory.unwrap_or(0).max(1);
+    let part = |x: Option<u64>| x.map(|v| (v * total + base / 2) / base);
+    let deployed = part(e.deployed).unwrap_or(0).min(total);
+    let retired = part(e.retired).unwrap_or(0).min(total - deployed);
+    verity_treaty::figures::Estimate {
+        total_inventory: Some(total),
+        deployed: Some(deployed),
+        stored: Some(total - deployed - retired),
+        retired: Some(retired),
+        ..e.clone()
+    }
+}
+
 /// Everything the demo reports: the observer's compliance report (treaty, date, logs, limits,
 /// inspections, findings with evidence) at the top level, with the run's facts beside it.
 #[derive(Debug, Serialize)]
 pub(super) struct DemoReport {
     seed: u64,
-    /// Each party's SIPRI 2025 total its synthetic arsenal adds up to (known only to it).
-    arsenals: Vec<(String, u64, usize)>,
+    /// Each party's total its synthetic arsenal adds up to (known only to it).
+    arsenals: Vec<Arsenal>,
     cheat: Option<CheatReport>,
     /// Findings against parties that did not cheat (false alarms): none expected.
     false_alarms: usize,
@@ -90,6 +140,8 @@ fn demo_size(name: &str) -> (usize, usize) {
         "declare-eliminated-that-exist" => (10, 0),
         "swap-identifiers" => (5, 0),
         "spread-hidden" => (40, 2),
+        // 40 warheads left out of one site's commitments.
+        "under-commit-totals" => (40, 0),
         _ => (0, 0),
     }
 }
@@ -141,8 +193,9 @@ fn describe(
     strategy: &Strategy,
     declared: &[ItemRecord],
     truth: &[ItemRecord],
+    claimed: &BTreeMap<String, BTreeMap<String, u64>>,
 ) -> (String, usize, u64, usize) {
-    let declared_uids: std::collections::BTreeMap<&str, &ItemRecord> =
+    let declared_uids: BTreeMap<&str, &ItemRecord> =
         declared.iter().map(|r| (r.uid.as_str(), r)).collect();
     let undeclared: Vec<&ItemRecord> = truth
         .iter()
@@ -173,6 +226,10 @@ fn describe(
         Strategy::SpreadHidden { k, sites } => format!(
             "{party} keeps {k} undeclared items ({warheads} warheads) spread over {sites} declared sites"
         ),
+        Strategy::UnderCommitTotals { k } => format!(
+            "{party} declares every item as it is but commits {k} warheads fewer than its items hold at {}, so its proved totals are {k} under the truth",
+            claimed.keys().cloned().collect::<Vec<_>>().join(", ")
+        ),
         Strategy::Honest => format!("{party} is honest"),
     };
     (text, undeclared.len(), warheads, altered)
@@ -181,6 +238,7 @@ fn describe(
 pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
     let treaty = builtin::treaty("trilateral-draft")?;
     let cheat = parse_cheat(&args.cheat, &treaty)?;
+    let overrides = parse_warheads(&args.warheads, &treaty)?;
     let estimates = builtin::estimates()?;
     let counting = counting_selection(&treaty)?;
     // Each party's honest arsenal from SIPRI 2025, its register, and what it declares and
@@ -193,32 +251,58 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
             .iter()
             .find(|e| e.state == *party && e.year == 2025)
             .with_context(|| format!("no SIPRI 2025 estimate for {party}"))?;
-        let honest = verity_sim::forces::synthetic_inventory(&treaty, *party, e);
+        let (e, source) = match overrides.get(party) {
+            Some(n) => (
+                scaled_estimate(e, *n),
+                format!("--warheads (the {} split kept)", e.edition),
+            ),
+            None => (e.clone(), e.edition.clone()),
+        };
+        let honest = verity_sim::forces::synthetic_inventory(&treaty, *party, &e);
         let register = verity_sim::forces::synthetic_register(&treaty, *party);
         let total: u64 = honest.iter().map(|r| r.warheads).sum();
-        arsenals.push((party.as_str().to_string(), total, honest.len()));
-        let (declared, truth) = match &cheat {
+        arsenals.push(Arsenal {
+            party: party.as_str().to_string(),
+            warheads: total,
+            items: honest.len(),
+            source,
+        });
+        let setup = match &cheat {
             Some((p, s)) if p == party => {
-                let (d, t) = s
-                    .apply_with_register(&honest, &counting, &register)
+                let c = s
+                    .plan(&treaty, &honest, &counting, &register)
                     .map_err(|e| anyhow::anyhow!("--cheat: {e}"))?;
-                cheat_world = Some((d.clone(), t.clone(), register.clone()));
-                (d, t)
+                let setup = year::PartySetup {
+                    code: party.as_str().to_string(),
+                    declared: c.declared.clone(),
+                    truth: c.truth.clone(),
+                    register: register.clone(),
+                    understates: (!c.claimed_counts.is_empty()).then(|| s.clone()),
+                };
+                cheat_world = Some((c, register));
+                setup
             }
-            _ => (honest.clone(), honest),
+            _ => year::PartySetup {
+                code: party.as_str().to_string(),
+                declared: honest.clone(),
+                truth: honest,
+                register,
+                understates: None,
+            },
         };
-        parties.push((party.as_str().to_string(), declared, truth, register));
+        parties.push(setup);
     }
     let mut chart_svg = Err("no party cheats in this run".to_string());
     let cheat_report = match (&cheat, &cheat_world) {
-        (Some((party, strategy)), Some((declared, truth, register))) => {
-            let scenario = Scenario::new(declared, truth).with_register(register);
+        (Some((party, strategy)), Some((c, register))) => {
+            let scenario = c.scenario(register);
+            let (declared, truth) = (&c.declared, &c.truth);
             let regime = Regime::of(&treaty, *party);
             let trials = 4_000;
             let est = simulate(&scenario, &regime, 1, trials, args.seed, &|_| {});
             chart_svg = detection_chart(&scenario, &regime, party.as_str(), strategy, &est);
             let (planted, undeclared_items, undeclared_warheads, altered_items) =
-                describe(party.as_str(), strategy, declared, truth);
+                describe(party.as_str(), strategy, declared, truth, &c.claimed_counts);
             Some(CheatReport {
                 party: party.as_str().to_string(),
                 strategy: strategy.clone(),
@@ -527,17 +611,18 @@ fn print_report(r: &DemoReport, html: &Path) -> Result<()> {
         ]);
     }
     outln!("{n}")?;
-    let mut a = table(["Party", "Warheads (SIPRI 2025)", "Items", "Published"]);
-    for (p, w, items) in &r.arsenals {
+    let mut a = table(["Party", "Warheads", "Source", "Items", "Published"]);
+    for x in &r.arsenals {
         a.add_row([
-            p.clone(),
-            thousands(*w),
-            thousands(*items as u64),
+            x.party.clone(),
+            thousands(x.warheads),
+            x.source.clone(),
+            thousands(x.items as u64),
             "commitments and range proofs only: totals hidden".to_string(),
         ]);
     }
     outln!("{a}")?;
-    let mut done = std::collections::BTreeMap::<(String, String, String), (usize, usize)>::new();
+    let mut done = BTreeMap::<(String, String, String), (usize, usize)>::new();
     for i in &r.compliance.inspections {
         let e = done
             .entry((

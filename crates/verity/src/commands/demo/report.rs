@@ -58,10 +58,10 @@ fn run_sections(r: &DemoReport) -> Markup {
         }
         section #arsenals aria-labelledby="arsenals-h" {
             h2 #arsenals-h { "Arsenals" }
-            p { "Each party's synthetic item list adds up to its SIPRI 2025 estimate (SIPRI Yearbook 2025, " code { "data/estimates.csv" } "); only the party knows it. Anyone sees commitments and range proofs." }
+            p { "Each party's synthetic item list adds up to its SIPRI 2025 estimate (SIPRI Yearbook 2025, " code { "data/estimates.csv" } ") unless the run gives another total; only the party knows it. Anyone sees commitments and range proofs." }
             div.scroll { table {
-                thead { tr { th scope="col" { "Party" } th.num scope="col" { "Warheads (SIPRI 2025)" } th.num scope="col" { "Items" } } }
-                tbody { @for (p, w, items) in &r.arsenals { tr { td { (p) } td.num { (thousands(*w)) } td.num { (thousands(*items as u64)) } } } }
+                thead { tr { th scope="col" { "Party" } th.num scope="col" { "Warheads" } th scope="col" { "Source" } th.num scope="col" { "Items" } } }
+                tbody { @for x in &r.arsenals { tr { td { (x.party) } td.num { (thousands(x.warheads)) } td { (x.source) } td.num { (thousands(x.items as u64)) } } } }
             } }
         }
     }

@@ -16,6 +16,7 @@ use verity_log::{EntryRef, leaf_hash};
 use verity_party::{
     ItemChange, MemorySecrets, NodeClient, NodeLog, OwnLog, Party, Publish, disclosure_draw,
 };
+use verity_sim::strategy::Strategy;
 use verity_treaty::model::{DisclosureLevel, EventKind};
 use verity_treaty::{PartyCode, Treaty};
 
@@ -31,11 +32,23 @@ pub(super) struct Operator {
     initial: Vec<ItemRecord>,
     /// Facilities it registers as empty.
     pub(super) register: Vec<String>,
+    /// Its cheat, when it understates the counts it commits (applied at every declaration).
+    understates: Option<Strategy>,
 }
 
-/// A party at the start of the year: its code, what it declares, what it truly holds, and the
-/// facilities it registers as empty.
-pub(super) type PartySetup = (String, Vec<ItemRecord>, Vec<ItemRecord>, Vec<String>);
+/// A party at the start of the year.
+pub(super) struct PartySetup {
+    /// Its code.
+    pub(super) code: String,
+    /// What it declares.
+    pub(super) declared: Vec<ItemRecord>,
+    /// What it truly holds.
+    pub(super) truth: Vec<ItemRecord>,
+    /// The facilities it registers as empty.
+    pub(super) register: Vec<String>,
+    /// Its cheat, when it understates the counts it commits.
+    pub(super) understates: Option<Strategy>,
+}
 
 /// One thing that happened, for the report's timeline.
 #[derive(Debug, Clone, Serialize)]
@@ -103,7 +116,14 @@ impl<'a> Year<'a> {
     ) -> Result<Self> {
         let mut world = World::new();
         let mut ops = Vec::new();
-        for (code, declared, truth, register) in parties {
+        for PartySetup {
+            code,
+            declared,
+            truth,
+            register,
+            understates,
+        } in parties
+        {
             let node = net.node(&code)?;
             world.set_items(&code, truth);
             let log = NodeLog::connect(
@@ -117,6 +137,7 @@ impl<'a> Year<'a> {
                 url: node.url.clone(),
                 initial: declared,
                 register,
+                understates,
                 code,
             });
         }
@@ -180,10 +201,15 @@ impl<'a> Year<'a> {
                 .collect(),
             Err(_) => std::mem::take(&mut self.ops[i].initial),
         };
+        let claimed_counts = match &self.ops[i].understates {
+            Some(s) => s.claimed_counts(self.treaty, &items)?,
+            None => Default::default(),
+        };
         let publish = Publish {
             clear_aggregates: false,
             hide_totals: true,
             empty_facilities: self.ops[i].register.clone(),
+            claimed_counts,
         };
         let d = self.ops[i]
             .party
@@ -296,7 +322,12 @@ impl<'a> Year<'a> {
             .iter()
             .map(|s| self.world.observe(&p.of, &s.site, &s.designated))
             .collect();
-        self.ops[a].party.record(&mut insp, sites)?;
+        // The inspectors read the opening from the inspected party's node, verified.
+        let node = self.net.node(&p.of)?;
+        let opened_in = verity_party::read_log(&node.url, std::slice::from_ref(&node.verifier))?;
+        self.ops[a]
+            .party
+            .record(&mut insp, self.treaty, &opened_in, sites)?;
         let visited: Vec<&str> = selection.sites.iter().map(|s| s.site.as_str()).collect();
         self.note(
             on,
