@@ -203,6 +203,11 @@ fn an_honest_year_reports_nothing_and_bad_arguments_are_refused() {
         assert_eq!(code, 2, "{bad}: {err}");
         assert!(err.contains("--cheat"), "{bad}: {err}");
     }
+    for bad in ["CHN", "CHN:0", "CHN:many", "FRA:100"] {
+        let (code, _, err) = demo(dir.path(), &["--warheads", bad]);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains("--warheads"), "{bad}: {err}");
+    }
     // A directory that is not the demo's own is never emptied.
     let other = dir.path().join("mine");
     std::fs::create_dir(&other).unwrap();
@@ -214,6 +219,62 @@ fn an_honest_year_reports_nothing_and_bad_arguments_are_refused() {
         std::fs::read_to_string(other.join("thesis.txt")).unwrap(),
         "keep me"
     );
+}
+
+/// China declares every item truly but commits 40 warheads fewer at its store than its
+/// containers hold: its proofs verify, and every inspection that opens the store names it,
+/// with the key the inspectors disclose so anyone can check; the others stay sealed.
+#[test]
+fn understated_committed_totals_are_caught_by_every_inspection_that_opens_the_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = demo(
+        dir.path(),
+        &["--cheat", "CHN:under-commit-totals", "--json"],
+    );
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let cheat = &v["cheat"];
+    assert_eq!(cheat["strategy"]["strategy"], "under-commit-totals");
+    assert_eq!(cheat["strategy"]["k"], 40);
+    assert_eq!(cheat["caught"], true);
+    assert_eq!(v["false_alarms"], 0);
+    // Four Type Two inspections of China a year, each drawn to its one store.
+    assert_eq!(cheat["probability_exact"].as_f64().unwrap(), 1.0);
+    let findings = v["findings"].as_array().unwrap();
+    assert!(findings.len() >= 4, "{findings:?}");
+    for f in findings {
+        assert_eq!(f["party"], "CHN", "{f}");
+        assert_eq!(f["rule"], "site-count-mismatch", "{f}");
+        assert!(
+            f["message"].as_str().unwrap().contains(
+                "site `CHN-STORE-0` committed `stored_warheads` as 536 but its opened items count 576"
+            ),
+            "{f}"
+        );
+        // The opening in China's log and the record that disclosed its key.
+        let cited: Vec<&str> = f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["party"].as_str().unwrap())
+            .collect();
+        assert_eq!(cited.len(), 2, "{f}");
+        assert_eq!(cited[0], "CHN");
+        assert!(cited[1] == "USA" || cited[1] == "RUS", "{f}");
+    }
+    check_evidence(&v, &dir.path().join("verity-demo"));
+    // Inspections of declared sites under hidden totals are sealed to the inspecting party;
+    // only those with a finding show their selection.
+    for i in v["inspections"].as_array().unwrap() {
+        if i["inspection_type"] == "facility-check" {
+            assert!(i["sealed_to"].is_null(), "{i}");
+            continue;
+        }
+        assert_eq!(i["sealed_to"], i["inspecting"], "{i}");
+        let flagged = findings.iter().any(|f| f["inspection"] == i["id"]);
+        assert_eq!(i["disclosed"].as_bool().unwrap_or(false), flagged, "{i}");
+        assert_eq!(i["selection"].is_object(), flagged, "{i}");
+    }
 }
 
 /// `--serve`: after the year the nodes stay up, their URLs printed one per line (USA, RUS,
