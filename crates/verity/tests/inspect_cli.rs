@@ -615,3 +615,258 @@ fn hex_of_b64(s: &str) -> String {
     let raw = base64::prelude::BASE64_STANDARD.decode(s).unwrap();
     raw.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Under the trilateral draft (totals hidden) an inspection's opening is sealed to the
+/// inspecting party: `select` shows anyone that it is sealed and nothing of the sites, and
+/// shows the United States, with its private store, the site and the designated items; the
+/// clean record publishes its outcome only, and `compliance` lists the inspection as
+/// "opened to USA; sealed" with no finding.
+#[test]
+fn a_sealed_inspection_through_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let tr = ["--treaty", "trilateral-draft"];
+    let mut rows = Vec::new();
+    for k in 0..3 {
+        rows.push([
+            format!("CHN-I{k}"),
+            "icbm".into(),
+            "DF-41".into(),
+            "CHN-BASE".into(),
+            "deployed".into(),
+            "1".into(),
+        ]);
+    }
+    for k in 0..20 {
+        rows.push([
+            format!("CHN-C{k:02}"),
+            "warhead_container".into(),
+            "Container".into(),
+            "CHN-STORE".into(),
+            "non-deployed".into(),
+            "4".into(),
+        ]);
+    }
+    for p in ["USA", "CHN"] {
+        let low = p.to_lowercase();
+        ok(
+            dir,
+            "2027-02-05",
+            &["keygen", "--party", p, "--out", "keys"],
+        );
+        let db = format!("{low}.db");
+        ok(
+            dir,
+            "2027-02-05",
+            &["log", "init", "--party", p, "--key", "keys", "--db", &db],
+        );
+    }
+    write_csv(&dir.join("chn.csv"), &rows);
+    ok(
+        dir,
+        "2027-02-05",
+        &[
+            "declare",
+            "--db",
+            "chn.db",
+            "--inventory",
+            "chn.csv",
+            tr[0],
+            tr[1],
+            "--as-of",
+            "2027-02-05",
+        ],
+    );
+    let step = |today: &str, args: &[&str]| {
+        let mut a = args.to_vec();
+        a.extend(tr);
+        ok(dir, today, &a)
+    };
+    step(
+        "2027-04-10",
+        &[
+            "inspect",
+            "request",
+            "--db",
+            "usa.db",
+            "--id",
+            "S1",
+            "--type",
+            "type-two",
+            "--inspected-log",
+            "chn.db",
+        ],
+    );
+    ok(
+        dir,
+        "2027-04-10",
+        &["inspect", "commit-seed", "--db", "usa.db", "--id", "S1"],
+    );
+    ok(
+        dir,
+        "2027-04-10",
+        &[
+            "inspect",
+            "commit-seed",
+            "--db",
+            "chn.db",
+            "--id",
+            "S1",
+            "--request-log",
+            "usa.db",
+        ],
+    );
+    step(
+        "2027-04-11",
+        &[
+            "inspect",
+            "reveal-seed",
+            "--db",
+            "chn.db",
+            "--id",
+            "S1",
+            "--other-log",
+            "usa.db",
+        ],
+    );
+    step(
+        "2027-04-11",
+        &[
+            "inspect",
+            "reveal-seed",
+            "--db",
+            "usa.db",
+            "--id",
+            "S1",
+            "--other-log",
+            "chn.db",
+        ],
+    );
+    let opened = step(
+        "2027-04-11",
+        &[
+            "inspect",
+            "open",
+            "--db",
+            "chn.db",
+            "--id",
+            "S1",
+            "--request-log",
+            "usa.db",
+        ],
+    );
+    assert!(opened.contains("sealed to USA"), "{opened}");
+    assert!(
+        opened.contains("CHN-STORE"),
+        "China's operator sees its own site: {opened}"
+    );
+
+    // Anyone: sealed, no designation.
+    let select = [
+        "inspect", "select", "--logs", "usa.db", "chn.db", "--id", "S1",
+    ];
+    let public = step("2027-04-11", &select);
+    assert!(public.contains("opened to USA; sealed"), "{public}");
+    assert!(
+        !public.contains("CHN-STORE") && !public.contains("CHN-C"),
+        "{public}"
+    );
+    let mut with_key = select.to_vec();
+    with_key.extend(["--private", "usa.db.private", "--json"]);
+    let seen: Value = serde_json::from_str(&step("2027-04-11", &with_key)).unwrap();
+    assert_eq!(seen["sealed_to"], "USA");
+    let site = &seen["selection"]["sites"][0];
+    assert_eq!(site["site"], "CHN-STORE");
+    assert_eq!(site["eligible"], 20);
+    let designated: Vec<&str> = site["designated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert_eq!(designated.len(), 10);
+    // China's secrets hold no key to this opening.
+    let mut chn_key = select.to_vec();
+    chn_key.extend([
+        "--private",
+        "chn.db.private",
+        "--treaty",
+        "trilateral-draft",
+    ]);
+    let (code, _, err) = run(dir, "2027-04-11", &chn_key);
+    assert_eq!(code, 2, "{err}");
+
+    // The United States records what it saw: clean, nothing of it published.
+    let mut obs = String::from("site,uid,class,type,status,warheads\n");
+    for r in rows.iter().filter(|r| r[3] == "CHN-STORE") {
+        let w = if designated.contains(&r[0].as_str()) {
+            "4"
+        } else {
+            ""
+        };
+        obs.push_str(&format!(
+            "{},{},{},{},{},{w}\n",
+            r[3], r[0], r[1], r[2], r[4]
+        ));
+    }
+    std::fs::write(dir.join("observations.csv"), obs).unwrap();
+    let recorded = ok(
+        dir,
+        "2027-04-12",
+        &[
+            "inspect",
+            "record",
+            "--db",
+            "usa.db",
+            "--id",
+            "S1",
+            "--opening-log",
+            "chn.db",
+            "--observations",
+            "observations.csv",
+        ],
+    );
+    assert!(
+        recorded.contains("decrypted and checked, clean"),
+        "{recorded}"
+    );
+    let (_, text, _) = run(
+        dir,
+        "2027-04-13",
+        &["compliance", "--logs", "usa.db", "chn.db", tr[0], tr[1]],
+    );
+    assert!(text.contains("opened to USA; sealed"), "{text}");
+    let (_, report, _) = run(
+        dir,
+        "2027-04-13",
+        &[
+            "compliance",
+            "--logs",
+            "usa.db",
+            "chn.db",
+            tr[0],
+            tr[1],
+            "--json",
+        ],
+    );
+    let report: Value = serde_json::from_str(&report).unwrap();
+    let insp = &report["inspections"][0];
+    assert_eq!(
+        (&insp["status"], &insp["sealed_to"]),
+        (&"complete".into(), &"USA".into())
+    );
+    assert!(insp["selection"].is_null());
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["inspection"].is_null()),
+        "{report}"
+    );
+    let published = std::fs::read(dir.join("chn.db")).unwrap();
+    assert!(
+        !published.windows(9).any(|w| w == b"CHN-STORE"),
+        "no site name of China's in its log"
+    );
+}

@@ -296,18 +296,38 @@ pub(crate) fn open(
             settled.status
         );
     };
-    let (opening, _) = party.prepare_opening(&insp, &treaty, &seed)?;
+    let (opening, selection) = party.prepare_opening(&insp, &treaty, &seed)?;
+    let sealed = opening.sealed.is_some();
     let opened = party.open_selection(&mut insp, opening)?;
+    let mut rows = vec![("Inspection", id.to_string())];
+    if sealed {
+        // What the walk reached is this party's own knowledge; the entry shows none of it.
+        rows.push((
+            "Sites selected",
+            selection
+                .sites
+                .iter()
+                .map(|s| s.site.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+        rows.push((
+            "Opening",
+            format!(
+                "sealed to {} (the request's key): the log shows its length and hash only",
+                insp.inspecting
+            ),
+        ));
+    } else {
+        rows.push(("Sites opened", opened.sites.join(", ")));
+        rows.push(("Padding positions shown", opened.padding.to_string()));
+    }
     print_appended(
         as_json,
         opened.entry.index,
         "inspection-opening",
         party.recorded(opened.entry.index)?,
-        &[
-            ("Inspection", id.to_string()),
-            ("Sites opened", opened.sites.join(", ")),
-            ("Padding positions shown", opened.padding.to_string()),
-        ],
+        &rows,
     )
 }
 
