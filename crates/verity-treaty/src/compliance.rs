@@ -66,8 +66,10 @@ pub enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
-    /// At or under the ceiling (whether or not the limit applied yet).
+    /// At or under the ceiling while the limit applies.
     Compliant,
+    /// At or under the ceiling before the date the limit starts to apply: not yet binding.
+    WithinLimitNotYetApplicable,
     /// Over the ceiling before the date the limit starts to apply: not a violation.
     AboveLimitNotYetApplicable,
     /// Over the ceiling while the limit applies.
@@ -85,6 +87,7 @@ impl Verdict {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Compliant => "compliant",
+            Self::WithinLimitNotYetApplicable => "within-limit-not-yet-applicable",
             Self::AboveLimitNotYetApplicable => "above-limit-not-yet-applicable",
             Self::Violation => "violation",
             Self::Unknown => "unknown",
@@ -97,6 +100,7 @@ impl Verdict {
     pub fn short_label(self) -> &'static str {
         match self {
             Self::Compliant => "ok",
+            Self::WithinLimitNotYetApplicable => "under, not yet applicable",
             Self::AboveLimitNotYetApplicable => "over, not yet applicable",
             Self::Violation => "VIOLATION",
             Self::Unknown => "unknown",
@@ -274,6 +278,9 @@ pub fn assess(
             } else {
                 match value {
                     None => Verdict::Unknown,
+                    Some(v) if v <= max && row.as_of < limit.applies_from => {
+                        Verdict::WithinLimitNotYetApplicable
+                    }
                     Some(v) if v <= max => Verdict::Compliant,
                     Some(_) if row.as_of < limit.applies_from => {
                         Verdict::AboveLimitNotYetApplicable
@@ -308,7 +315,7 @@ pub fn assess(
             date: Some(on),
             inspection: None,
             subject: None,
-            message: format!("{} on {on}: {}", status.status.as_str(), status.summary),
+            message: format!("not in force on {on}: {}", status.summary),
             reference: treaty.dates().reference.clone(),
             evidence: None,
         });

@@ -249,7 +249,7 @@ fn overview_runs_on_the_embedded_data() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("expired 2026-02-05 (295 days ago)"));
     assert!(out.contains(
-        "150 figures judged: 47 above-limit-not-yet-applicable, 88 compliant, 15 unknown."
+        "150 figures judged: 47 above-limit-not-yet-applicable, 58 compliant, 15 unknown, 30 within-limit-not-yet-applicable."
     ));
     assert!(out.contains("No published figure exceeded a central limit once the limits applied."));
     let v = json(&["overview", "--json"]);
