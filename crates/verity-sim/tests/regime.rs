@@ -30,6 +30,7 @@ fn every_strategy_simulated_holds_the_exact_value() {
         Strategy::SwapIdentifiers { k: 1 },
         Strategy::SpreadHidden { k: 2, sites: 2 },
     ];
+    let mut misses = Vec::new();
     for s in &strategies {
         let (scenario, regime) = new_start_scenario(s);
         assert_eq!(
@@ -37,22 +38,37 @@ fn every_strategy_simulated_holds_the_exact_value() {
             18,
             "10 Type One and 8 Type Two by the United States"
         );
-        let est = simulate(&scenario, &regime, 3, 3_000, 7, &|_| {});
+        let trials = 3_000;
+        let est = simulate(&scenario, &regime, 3, trials, 7, &|_| {});
         for y in &est.per_year {
+            // Twelve 95% intervals (four strategies, three years) miss the truth now and then
+            // by chance; each must hold it within four standard errors (a miss once in
+            // 16,000), and the intervals may miss at most once between them (checked below).
+            let se = (y.exact * (1.0 - y.exact) / trials as f64).sqrt();
             assert!(
-                y.ci_low <= y.exact && y.exact <= y.ci_high,
-                "{}: year {}: exact {:.4} outside [{:.4}, {:.4}] (simulated {:.4})",
+                (y.simulated - y.exact).abs() <= 4.0 * se + 1e-12,
+                "{}: year {}: simulated {:.4}, exact {:.4}, more than 4 standard errors apart",
                 s.name(),
                 y.years,
-                y.exact,
-                y.ci_low,
-                y.ci_high,
-                y.simulated
+                y.simulated,
+                y.exact
             );
+            if !(y.ci_low <= y.exact && y.exact <= y.ci_high) {
+                misses.push(format!(
+                    "{}: year {}: exact {:.4} outside [{:.4}, {:.4}] (simulated {:.4})",
+                    s.name(),
+                    y.years,
+                    y.exact,
+                    y.ci_low,
+                    y.ci_high,
+                    y.simulated
+                ));
+            }
         }
         // More years never lower the chance of detection.
         assert!(est.per_year.windows(2).all(|w| w[0].exact <= w[1].exact));
     }
+    assert!(misses.len() <= 1, "{misses:?}");
 }
 
 #[test]
