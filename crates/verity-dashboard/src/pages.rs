@@ -303,6 +303,7 @@ fn treaty_content(s: &Snapshot, target: Target) -> Markup {
     html! {
         p { (t.title()) " (" code { (t.id()) } "). " strong { (st.status.as_str()) } " on " (s.today) ": " (st.summary) }
         p.muted { "Parties: " (t.parties().iter().map(|p| format!("{} ({})", p.name(), p.as_str())).collect::<Vec<_>>().join(", ")) ". Source: " (t.source()) }
+        (practice_timeline(t, s.today, target))
         section aria-labelledby="limits-h" {
             (section_heading(target, "limits-h", html! { "Limits" }))
             div.scroll { table {
@@ -383,6 +384,37 @@ fn treaty_content(s: &Snapshot, target: Target) -> Markup {
                 thead { tr { th scope="col" { "Type" } th scope="col" { "Inspecting" } th scope="col" { "Inspected" } th.num scope="col" { "Per year" } } }
                 tbody { @for (ty, a, b, n) in quota_rows(t) { tr { td { (ty) } td { (a) } td { (b) } td.num { (n) } } } }
             } }
+        }
+    }
+}
+
+/// The treaty's recorded history in practice (`data/regime_events.csv`), when it has one:
+/// each event with its date, who acted, what it withheld, who contests it and its source.
+fn practice_timeline(t: &Treaty, today: NaiveDate, target: Target) -> Markup {
+    let events = verity_treaty::builtin::regime_events().unwrap_or_default();
+    let mine: Vec<_> = events.iter().filter(|e| e.treaty == t.id()).collect();
+    let in_effect = verity_treaty::events::practice_on(&events, t.id(), today);
+    html! {
+        @if !mine.is_empty() {
+            section aria-labelledby="practice-h" {
+                (section_heading(target, "practice-h", html! { "In practice" }))
+                p {
+                    "The text is what the compliance view judges by; this is what the parties did, as each stated it (a countermeasure is recorded as claimed, not adjudicated). "
+                    @if in_effect.is_empty() { "Nothing recorded was in effect on " (today) "." }
+                    @else { "In effect on " (today) ": " (in_effect.iter().map(|e| e.practice_line()).collect::<Vec<_>>().join("; ")) "." }
+                }
+                div.scroll { table {
+                    thead { tr { th scope="col" { "Date" } th scope="col" { "Who" } th scope="col" { "Event" } th scope="col" { "What happened" } th scope="col" { "Contested by" } th scope="col" { "Source" } } }
+                    tbody { @for e in &mine { tr {
+                        td.date { (e.date) }
+                        td { (e.actors_text()) }
+                        td { (e.kind.as_str()) }
+                        td { (e.text) }
+                        td { (e.contested_by.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")) }
+                        td { (e.source) " (" (e.origin) ")" }
+                    } } }
+                } }
+            }
         }
     }
 }

@@ -42,6 +42,12 @@ pub const WORLD_TOTALS: (&str, &str) = (
     include_str!("../../../data/world_totals.csv"),
 );
 
+/// What was practised under the built-in treaties, event by event.
+pub const REGIME_EVENTS: (&str, &str) = (
+    "data/regime_events.csv",
+    include_str!("../../../data/regime_events.csv"),
+);
+
 /// The ids of the built-in treaties.
 pub fn treaty_ids() -> Vec<String> {
     TREATIES
@@ -85,4 +91,9 @@ pub fn estimates() -> Result<Vec<Estimate>, TreatyError> {
 /// The built-in world totals.
 pub fn world_totals() -> Result<Vec<WorldTotal>, TreatyError> {
     figures::parse_world_totals(WORLD_TOTALS.0, WORLD_TOTALS.1)
+}
+
+/// The recorded events of the built-in treaties' practice (`data/regime_events.csv`).
+pub fn regime_events() -> Result<Vec<crate::events::RegimeEvent>, TreatyError> {
+    crate::events::parse_events(REGIME_EVENTS.0, REGIME_EVENTS.1)
 }

@@ -16,11 +16,11 @@ use crate::party::PartyCode;
 /// Columns of an aggregates file that are not limits.
 const AGGREGATE_META: [&str; 6] = ["date", "party", "status", "delivered", "derived", "source"];
 
-struct Cells<'a> {
-    file: &'a str,
-    header: &'a [String],
-    record: csv::StringRecord,
-    line: usize,
+pub(crate) struct Cells<'a> {
+    pub(crate) file: &'a str,
+    pub(crate) header: &'a [String],
+    pub(crate) record: csv::StringRecord,
+    pub(crate) line: usize,
 }
 
 impl Cells<'_> {
@@ -34,14 +34,14 @@ impl Cells<'_> {
         }
     }
 
-    fn err(&self, column: &str, message: String) -> TreatyError {
+    pub(crate) fn err(&self, column: &str, message: String) -> TreatyError {
         TreatyError::Figures {
             at: self.at(column),
             message,
         }
     }
 
-    fn get(&self, column: &str) -> &str {
+    pub(crate) fn get(&self, column: &str) -> &str {
         self.header
             .iter()
             .position(|h| h == column)
@@ -50,7 +50,7 @@ impl Cells<'_> {
             .trim()
     }
 
-    fn date(&self, column: &str) -> Result<Option<NaiveDate>, TreatyError> {
+    pub(crate) fn date(&self, column: &str) -> Result<Option<NaiveDate>, TreatyError> {
         let s = self.get(column);
         if s.is_empty() {
             return Ok(None);
@@ -75,7 +75,7 @@ impl Cells<'_> {
         })
     }
 
-    fn required(&self, column: &str) -> Result<&str, TreatyError> {
+    pub(crate) fn required(&self, column: &str) -> Result<&str, TreatyError> {
         let s = self.get(column);
         if s.is_empty() {
             Err(self.err(column, format!("`{column}` is required")))
@@ -86,9 +86,12 @@ impl Cells<'_> {
 }
 
 /// A CSV record with the line it starts on.
-type NumberedRecord = (usize, csv::StringRecord);
+pub(crate) type NumberedRecord = (usize, csv::StringRecord);
 
-fn read_rows(file: &str, text: &str) -> Result<(Vec<String>, Vec<NumberedRecord>), TreatyError> {
+pub(crate) fn read_rows(
+    file: &str,
+    text: &str,
+) -> Result<(Vec<String>, Vec<NumberedRecord>), TreatyError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::None)
         .from_reader(text.as_bytes());
@@ -325,7 +328,11 @@ pub struct WorldTotal {
     pub source: String,
 }
 
-fn exact_header(file: &str, header: &[String], expected: &[&str]) -> Result<(), TreatyError> {
+pub(crate) fn exact_header(
+    file: &str,
+    header: &[String],
+    expected: &[&str],
+) -> Result<(), TreatyError> {
     for (i, want) in expected.iter().enumerate() {
         match header.get(i) {
             Some(h) if h == want => {}

@@ -27,6 +27,7 @@
 pub mod builtin;
 pub mod compliance;
 mod error;
+pub mod events;
 pub mod figures;
 pub mod finding;
 mod lifecycle;

@@ -12,6 +12,7 @@ fn every_data_row_carries_a_source() {
         builtin::NEW_START_AGGREGATES,
         builtin::ESTIMATES,
         builtin::WORLD_TOTALS,
+        builtin::REGIME_EVENTS,
     ] {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let source = reader

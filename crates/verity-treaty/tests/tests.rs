@@ -5,6 +5,7 @@
 mod compliance;
 mod data;
 mod decoders;
+mod events;
 mod treaties;
 mod util;
 mod validation;

@@ -57,6 +57,63 @@ fn new_start_expired_295_days_before_2026_11_27() {
     );
 }
 
+/// `treaty status` tells the law and the practice: in June 2020 the inspections paused by both
+/// parties; in June 2023 still in force in law, with Russia's exemption and suspension
+/// (contested by the United States) and the United States' countermeasures, dated and sourced.
+#[test]
+fn treaty_status_tells_the_law_and_the_practice() {
+    let (code, out, _) = verity(&["treaty", "status", "new-start", "--on", "2020-06-01"]);
+    assert_eq!(code, 0);
+    let first = out.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "New START on 2020-06-01: in-force; inspections paused by mutual decision of USA and RUS since 2020-03-29"
+    );
+    assert!(out.contains("https://tass.com/world/1137135"), "{out}");
+    let (_, out, _) = verity(&["treaty", "status", "new-start", "--on", "2023-06-15"]);
+    let first = out.lines().next().unwrap();
+    assert!(
+        first.starts_with("New START on 2023-06-15: in-force; "),
+        "{first}"
+    );
+    for part in [
+        "inspections suspended by RUS (facilities exempted) since 2022-08-08 (contested by USA)",
+        "treaty suspended by RUS (inspections, data, notifications withheld) since 2023-02-28 (contested by USA)",
+        "countermeasures by USA (inspections, data, notifications, telemetry withheld) since 2023-06-01 (contested by RUS)",
+    ] {
+        assert!(first.contains(part), "{part}: {first}");
+    }
+    assert!(out.contains("In law: in force since 2011-02-05"), "{out}");
+    let v = json(&[
+        "treaty",
+        "status",
+        "new-start",
+        "--on",
+        "2023-06-15",
+        "--json",
+    ]);
+    assert_eq!(v["status"], "in-force");
+    let practice = v["practice"].as_array().unwrap();
+    assert_eq!(practice.len(), 5);
+    assert_eq!(practice[2]["kind"], "suspension");
+    assert_eq!(practice[2]["contested_by"][0], "USA");
+    assert!(
+        practice
+            .iter()
+            .all(|e| e["source"].as_str().unwrap().contains("http"))
+    );
+    // Before any event, and for a treaty without a recorded practice: the text alone.
+    let v = json(&[
+        "treaty",
+        "status",
+        "new-start",
+        "--on",
+        "2015-06-01",
+        "--json",
+    ]);
+    assert_eq!(v["practice"].as_array().unwrap().len(), 0);
+}
+
 #[test]
 fn treaty_list_and_show() {
     let v = json(&["treaty", "list", "--json"]);

@@ -20,12 +20,11 @@ fn assess(c: &CheckArgs, today: NaiveDate) -> Result<Assessment> {
     } else {
         Mode::AsWritten
     };
-    Ok(compliance::assess(
-        &treaty,
-        &rows,
-        c.on.unwrap_or(today),
-        mode,
-    ))
+    let mut a = compliance::assess(&treaty, &rows, c.on.unwrap_or(today), mode);
+    // What each party said when it withheld an exchange, beside the finding.
+    let events = verity_treaty::builtin::regime_events()?;
+    verity_treaty::events::add_stated_grounds(&treaty, &mut a.findings, &events);
+    Ok(a)
 }
 
 pub(crate) fn aggregates(c: &CheckArgs, today: NaiveDate, as_json: bool) -> Result<Outcome> {

@@ -18,13 +18,15 @@ use crate::commands::treaty::status_detail;
 use crate::output::{json, table, thousands};
 
 #[derive(Serialize)]
-struct DemoReport {
+struct DemoReport<'a> {
     today: NaiveDate,
     treaties: Vec<StatusReport>,
     new_start: Assessment,
     figures_file: &'static str,
     hidden_totals: Vec<HiddenDemo>,
     detection: Vec<DetectionDemo>,
+    /// New START's recorded events in practice (`data/regime_events.csv`).
+    new_start_practice: Vec<&'a verity_treaty::events::RegimeEvent>,
 }
 
 /// How likely the trilateral draft's inspections are to catch each strategy within a year.
@@ -171,7 +173,9 @@ pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
     let statuses: Vec<StatusReport> = treaties.iter().map(|t| t.status_on(today)).collect();
     let new_start = builtin::treaty("new-start")?;
     let rows = builtin::new_start_aggregates()?;
-    let assessment = compliance::assess(&new_start, &rows, today, Mode::AsWritten);
+    let mut assessment = compliance::assess(&new_start, &rows, today, Mode::AsWritten);
+    let events = builtin::regime_events()?;
+    verity_treaty::events::add_stated_grounds(&new_start, &mut assessment.findings, &events);
     let hidden = hidden_totals_demo()?;
     let detection = detection_demo()?;
 
@@ -183,6 +187,10 @@ pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
             figures_file: builtin::NEW_START_AGGREGATES.0,
             hidden_totals: hidden,
             detection,
+            new_start_practice: events
+                .iter()
+                .filter(|e| e.treaty == new_start.id())
+                .collect(),
         })?;
         return Ok(Outcome::Clean);
     }
@@ -236,6 +244,30 @@ pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
         new_start.limits()[0].applies_from,
         builtin::NEW_START_AGGREGATES.0
     )?;
+
+    outln!(
+        "\nNew START in practice, as each party stated it ({}; the history above is judged by the text)",
+        builtin::REGIME_EVENTS.0
+    )?;
+    let mut pt = table(["Date", "Who", "Event", "Contested by", "Row"]);
+    for e in events.iter().filter(|e| e.treaty == new_start.id()) {
+        pt.add_row([
+            e.date.to_string(),
+            e.actors_text(),
+            match e.kind {
+                verity_treaty::events::RegimeEventKind::Offer
+                | verity_treaty::events::RegimeEventKind::Expiry => e.text.clone(),
+                _ => e.practice_line(),
+            },
+            e.contested_by
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            e.origin.clone(),
+        ]);
+    }
+    outln!("{pt}")?;
 
     let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
     for v in &assessment.verdicts {

@@ -343,15 +343,55 @@ fn print_treaty(t: &Treaty) -> Result<()> {
     Ok(())
 }
 
+/// A treaty's status in law, and what was practised, on one date.
+#[derive(Serialize)]
+struct StatusInPractice<'a> {
+    #[serde(flatten)]
+    report: &'a StatusReport,
+    /// The recorded events in effect that day (`data/regime_events.csv`): what the parties
+    /// withheld, as claimed; the engine still judges by the text.
+    practice: Vec<&'a verity_treaty::events::RegimeEvent>,
+}
+
 pub(crate) fn status(arg: &str, on: NaiveDate, as_json: bool) -> Result<Outcome> {
     let t = resolve::treaty(arg)?;
     let report = t.status_on(on);
+    let events = builtin::regime_events()?;
+    let practice = verity_treaty::events::practice_on(&events, t.id(), on);
     if as_json {
-        json(&report)?;
+        json(&StatusInPractice {
+            report: &report,
+            practice,
+        })?;
         return Ok(Outcome::Clean);
     }
-    outln!("{} on {on}: {}", t.short_title(), report.status.as_str())?;
-    outln!("{}", report.summary)?;
+    let mut headline = format!("{} on {on}: {}", t.short_title(), report.status.as_str());
+    for e in &practice {
+        headline.push_str("; ");
+        headline.push_str(&e.practice_line());
+    }
+    outln!("{headline}")?;
+    outln!("In law: {}", report.summary)?;
+    if !practice.is_empty() {
+        outln!(
+            "In practice (as each party stated it; the compliance engine still judges by the text):"
+        )?;
+        let mut pt = table(["Since", "Who", "What", "Contested by", "Source"]);
+        for e in &practice {
+            pt.add_row([
+                e.date.to_string(),
+                e.actors_text(),
+                e.text.clone(),
+                e.contested_by
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                format!("{} ({})", e.source, e.origin),
+            ]);
+        }
+        outln!("{pt}")?;
+    }
     let mut facts = facts();
     if let Some(e) = report.entry_into_force {
         facts.add_row(["Entry into force".to_string(), e.to_string()]);
