@@ -333,21 +333,7 @@ impl SealedDeclaration {
     /// bounds, and every site (real or padding) committing to its count in each category the
     /// treaty's limits use, the commitments covered by its leaf (`counts`).
     pub fn commit_hidden(items: Vec<ItemRecord>, treaty: &Treaty) -> Result<Self, EscrowError> {
-        let padding = Padding::of(treaty).ok_or_else(|| {
-            EscrowError::Request(format!(
-                "`{}` sets no public bound on sites and items: hidden totals need padding",
-                treaty.id()
-            ))
-        })?;
-        check_unique(&items)?;
-        let salts = SaltBuffer::from_os(items.len())?;
-        let spec = CountSpec {
-            treaty,
-            claimed: None,
-        };
-        Self::assemble(items, salts, Some(padding), Some(spec), |n| {
-            fill_salts(&mut OsRng, n)
-        })
+        Self::commit_counted(items, treaty, None)
     }
 
     /// [`SealedDeclaration::commit_hidden`], but committing `claimed` counts (site name →
@@ -359,6 +345,16 @@ impl SealedDeclaration {
         treaty: &Treaty,
         claimed: &BTreeMap<String, BTreeMap<String, u64>>,
     ) -> Result<Self, EscrowError> {
+        Self::commit_counted(items, treaty, Some(claimed))
+    }
+
+    /// Padded to the treaty's bounds, every site committing `claimed` counts where given and
+    /// its items' tally elsewhere.
+    fn commit_counted(
+        items: Vec<ItemRecord>,
+        treaty: &Treaty,
+        claimed: Option<&BTreeMap<String, BTreeMap<String, u64>>>,
+    ) -> Result<Self, EscrowError> {
         let padding = Padding::of(treaty).ok_or_else(|| {
             EscrowError::Request(format!(
                 "`{}` sets no public bound on sites and items: hidden totals need padding",
@@ -367,10 +363,7 @@ impl SealedDeclaration {
         })?;
         check_unique(&items)?;
         let salts = SaltBuffer::from_os(items.len())?;
-        let spec = CountSpec {
-            treaty,
-            claimed: Some(claimed),
-        };
+        let spec = CountSpec { treaty, claimed };
         Self::assemble(items, salts, Some(padding), Some(spec), |n| {
             fill_salts(&mut OsRng, n)
         })
@@ -730,29 +723,30 @@ impl SealedDeclaration {
     /// Under hidden totals: every position's counts with their blindings, in tree order (real
     /// sites' tallies, padding sites' zeros); empty otherwise.
     pub fn site_counts(&self) -> Vec<SiteCounts> {
-        if self.dummy_counts.is_empty() && self.sites.iter().all(|s| s.counts.is_empty()) {
-            return Vec::new();
-        }
-        self.top_slots
-            .iter()
-            .map(|s| match s {
-                TopSlot::Site(i) => self.sites[*i].counts.clone(),
-                TopSlot::Dummy(i) => self.dummy_counts.get(*i).cloned().unwrap_or_default(),
-            })
-            .collect()
+        self.per_position(|s| s.counts.clone(), &self.dummy_counts)
     }
 
     /// Per position of the site tree (real or padding, in tree order): the count
     /// commitments its leaf covers, as computed when sealing (empty without hidden totals).
     pub fn site_points(&self) -> Vec<CountPoints> {
-        if self.dummy_points.is_empty() && self.sites.iter().all(|s| s.points.is_none()) {
+        self.per_position(|s| s.points.clone().unwrap_or_default(), &self.dummy_points)
+    }
+
+    /// One value per position of the site tree, in tree order: `site`'s for a real site,
+    /// `dummies`' for a padding one; empty when no position has one (no hidden totals).
+    fn per_position<T: Clone + Default + PartialEq>(
+        &self,
+        site: impl Fn(&SealedSite) -> T,
+        dummies: &[T],
+    ) -> Vec<T> {
+        if dummies.is_empty() && self.sites.iter().all(|s| site(s) == T::default()) {
             return Vec::new();
         }
         self.top_slots
             .iter()
             .map(|s| match s {
-                TopSlot::Site(i) => self.sites[*i].points.clone().unwrap_or_default(),
-                TopSlot::Dummy(i) => self.dummy_points.get(*i).cloned().unwrap_or_default(),
+                TopSlot::Site(i) => site(&self.sites[*i]),
+                TopSlot::Dummy(i) => dummies.get(*i).cloned().unwrap_or_default(),
             })
             .collect()
     }

@@ -346,16 +346,10 @@ impl Inspection {
     /// The selection seed when both parties revealed in order: each reveal opens its
     /// commitment, the inspected party's first (the protocol's own checks).
     pub fn joint_seed(&self) -> Result<[u8; 32], PartyError> {
-        let mut proto =
-            SeedProtocol::new(&self.id, self.inspecting.as_str(), self.inspected.as_str());
+        let mut proto = self.committed_protocol()?;
         let refuse = |e: verity_inspect::SeedProtocolError| {
             self.out_of_order("fix the selection", e.to_string())
         };
-        for role in [Role::Inspecting, Role::Inspected] {
-            if let Some((_, c)) = slot(&self.commits, role) {
-                proto.commit(role, SeedCommitment(c.0)).map_err(refuse)?;
-            }
-        }
         for role in [Role::Inspected, Role::Inspecting] {
             let Some((_, seed)) = slot(&self.reveals, role) else {
                 return Err(self.out_of_order(
@@ -371,22 +365,30 @@ impl Inspection {
             .ok_or_else(|| self.out_of_order("fix the selection", "no joint seed".into()))
     }
 
+    /// The seed protocol of this inspection with both recorded commitments entered.
+    fn committed_protocol(&self) -> Result<SeedProtocol, PartyError> {
+        let mut proto =
+            SeedProtocol::new(&self.id, self.inspecting.as_str(), self.inspected.as_str());
+        for role in [Role::Inspecting, Role::Inspected] {
+            if let Some((_, c)) = slot(&self.commits, role) {
+                proto
+                    .commit(role, SeedCommitment(c.0))
+                    .map_err(|e| self.out_of_order("fix the selection", e.to_string()))?;
+            }
+        }
+        Ok(proto)
+    }
+
     /// The seed the selection follows: the joint one, or the inspecting party's fallback when
     /// the inspected party withheld its reveal.
     pub fn selection_seed(&self) -> Result<[u8; 32], PartyError> {
         if let Ok(seed) = self.joint_seed() {
             return Ok(seed);
         }
-        let mut proto =
-            SeedProtocol::new(&self.id, self.inspecting.as_str(), self.inspected.as_str());
+        let mut proto = self.committed_protocol()?;
         let refuse = |e: verity_inspect::SeedProtocolError| {
             self.out_of_order("fix the selection", e.to_string())
         };
-        for role in [Role::Inspecting, Role::Inspected] {
-            if let Some((_, c)) = slot(&self.commits, role) {
-                proto.commit(role, SeedCommitment(c.0)).map_err(refuse)?;
-            }
-        }
         match (
             slot(&self.reveals, Role::Inspecting),
             slot(&self.reveals, Role::Inspected),
@@ -465,26 +467,33 @@ pub fn settle_sealed(
     else {
         return Ok(summary);
     };
-    let key = SealingKey::from_bytes(secrets.sealing_key(id)?).ok_or_else(|| {
-        PartyError::refused(format!(
-            "the sealing key kept for inspection `{id}` is not an X25519 key"
-        ))
-    })?;
+    let key = kept_sealing_key(secrets, id)?;
     let full = open_sealed(opening, &key.secret_hex())
         .map_err(|e| PartyError::refused(format!("inspection `{id}`: {e}")))?;
-    let kind = treaty
-        .inspection_type(&summary.inspection_type)
-        .ok_or_else(|| {
-            PartyError::refused(format!(
-                "`{}` has no inspection type `{}`",
-                treaty.id(),
-                summary.inspection_type
-            ))
-        })?;
+    let kind = inspection_kind(treaty, &summary.inspection_type)?;
     let selection = follow_selection(&seed, &kind.selection, &full)
         .map_err(|e| PartyError::refused(format!("inspection `{id}`: {e}")))?;
     summary.selection = Some(selection);
     Ok(summary)
+}
+
+/// The private key `secrets` keep for inspection `id`'s sealed opening.
+fn kept_sealing_key(secrets: &impl Secrets, id: &str) -> Result<SealingKey, PartyError> {
+    SealingKey::from_bytes(secrets.sealing_key(id)?).ok_or_else(|| {
+        PartyError::refused(format!(
+            "the sealing key kept for inspection `{id}` is not an X25519 key"
+        ))
+    })
+}
+
+/// The treaty's inspection type `name`.
+fn inspection_kind<'t>(
+    treaty: &'t Treaty,
+    name: &str,
+) -> Result<&'t verity_treaty::model::InspectionType, PartyError> {
+    treaty.inspection_type(name).ok_or_else(|| {
+        PartyError::refused(format!("`{}` has no inspection type `{name}`", treaty.id()))
+    })
 }
 
 /// What an opening opened.
@@ -719,15 +728,7 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
             "open the selection",
             insp.opening.is_some().then_some("it is already opened"),
         )?;
-        let kind = treaty
-            .inspection_type(&insp.inspection_type)
-            .ok_or_else(|| {
-                PartyError::refused(format!(
-                    "`{}` has no inspection type `{}`",
-                    treaty.id(),
-                    insp.inspection_type
-                ))
-            })?;
+        let kind = inspection_kind(treaty, &insp.inspection_type)?;
         if insp.declaration.log != self.log.origin() {
             return Err(PartyError::refused(format!(
                 "inspection `{}` names a declaration of `{}`, not of this log",
@@ -826,27 +827,11 @@ impl<L: OwnLog, S: Secrets> Party<L, S> {
         let (sites, sealed) = match &o.sealed {
             None => (sites, None),
             Some(_) => {
-                let key = SealingKey::from_bytes(self.secrets.sealing_key(&insp.id)?).ok_or_else(
-                    || {
-                        PartyError::refused(format!(
-                            "the sealing key kept for inspection `{}` is not an X25519 key",
-                            insp.id
-                        ))
-                    },
-                )?;
+                let key = kept_sealing_key(&self.secrets, &insp.id)?;
                 let outcome = match open_sealed(o, &key.secret_hex()) {
                     Err(_) => SealedOutcome::Unreadable,
                     Ok(full) => {
-                        let kind =
-                            treaty
-                                .inspection_type(&insp.inspection_type)
-                                .ok_or_else(|| {
-                                    PartyError::refused(format!(
-                                        "`{}` has no inspection type `{}`",
-                                        treaty.id(),
-                                        insp.inspection_type
-                                    ))
-                                })?;
+                        let kind = inspection_kind(treaty, &insp.inspection_type)?;
                         let declared = match inspected.leaf(full.declaration) {
                             Some(l) => match &l.statement.entry {
                                 EntryBody::Declaration(d) => Some(d),
