@@ -92,6 +92,39 @@ fn stage_three(sealed: &SealedDeclaration, sites: Vec<verity_escrow::SiteOpening
     })
 }
 
+/// Appends China's declaration of `sealed` under the trilateral draft's id with hidden totals
+/// proved under `proved_under` (the draft, or a private copy) and that text's digest, the
+/// published part changed by `forge` first; keeps the totals' secret with `sealed` and
+/// returns it.
+fn declare_hidden(
+    p: &mut Party,
+    proved_under: &verity_treaty::Treaty,
+    sealed: &mut SealedDeclaration,
+    forge: impl FnOnce(&mut verity_escrow::HiddenTotals, &SealedDeclaration),
+) -> verity_escrow::TotalsOpening {
+    let root = sealed.root();
+    let ctx = ProofContext {
+        treaty: proved_under,
+        party: PartyCode::parse("CHN").unwrap(),
+        as_of: day("2027-02-05"),
+        root: &root,
+    };
+    let (mut hidden, opening) = prove_totals(&ctx, &sealed.site_counts()).unwrap();
+    sealed.set_totals_opening(opening.clone());
+    forge(&mut hidden, sealed);
+    p.append(EntryBody::Declaration(Declaration {
+        treaty: "trilateral-draft".into(),
+        as_of: day("2027-02-05"),
+        root,
+        sites: Some(sealed.site_commitments()),
+        aggregates: None,
+        hidden_totals: Some(hidden),
+        empty_facilities: Vec::new(),
+        treaty_digest: Some(verity_escrow::treaty_digest(proved_under)),
+    }));
+    opening
+}
+
 #[test]
 fn a_sound_escrow_gives_no_finding_and_counts_its_openings() {
     let mut p = party("USA");
@@ -185,25 +218,8 @@ fn a_site_committed_below_its_items_is_named_when_opened() {
     .collect();
     let mut sealed = SealedDeclaration::commit_hidden_claiming(items, &treaty, &claimed).unwrap();
     let root = sealed.root();
-    let ctx = ProofContext {
-        treaty: &treaty,
-        party: PartyCode::parse("CHN").unwrap(),
-        as_of: day("2027-02-05"),
-        root: &root,
-    };
-    let (hidden, opening) = prove_totals(&ctx, &sealed.site_counts()).unwrap();
+    let opening = declare_hidden(&mut p, &treaty, &mut sealed, |_, _| {});
     assert_eq!(opening.categories["stored_warheads"].count, 120);
-    sealed.set_totals_opening(opening.clone());
-    p.append(EntryBody::Declaration(Declaration {
-        treaty: "trilateral-draft".into(),
-        as_of: day("2027-02-05"),
-        root,
-        sites: Some(sealed.site_commitments()),
-        aggregates: None,
-        hidden_totals: Some(hidden),
-        empty_facilities: Vec::new(),
-        treaty_digest: Some(verity_escrow::treaty_digest(&treaty)),
-    }));
     // The proof verifies: understating passes every check until the site is opened.
     let before = p.escrow();
     assert!(before.findings.is_empty(), "{:?}", before.findings);
@@ -330,30 +346,13 @@ fn a_declaration_under_a_private_copy_of_the_text_is_named() {
             warheads: 4,
         })
         .collect();
-    let sealed = SealedDeclaration::commit_hidden(items.clone(), &copy).unwrap();
+    let mut sealed = SealedDeclaration::commit_hidden(items.clone(), &copy).unwrap();
     let counts = copy
         .tally(items.iter().map(|r| r.facts()))
         .unwrap()
         .categories;
     assert_eq!(counts["retired_warheads"], 20, "80 warheads, counted as 20");
-    let root = sealed.root();
-    let ctx = ProofContext {
-        treaty: &copy,
-        party: PartyCode::parse("CHN").unwrap(),
-        as_of: day("2027-02-05"),
-        root: &root,
-    };
-    let (hidden, _) = prove_totals(&ctx, &sealed.site_counts()).unwrap();
-    p.append(EntryBody::Declaration(Declaration {
-        treaty: "trilateral-draft".into(),
-        as_of: day("2027-02-05"),
-        root,
-        sites: Some(sealed.site_commitments()),
-        aggregates: None,
-        hidden_totals: Some(hidden),
-        empty_facilities: Vec::new(),
-        treaty_digest: Some(verity_escrow::treaty_digest(&copy)),
-    }));
+    declare_hidden(&mut p, &copy, &mut sealed, |_, _| {});
     let rules: Vec<Rule> = p.escrow().findings.iter().map(|f| f.rule).collect();
     assert_eq!(
         rules,
@@ -381,26 +380,7 @@ fn forged_declaration(
         })
         .collect();
     let mut sealed = SealedDeclaration::commit_hidden(items, &treaty).unwrap();
-    let root = sealed.root();
-    let ctx = ProofContext {
-        treaty: &treaty,
-        party: PartyCode::parse("CHN").unwrap(),
-        as_of: day("2027-02-05"),
-        root: &root,
-    };
-    let (mut hidden, opening) = prove_totals(&ctx, &sealed.site_counts()).unwrap();
-    sealed.set_totals_opening(opening);
-    forge(&mut hidden, &sealed);
-    p.append(EntryBody::Declaration(Declaration {
-        treaty: "trilateral-draft".into(),
-        as_of: day("2027-02-05"),
-        root,
-        sites: Some(sealed.site_commitments()),
-        aggregates: None,
-        hidden_totals: Some(hidden),
-        empty_facilities: Vec::new(),
-        treaty_digest: Some(verity_escrow::treaty_digest(&treaty)),
-    }));
+    declare_hidden(&mut p, &treaty, &mut sealed, forge);
     (p, sealed)
 }
 

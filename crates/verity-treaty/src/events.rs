@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::TreatyError;
-use crate::figures::{Cells, exact_header, read_rows};
+use crate::figures::each_row;
 use crate::party::PartyCode;
 
 /// What kind of event.
@@ -185,16 +185,7 @@ pub fn parse_events(file: &str, text: &str) -> Result<Vec<RegimeEvent>, TreatyEr
         "text",
         "source",
     ];
-    let (header, rows) = read_rows(file, text)?;
-    exact_header(file, &header, &COLS)?;
-    let mut out = Vec::new();
-    for (line, record) in rows {
-        let cells = Cells {
-            file,
-            header: &header,
-            record,
-            line,
-        };
+    let mut out = each_row(file, text, &COLS, |cells| {
         let parties = |column: &str| -> Result<Vec<PartyCode>, TreatyError> {
             cells
                 .get(column)
@@ -233,7 +224,7 @@ pub fn parse_events(file: &str, text: &str) -> Result<Vec<RegimeEvent>, TreatyEr
         if actors.is_empty() {
             return Err(cells.err("actor", "`actor` is required".into()));
         }
-        out.push(RegimeEvent {
+        Ok(RegimeEvent {
             treaty: cells.required("treaty")?.to_string(),
             date: cells
                 .date("date")?
@@ -245,9 +236,9 @@ pub fn parse_events(file: &str, text: &str) -> Result<Vec<RegimeEvent>, TreatyEr
             exchange: cells.date("exchange")?,
             text: cells.required("text")?.to_string(),
             source: cells.required("source")?.to_string(),
-            origin: format!("{file}:{line}"),
-        });
-    }
+            origin: format!("{file}:{}", cells.line),
+        })
+    })?;
     out.sort_by_key(|e| e.date);
     Ok(out)
 }

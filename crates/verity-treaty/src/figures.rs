@@ -126,6 +126,28 @@ pub(crate) fn read_rows(
     Ok((header, rows))
 }
 
+/// Every data row of a CSV whose header must be exactly `columns`, read by `row` from cells
+/// that locate their errors (file, line, column).
+pub(crate) fn each_row<T>(
+    file: &str,
+    text: &str,
+    columns: &[&str],
+    mut row: impl FnMut(&Cells<'_>) -> Result<T, TreatyError>,
+) -> Result<Vec<T>, TreatyError> {
+    let (header, rows) = read_rows(file, text)?;
+    exact_header(file, &header, columns)?;
+    rows.into_iter()
+        .map(|(line, record)| {
+            row(&Cells {
+                file,
+                header: &header,
+                record,
+                line,
+            })
+        })
+        .collect()
+}
+
 fn header_error(file: &str, column: usize, name: &str, message: String) -> TreatyError {
     TreatyError::Figures {
         at: Location {
@@ -452,21 +474,12 @@ pub fn parse_world_totals(file: &str, text: &str) -> Result<Vec<WorldTotal>, Tre
         "deployed",
         "source",
     ];
-    let (header, rows) = read_rows(file, text)?;
-    exact_header(file, &header, &COLS)?;
-    let mut out = Vec::new();
-    for (line, record) in rows {
-        let cells = Cells {
-            file,
-            header: &header,
-            record,
-            line,
-        };
+    each_row(file, text, &COLS, |cells| {
         let year_text = cells.required("year")?;
         let year: i32 = year_text
             .parse()
             .map_err(|_| cells.err("year", format!("expected a year, found `{year_text}`")))?;
-        out.push(WorldTotal {
+        Ok(WorldTotal {
             estimator: cells.required("estimator")?.to_string(),
             year,
             total_inventory: cells.count("total_inventory")?.ok_or_else(|| {
@@ -475,9 +488,8 @@ pub fn parse_world_totals(file: &str, text: &str) -> Result<Vec<WorldTotal>, Tre
             military_stockpile: cells.count("military_stockpile")?,
             deployed: cells.count("deployed")?,
             source: cells.required("source")?.to_string(),
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 /// An estimate with the change from the previous year available for the same state.
