@@ -36,6 +36,12 @@ pub const ESTIMATES: (&str, &str) = (
     include_str!("../../../data/estimates.csv"),
 );
 
+/// Strategic forces from the public record, per party and figure.
+pub const NEW_START_FORCES: (&str, &str) = (
+    "data/new_start_forces.csv",
+    include_str!("../../../data/new_start_forces.csv"),
+);
+
 /// World totals per estimator and year.
 pub const WORLD_TOTALS: (&str, &str) = (
     "data/world_totals.csv",
@@ -86,6 +92,11 @@ pub fn new_start_aggregates() -> Result<Vec<DeclaredFigures>, TreatyError> {
 /// The built-in estimates.
 pub fn estimates() -> Result<Vec<Estimate>, TreatyError> {
     figures::parse_estimates(ESTIMATES.0, ESTIMATES.1)
+}
+
+/// The built-in forces from the record (`data/new_start_forces.csv`).
+pub fn new_start_forces() -> Result<Vec<crate::forces::ForceRecord>, TreatyError> {
+    crate::forces::parse_forces(NEW_START_FORCES.0, NEW_START_FORCES.1)
 }
 
 /// The built-in world totals.

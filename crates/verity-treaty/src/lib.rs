@@ -30,6 +30,7 @@ mod error;
 pub mod events;
 pub mod figures;
 pub mod finding;
+pub mod forces;
 mod lifecycle;
 pub mod model;
 mod parse;

@@ -13,6 +13,7 @@ fn every_data_row_carries_a_source() {
         builtin::ESTIMATES,
         builtin::WORLD_TOTALS,
         builtin::REGIME_EVENTS,
+        builtin::NEW_START_FORCES,
     ] {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let source = reader

@@ -189,3 +189,51 @@ fn the_throughput_benchmark_reports_both_thread_counts() {
     assert!(v["all_threads_per_second"].as_f64().unwrap() > 0.0);
     assert!(v["all_threads"].as_u64().unwrap() >= 1);
 }
+
+#[test]
+fn honest_new_start_forces_are_the_declared_ones_and_within_every_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [
+        "simulate",
+        "--treaty",
+        "new-start",
+        "--strategy",
+        "honest",
+        "--trials",
+        "200",
+        "--years",
+        "1",
+    ];
+    let v = json(tmp.path(), &args);
+    let forces = &v["forces"];
+    // The State Department's data of 2020-09-01 and Russia's MFA data of 2022-03-01.
+    for (party, want) in [("USA", [675, 1457, 800]), ("RUS", [526, 1474, 761])] {
+        for (limit, value) in [
+            "deployed_icbm_slbm_bombers",
+            "warheads_on_deployed",
+            "deployed_and_nondeployed_launchers",
+        ]
+        .iter()
+        .zip(want)
+        {
+            assert_eq!(forces[party][limit], value, "{party} {limit}");
+        }
+        assert_eq!(v["forces_basis"][party]["kind"], "record", "{party}");
+    }
+    assert_eq!(v["forces_basis"]["RUS"]["with_assumptions"], true);
+    assert_eq!(v["forces_basis"]["USA"]["as_of"], "2020-09-01");
+    for p in v["parties"].as_array().unwrap() {
+        assert_eq!(p["estimate"]["per_year"][0]["exact"], 0.0, "{p}");
+        assert_eq!(p["estimate"]["per_year"][0]["simulated"], 0.0, "{p}");
+    }
+    let (code, out, err) = run(tmp.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    for text in [
+        "Honest forces under `new-start`'s counting rules",
+        "USA: declared forces as of 2020-09-01",
+        "RUS: declared forces as of 2022-03-01; split by leg assumed",
+    ] {
+        assert!(out.contains(text), "{text}\n{out}");
+    }
+    assert!(!out.contains(" over"), "{out}");
+}

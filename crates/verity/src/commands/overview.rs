@@ -55,6 +55,7 @@ fn detection_demo() -> Result<Vec<DetectionDemo>> {
     use verity_sim::strategy::Strategy;
     let treaty = builtin::treaty("trilateral-draft")?;
     let estimates = builtin::estimates()?;
+    let records = builtin::new_start_forces()?;
     let counting = treaty
         .inspections()
         .first()
@@ -66,7 +67,7 @@ fn detection_demo() -> Result<Vec<DetectionDemo>> {
             .iter()
             .find(|e| e.state == *party && e.year == 2025)
             .ok_or_else(|| anyhow::anyhow!("no 2025 estimate for {party}"))?;
-        let honest = verity_sim::forces::synthetic_inventory(&treaty, *party, e);
+        let honest = verity_sim::forces::honest_forces(&treaty, *party, e, &records).items;
         let register = verity_sim::forces::synthetic_register(&treaty, *party);
         let regime = Regime::of(&treaty, *party);
         let mut by_strategy = Vec::new();

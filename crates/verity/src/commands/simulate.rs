@@ -3,14 +3,15 @@
 //! cheapest regime reaching a target, the simulator's throughput; and `simulate sampling`,
 //! plain random sampling beside the hypergeometric closed form.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use verity_escrow::{ItemRecord, parse_inventory};
+use verity_escrow::{ItemRecord, parse_inventory, tally_items};
 use verity_sim::design::{Design, search};
-use verity_sim::forces::{synthetic_inventory, synthetic_register};
+use verity_sim::forces::{ForcesBasis, honest_forces, synthetic_register};
 use verity_sim::plot::{self, Chart, Series};
 use verity_sim::regime::{Regime, RegimeEstimate, Scenario, YearEstimate, curve, simulate};
 use verity_sim::sampling::{self, Sampling};
@@ -78,6 +79,7 @@ pub(crate) fn sampling(
 struct PartyWorld {
     party: PartyCode,
     honest: Vec<ItemRecord>,
+    basis: ForcesBasis,
     register: Vec<String>,
     scenario: Scenario,
     regime: Regime,
@@ -95,10 +97,20 @@ pub(crate) fn counting_selection(treaty: &Treaty) -> Result<Selection> {
         .ok_or_else(|| anyhow::anyhow!("`{}` has no inspections to simulate", treaty.id()))
 }
 
-fn honest_inventory(treaty: &Treaty, party: PartyCode, w: &WorldArgs) -> Result<Vec<ItemRecord>> {
+fn honest_inventory(
+    treaty: &Treaty,
+    party: PartyCode,
+    w: &WorldArgs,
+) -> Result<(Vec<ItemRecord>, ForcesBasis)> {
     if let Some(path) = &w.inventory {
         let text = resolve::read(path)?;
-        return Ok(parse_inventory(&path.display().to_string(), &text, treaty)?);
+        let items = parse_inventory(&path.display().to_string(), &text, treaty)?;
+        return Ok((
+            items,
+            ForcesBasis::Inventory {
+                file: path.display().to_string(),
+            },
+        ));
     }
     let estimates = builtin::estimates()?;
     let e = estimates
@@ -111,7 +123,8 @@ fn honest_inventory(treaty: &Treaty, party: PartyCode, w: &WorldArgs) -> Result<
                 w.estimates_year
             )
         })?;
-    Ok(synthetic_inventory(treaty, party, e))
+    let forces = honest_forces(treaty, party, e, &builtin::new_start_forces()?);
+    Ok((forces.items, forces.basis))
 }
 
 fn party_world(
@@ -120,7 +133,7 @@ fn party_world(
     strategy: &Strategy,
     w: &WorldArgs,
 ) -> Result<PartyWorld> {
-    let honest = honest_inventory(treaty, party, w)?;
+    let (honest, basis) = honest_inventory(treaty, party, w)?;
     let register = w
         .empty_facilities
         .clone()
@@ -133,6 +146,7 @@ fn party_world(
         scenario: cheat.scenario(&register),
         regime: Regime::of(treaty, party),
         honest,
+        basis,
         register,
     })
 }
@@ -171,6 +185,10 @@ struct SimulationReport {
     treaty: String,
     strategy: Strategy,
     years: u32,
+    /// Each party's honest inventory under the treaty's counting rules: limit id → value.
+    forces: BTreeMap<PartyCode, BTreeMap<String, u64>>,
+    /// Where each party's inventory comes from.
+    forces_basis: BTreeMap<PartyCode, ForcesBasis>,
     parties: Vec<PartyResult>,
     plots: Vec<PathBuf>,
 }
@@ -300,10 +318,18 @@ pub(crate) fn regime(a: &SimulateArgs, as_json: bool) -> Result<Outcome> {
             svgs.push(svg);
         }
     }
+    let mut forces = BTreeMap::new();
+    for w in &worlds {
+        let tally = tally_items(&treaty, &w.honest)
+            .with_context(|| format!("{}'s inventory", w.party.as_str()))?;
+        forces.insert(w.party, treaty.limit_values(&tally.categories));
+    }
     let report = SimulationReport {
         treaty: treaty.id().to_string(),
         strategy: strategy.clone(),
         years: a.years,
+        forces_basis: worlds.iter().map(|w| (w.party, w.basis.clone())).collect(),
+        forces,
         parties: results,
         plots,
     };
@@ -374,6 +400,7 @@ pub(crate) fn regime(a: &SimulateArgs, as_json: bool) -> Result<Outcome> {
     if as_json {
         json(&report)?;
     } else {
+        outln!("{}", forces_table(&treaty, &report))?;
         outln!("{heading}\n{t}")?;
         for p in &report.plots {
             outln!("wrote {}", p.display())?;
@@ -383,6 +410,43 @@ pub(crate) fn regime(a: &SimulateArgs, as_json: bool) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Clean)
+}
+
+/// The honest inventories under the treaty's counting rules, limit by limit, with where each
+/// party's figures come from.
+fn forces_table(treaty: &Treaty, report: &SimulationReport) -> String {
+    let mut t = table(["Party", "Limit", "Value", "Ceiling", "Margin"]);
+    for (party, values) in &report.forces {
+        for limit in treaty.limits() {
+            let value = values.get(&limit.id).copied().unwrap_or(0);
+            let max = limit.max_for(*party);
+            let margin = max.map_or("—".to_string(), |m| {
+                let d = i128::from(m) - i128::from(value);
+                if d < 0 {
+                    format!("{} over", thousands(d.unsigned_abs() as u64))
+                } else {
+                    thousands(d as u64)
+                }
+            });
+            t.add_row([
+                party.as_str().to_string(),
+                limit.id.clone(),
+                thousands(value),
+                max.map_or("—".to_string(), thousands),
+                margin,
+            ]);
+        }
+    }
+    let bases: Vec<String> = report
+        .forces_basis
+        .iter()
+        .map(|(p, b)| format!("{}: {}", p.as_str(), b.describe()))
+        .collect();
+    format!(
+        "Honest forces under `{}`'s counting rules\n{t}\n{}",
+        treaty.id(),
+        bases.join("\n")
+    )
 }
 
 #[derive(Serialize)]

@@ -240,6 +240,7 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
     let cheat = parse_cheat(&args.cheat, &treaty)?;
     let overrides = parse_warheads(&args.warheads, &treaty)?;
     let estimates = builtin::estimates()?;
+    let records = builtin::new_start_forces()?;
     let counting = counting_selection(&treaty)?;
     // Each party's honest arsenal from SIPRI 2025, its register, and what it declares and
     // truly holds under the cheat.
@@ -258,7 +259,7 @@ pub(crate) fn run(args: &DemoArgs, as_json: bool) -> Result<Outcome> {
             ),
             None => (e.clone(), e.edition.clone()),
         };
-        let honest = verity_sim::forces::synthetic_inventory(&treaty, *party, &e);
+        let honest = verity_sim::forces::honest_forces(&treaty, *party, &e, &records).items;
         let register = verity_sim::forces::synthetic_register(&treaty, *party);
         let total: u64 = honest.iter().map(|r| r.warheads).sum();
         arsenals.push(Arsenal {
