@@ -345,6 +345,32 @@ fn treaty_content(s: &Snapshot, target: Target) -> Markup {
                 } }
             }
         }
+        @if !t.accounting_positions().is_empty() {
+            section aria-labelledby="disputed-h" {
+                (section_heading(target, "disputed-h", html! { "Disputed accounting" }))
+                @for p in t.accounting_positions() {
+                    p { strong { (p.held_by.as_str()) " about " (p.about.as_str()) ": " } (p.name) ". " span.muted { (p.reference) } }
+                }
+                @if s.report.positions.is_empty() {
+                    p { "No declaration of a party a position is about has been judged yet." }
+                } @else {
+                    div.scroll { table {
+                        thead { tr { th scope="col" { "Held by" } th scope="col" { "Limit" } th scope="col" { "As declared" } th scope="col" { "Under the position (claimed)" } th scope="col" { "Figures as of" } } }
+                        tbody {
+                            @for v in &s.report.positions {
+                                tr {
+                                    th scope="row" { (v.held_by.as_str()) }
+                                    td { (v.declared.limit_name) }
+                                    td { (v.declared.party.as_str()) " " (v.declared.value.map_or("—".to_string(), thousands)) " of " (thousands(v.declared.max)) ": " (v.declared.verdict.as_str()) }
+                                    td { (thousands(v.value)) " of " (thousands(v.declared.max)) ": " (v.verdict.as_str()) }
+                                    td { (v.declared.date) }
+                                }
+                            }
+                        }
+                    } }
+                }
+            }
+        }
         section aria-labelledby="calendar-h" {
             (section_heading(target, "calendar-h", html! { "Data exchanges and disclosures" }))
             @match period {
@@ -772,6 +798,7 @@ mod tests {
                 mode: Mode::AsWritten,
                 logs: Vec::new(),
                 limits: Vec::new(),
+                positions: Vec::new(),
                 hidden_totals: Vec::new(),
                 quotas: Vec::new(),
                 inspections: Vec::new(),
@@ -859,5 +886,55 @@ mod tests {
         // Without a proof asked for, no script at all.
         let html = log_page(&s, &LogPage { proof: None, ..log });
         assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn the_treaty_page_shows_a_disputed_limit_under_both_accountings() {
+        use verity_treaty::accounting::{AccountedCount, judge_positions};
+        use verity_treaty::compliance::{DeclaredFigures, ExchangeStatus, assess};
+        let mut s = snapshot("late");
+        let treaty = verity_treaty::builtin::treaty("new-start").unwrap();
+        let on = s.report.on;
+        let usa = PartyCode::parse("USA").unwrap();
+        let figures = DeclaredFigures {
+            party: usa,
+            as_of: on,
+            values: treaty
+                .limits()
+                .iter()
+                .map(|l| (l.id.clone(), Some(790)))
+                .collect(),
+            exchange: ExchangeStatus::Provided,
+            delivered: None,
+            derived: Vec::new(),
+            source: "declaration".into(),
+            origin: "verity.log/USA#0".into(),
+        };
+        let verdicts = assess(&treaty, &[figures], on, Mode::AsWritten).verdicts;
+        let counts: Vec<AccountedCount> = [
+            "converted_slbm_launchers",
+            "converted_heavy_bombers",
+            "training_silos",
+        ]
+        .iter()
+        .zip([6, 3, 2])
+        .map(|(c, v)| AccountedCount {
+            as_of: on,
+            party: usa,
+            category: (*c).to_string(),
+            value: v,
+            basis: verity_treaty::forces::FigureBasis::Stated,
+            source: "declaration".into(),
+        })
+        .collect();
+        s.report.positions = judge_positions(&treaty, &verdicts, &counts);
+        assert_eq!(s.report.positions.len(), 1);
+        let page = treaty_page(&s);
+        assert!(
+            page.contains("Disputed accounting") && page.contains("RUS about USA"),
+            "{page}"
+        );
+        assert!(page.contains("USA 790 of 800: compliant"), "{page}");
+        assert!(page.contains("801 of 800: violation"), "{page}");
     }
 }

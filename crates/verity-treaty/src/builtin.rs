@@ -42,6 +42,12 @@ pub const NEW_START_FORCES: (&str, &str) = (
     include_str!("../../../data/new_start_forces.csv"),
 );
 
+/// Counts of the items whose accounting New START's parties disputed.
+pub const NEW_START_ACCOUNTABILITY: (&str, &str) = (
+    "data/new_start_accountability.csv",
+    include_str!("../../../data/new_start_accountability.csv"),
+);
+
 /// World totals per estimator and year.
 pub const WORLD_TOTALS: (&str, &str) = (
     "data/world_totals.csv",
@@ -97,6 +103,16 @@ pub fn estimates() -> Result<Vec<Estimate>, TreatyError> {
 /// The built-in forces from the record (`data/new_start_forces.csv`).
 pub fn new_start_forces() -> Result<Vec<crate::forces::ForceRecord>, TreatyError> {
     crate::forces::parse_forces(NEW_START_FORCES.0, NEW_START_FORCES.1)
+}
+
+/// The disputed items' counts, read against the New START treaty.
+pub fn new_start_accountability() -> Result<Vec<crate::accounting::AccountedCount>, TreatyError> {
+    let treaty = treaty("new-start")?;
+    crate::accounting::parse_accountability(
+        NEW_START_ACCOUNTABILITY.0,
+        NEW_START_ACCOUNTABILITY.1,
+        &treaty,
+    )
 }
 
 /// The built-in world totals.

@@ -83,6 +83,19 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// A figure of `as_of` (a date the instrument binds) against a ceiling that applies from
+    /// `applies_from`: unknown without a value; before the limit applies, within or above it
+    /// but not yet applicable; after, compliant or a violation.
+    pub fn of(value: Option<u64>, max: u64, as_of: NaiveDate, applies_from: NaiveDate) -> Self {
+        match value {
+            None => Self::Unknown,
+            Some(v) if v <= max && as_of < applies_from => Self::WithinLimitNotYetApplicable,
+            Some(v) if v <= max => Self::Compliant,
+            Some(_) if as_of < applies_from => Self::AboveLimitNotYetApplicable,
+            Some(_) => Self::Violation,
+        }
+    }
+
     /// The kebab-case name used in tables and JSON.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -273,20 +286,10 @@ pub fn assess(
             let margin = value.map(|v| {
                 i64::try_from(max).unwrap_or(i64::MAX) - i64::try_from(v).unwrap_or(i64::MAX)
             });
-            let verdict = if !in_period(row.as_of) {
-                Verdict::NotInForce
+            let verdict = if in_period(row.as_of) {
+                Verdict::of(value, max, row.as_of, limit.applies_from)
             } else {
-                match value {
-                    None => Verdict::Unknown,
-                    Some(v) if v <= max && row.as_of < limit.applies_from => {
-                        Verdict::WithinLimitNotYetApplicable
-                    }
-                    Some(v) if v <= max => Verdict::Compliant,
-                    Some(_) if row.as_of < limit.applies_from => {
-                        Verdict::AboveLimitNotYetApplicable
-                    }
-                    Some(_) => Verdict::Violation,
-                }
+                Verdict::NotInForce
             };
             verdicts.push(LimitVerdict {
                 date: row.as_of,

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::TreatyError;
-use crate::figures::each_row;
+use crate::figures::{Cells, each_row};
 use crate::party::PartyCode;
 
 /// The figures a party's record may hold: New START category ids, then its bases.
@@ -41,6 +41,19 @@ pub enum FigureBasis {
 }
 
 impl FigureBasis {
+    /// The `basis` cell of a figures row.
+    pub(crate) fn from_cell(cells: &Cells<'_>) -> Result<Self, TreatyError> {
+        match cells.required("basis")? {
+            "stated" => Ok(Self::Stated),
+            "derived" => Ok(Self::Derived),
+            "assumed" => Ok(Self::Assumed),
+            other => Err(cells.err(
+                "basis",
+                format!("expected `stated`, `derived` or `assumed`, found `{other}`"),
+            )),
+        }
+    }
+
     /// The word in the file.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -126,17 +139,7 @@ pub fn parse_forces(file: &str, text: &str) -> Result<Vec<ForceRecord>, TreatyEr
                 format!("expected a whole number, found `{value_text}`"),
             )
         })?;
-        let basis = match cells.required("basis")? {
-            "stated" => FigureBasis::Stated,
-            "derived" => FigureBasis::Derived,
-            "assumed" => FigureBasis::Assumed,
-            other => {
-                return Err(cells.err(
-                    "basis",
-                    format!("expected `stated`, `derived` or `assumed`, found `{other}`"),
-                ));
-            }
-        };
+        let basis = FigureBasis::from_cell(cells)?;
         let source = cells.required("source")?.to_string();
         if let Some(first) = lines.insert((party, figure.clone()), cells.line) {
             return Err(cells.err(

@@ -24,6 +24,7 @@
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 #![forbid(unsafe_code)]
 
+pub mod accounting;
 pub mod builtin;
 pub mod compliance;
 mod error;
@@ -66,6 +67,7 @@ pub struct Treaty {
     item_statuses: Vec<String>,
     categories: Vec<Category>,
     limits: Vec<Limit>,
+    accounting_positions: Vec<AccountingPosition>,
     data_exchange: Option<DataExchange>,
     notifications: Vec<NotificationType>,
     inspections: Vec<InspectionType>,
@@ -163,6 +165,10 @@ impl Treaty {
     /// Central limits.
     pub fn limits(&self) -> &[Limit] {
         &self.limits
+    }
+    /// The parties' recorded positions on disputed accounting.
+    pub fn accounting_positions(&self) -> &[AccountingPosition] {
+        &self.accounting_positions
     }
     /// One limit by id.
     pub fn limit(&self, id: &str) -> Option<&Limit> {

@@ -175,6 +175,27 @@ impl Ceiling {
     }
 }
 
+/// One party's position on how another party's items count, where the two disagree: the
+/// categories it would add to a limit's left-hand side (items the declaring party counts under
+/// no limit, such as conversions the holder says it cannot confirm). The engine shows a limit's
+/// margin under the declaring party's accounting and under each position, and judges by
+/// neither: the text's verdict stands; a position is recorded as claimed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountingPosition {
+    /// Machine name.
+    pub id: String,
+    /// What the position says, in words.
+    pub name: String,
+    /// The party that holds it.
+    pub held_by: PartyCode,
+    /// The party whose items it counts.
+    pub about: PartyCode,
+    /// Limit id → categories (and coefficients) the position adds to it.
+    pub adds: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Where the position is stated.
+    pub reference: Reference,
+}
+
 /// A central limit: `Σ coefficient × category ≤ ceiling`, from `applies_from`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Limit {

@@ -37,6 +37,8 @@ struct RawTreaty {
     categories: Vec<S<RawCategory>>,
     #[serde(default, rename = "limit")]
     limits: Vec<S<RawLimit>>,
+    #[serde(default, rename = "accounting_position")]
+    accounting_positions: Vec<S<RawPosition>>,
     data_exchange: Option<RawDataExchange>,
     #[serde(default, rename = "notification")]
     notifications: Vec<S<RawNotification>>,
@@ -144,6 +146,21 @@ struct RawLimit {
     max_per_party: Option<S<BTreeMap<String, u64>>>,
     terms: S<BTreeMap<String, S<i64>>>,
     applies_from: S<Datetime>,
+    #[serde(rename = "ref")]
+    reference: String,
+}
+
+/// A limit's added terms as written: category → coefficient.
+type RawTerms = BTreeMap<String, S<i64>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPosition {
+    id: S<String>,
+    name: String,
+    held_by: S<String>,
+    about: S<String>,
+    adds: S<BTreeMap<String, S<RawTerms>>>,
     #[serde(rename = "ref")]
     reference: String,
 }
@@ -601,6 +618,14 @@ pub(crate) fn parse(file: &str, source: &str) -> Result<Treaty, TreatyError> {
         });
     }
 
+    let accounting_positions = check_positions(
+        &c,
+        &raw.accounting_positions,
+        &parties,
+        &limits,
+        &category_ids,
+    )?;
+
     let data_exchange = match &raw.data_exchange {
         None => None,
         Some(d) => {
@@ -908,6 +933,7 @@ pub(crate) fn parse(file: &str, source: &str) -> Result<Treaty, TreatyError> {
         item_statuses,
         categories,
         limits,
+        accounting_positions,
         data_exchange,
         notifications,
         inspections,
@@ -915,6 +941,92 @@ pub(crate) fn parse(file: &str, source: &str) -> Result<Treaty, TreatyError> {
         disclosure_stages,
         escrow,
     })
+}
+
+/// Positions on disputed accounting: parties of the instrument, two different ones; every
+/// limit and category named exists; an added category is not already a term of the limit.
+fn check_positions(
+    c: &Checker<'_>,
+    raw: &[S<RawPosition>],
+    parties: &[PartyCode],
+    limits: &[Limit],
+    category_ids: &BTreeSet<String>,
+) -> Result<Vec<AccountingPosition>, TreatyError> {
+    let mut out = Vec::new();
+    let mut ids = BTreeSet::new();
+    for pos in raw {
+        let r = pos.get_ref();
+        let pid = c.ident(&r.id, "accounting position")?;
+        c.unique(&mut ids, &r.id, "accounting position")?;
+        let held_by = c.party(&r.held_by)?;
+        let about = c.party(&r.about)?;
+        for (p, span) in [(held_by, r.held_by.span()), (about, r.about.span())] {
+            if !parties.contains(&p) {
+                return Err(c.err(span, format!("{p} is not a party to this instrument")));
+            }
+        }
+        if held_by == about {
+            return Err(c.err(
+                r.about.span(),
+                format!("position `{pid}` is held by {held_by} about itself: a position is one party's view of another's items"),
+            ));
+        }
+        if r.adds.get_ref().is_empty() {
+            return Err(c.err(r.adds.span(), format!("position `{pid}` adds nothing")));
+        }
+        let mut adds = BTreeMap::new();
+        for (lid, cats) in r.adds.get_ref() {
+            let Some(limit) = limits.iter().find(|l| &l.id == lid) else {
+                return Err(c.err_at_key(
+                    r.adds.span(),
+                    lid,
+                    format!(
+                        "position `{pid}` names undefined limit `{lid}`: expected one of {}",
+                        limits
+                            .iter()
+                            .map(|l| l.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            };
+            let mut terms = BTreeMap::new();
+            for (cat, coef) in cats.get_ref() {
+                if !category_ids.contains(cat) {
+                    return Err(c.err_at_key(
+                        cats.span(),
+                        cat,
+                        format!("position `{pid}` names undefined category `{cat}`"),
+                    ));
+                }
+                if limit.terms.contains_key(cat) {
+                    return Err(c.err_at_key(
+                        cats.span(),
+                        cat,
+                        format!("position `{pid}` adds `{cat}`, already a term of limit `{lid}`"),
+                    ));
+                }
+                let k = *coef.get_ref();
+                if k < 1 {
+                    return Err(c.err(
+                        coef.span(),
+                        format!("coefficient of `{cat}` in position `{pid}` must be a positive integer, found {k}"),
+                    ));
+                }
+                terms.insert(cat.clone(), k.unsigned_abs());
+            }
+            adds.insert(lid.clone(), terms);
+        }
+        out.push(AccountingPosition {
+            id: pid,
+            name: r.name.clone(),
+            held_by,
+            about,
+            adds,
+            reference: r.reference.clone(),
+        });
+    }
+    Ok(out)
 }
 
 fn check_duration(

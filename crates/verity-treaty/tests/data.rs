@@ -14,6 +14,7 @@ fn every_data_row_carries_a_source() {
         builtin::WORLD_TOTALS,
         builtin::REGIME_EVENTS,
         builtin::NEW_START_FORCES,
+        builtin::NEW_START_ACCOUNTABILITY,
     ] {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let source = reader

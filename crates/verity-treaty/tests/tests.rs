@@ -2,6 +2,7 @@
 //! with exact values from the treaty text and the sources, validation errors with positions,
 //! the compliance engine rule by rule, and property tests of the decoders.
 
+mod accounting;
 mod compliance;
 mod data;
 mod decoders;

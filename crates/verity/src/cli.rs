@@ -528,6 +528,11 @@ pub(crate) enum CheckCommand {
     /// The same file against the data-exchange schedule: exchanges withheld, late or absent
     /// from the record. Exit status 1 if an exchange was withheld or late.
     Exchanges(CheckArgs),
+    /// The same file under each party's position on disputed accounting (New START: Russia's
+    /// count of the US conversions it cannot confirm), limit by limit beside the declaring
+    /// party's own figure, each added count with its date and source. Positions are shown as
+    /// claimed: exit status 1 only if the declared figure itself is a violation.
+    Accounting(CheckArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -654,6 +659,10 @@ pub(crate) struct CheckArgs {
     /// Judge a draft or proposal against its notional dates as if it were in force (exercises).
     #[arg(long)]
     pub(crate) as_if_in_force: bool,
+    /// Counts of the disputed items (`as_of,party,category,value,basis,source`); default: the
+    /// built-in `data/new_start_accountability.csv` under New START, none otherwise.
+    #[arg(long, value_name = "CSV")]
+    pub(crate) accountability: Option<PathBuf>,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {

@@ -1,17 +1,22 @@
 //! Limits in the view: each party's latest declaration judged by the compliance engine, from
-//! clear aggregates or from the hidden-totals proof the audit verified.
+//! clear aggregates or from the hidden-totals proof the audit verified; and, where another party
+//! holds a position on how the declaring party's items count, the same limits under it, from
+//! the disputed categories the declaration itself publishes.
 
 use chrono::NaiveDate;
 use verity_log::EntryBody;
+use verity_treaty::accounting::{AccountedCount, PositionVerdict, judge_positions};
 use verity_treaty::compliance::{
     self, DeclaredFigures, ExchangeStatus, LimitVerdict, Mode, Verdict,
 };
+use verity_treaty::forces::FigureBasis;
 use verity_treaty::{Rule, Treaty};
 
 use super::{Findings, HiddenTotalsCheck, PartyLog};
 
 /// Each party's latest declaration recorded on or before the view date, judged against every
 /// limit: clear aggregates by the compliance engine, hidden totals by their verified proof.
+/// Beside them, every limit a position adds to, under that position (clear aggregates only).
 pub(super) fn judge_limits(
     treaty: &Treaty,
     logs: &[PartyLog<'_>],
@@ -19,8 +24,9 @@ pub(super) fn judge_limits(
     on: NaiveDate,
     mode: Mode,
     findings: &mut Findings,
-) -> Vec<LimitVerdict> {
+) -> (Vec<LimitVerdict>, Vec<PositionVerdict>) {
     let mut out = Vec::new();
+    let mut positions = Vec::new();
     for pl in logs {
         let party = pl.party;
         let Some((index, d)) = pl
@@ -50,7 +56,23 @@ pub(super) fn judge_limits(
                 source: format!("declaration, log `{}` entry {index}", pl.origin),
                 origin: origin.clone(),
             };
-            compliance::assess(treaty, &[figures], on, mode).verdicts
+            let verdicts = compliance::assess(treaty, &[figures], on, mode).verdicts;
+            let disputed: Vec<AccountedCount> = treaty
+                .accounting_positions()
+                .iter()
+                .filter(|p| p.about == party)
+                .flat_map(|p| p.adds.values().flat_map(|c| c.keys()))
+                .map(|category| AccountedCount {
+                    as_of,
+                    party,
+                    category: category.clone(),
+                    value: a.categories.get(category).copied().unwrap_or(0),
+                    basis: FigureBasis::Stated,
+                    source: format!("declaration, log `{}` entry {index}", pl.origin),
+                })
+                .collect();
+            positions.extend(judge_positions(treaty, &verdicts, &disputed));
+            verdicts
         } else if let Some(check) = hidden
             .iter()
             .find(|h| h.party == party && h.declaration == index)
@@ -78,5 +100,5 @@ pub(super) fn judge_limits(
         }
         out.extend(verdicts);
     }
-    out
+    (out, positions)
 }

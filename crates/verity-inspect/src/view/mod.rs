@@ -190,6 +190,10 @@ pub struct ComplianceReport {
     pub logs: Vec<LogSummary>,
     /// Each party's latest declaration judged against every limit.
     pub limits: Vec<LimitVerdict>,
+    /// The same limits under another party's position on disputed accounting, where the
+    /// treaty records one (shown as claimed; the declared verdict stands).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub positions: Vec<verity_treaty::accounting::PositionVerdict>,
     /// Every declaration with hidden totals: what its proof established.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hidden_totals: Vec<HiddenTotalsCheck>,
@@ -451,7 +455,8 @@ pub fn judge(treaty: &Treaty, logs: &[LoadedLog], on: NaiveDate, mode: Mode) -> 
         notifications::check_notifications(treaty, pl, &mut findings);
         continuity::check_continuity(pl, &mut findings);
     }
-    let limits = limits::judge_limits(treaty, &parties, &hidden, on, mode, &mut findings);
+    let (limits, positions) =
+        limits::judge_limits(treaty, &parties, &hidden, on, mode, &mut findings);
     let (inspections, quotas) =
         inspections::replay_inspections(treaty, &parties, on, &mut findings);
 
@@ -482,6 +487,7 @@ pub fn judge(treaty: &Treaty, logs: &[LoadedLog], on: NaiveDate, mode: Mode) -> 
         mode,
         logs: summaries,
         limits,
+        positions,
         hidden_totals: hidden,
         quotas,
         inspections,

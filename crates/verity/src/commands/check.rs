@@ -1,10 +1,15 @@
-//! `verity check aggregates | exchanges`: a figures CSV judged by the compliance engine, either
-//! limit by limit or against the data-exchange schedule.
+//! `verity check aggregates | exchanges | accounting`: a figures CSV judged by the compliance
+//! engine, limit by limit, against the data-exchange schedule, or under each party's position
+//! on disputed accounting beside the declaring party's own.
 
 use anyhow::Result;
 use chrono::NaiveDate;
-use verity_treaty::compliance::{self, Assessment, Finding, LimitVerdict, Mode};
-use verity_treaty::figures;
+use serde::Serialize;
+use verity_treaty::accounting::{
+    AccountedCount, PositionVerdict, judge_positions, parse_accountability,
+};
+use verity_treaty::compliance::{self, Assessment, Finding, LimitVerdict, Mode, Verdict};
+use verity_treaty::{Treaty, builtin, figures};
 
 use crate::Outcome;
 use crate::cli::CheckArgs;
@@ -12,6 +17,10 @@ use crate::output::{json, maybe, signed, table, thousands};
 use crate::resolve;
 
 fn assess(c: &CheckArgs, today: NaiveDate) -> Result<Assessment> {
+    Ok(assess_treaty(c, today)?.1)
+}
+
+fn assess_treaty(c: &CheckArgs, today: NaiveDate) -> Result<(Treaty, Assessment)> {
     let treaty = resolve::treaty(&c.treaty)?;
     let text = resolve::read(&c.csv)?;
     let rows = figures::parse_aggregates(&c.csv.display().to_string(), &text, &treaty)?;
@@ -22,9 +31,155 @@ fn assess(c: &CheckArgs, today: NaiveDate) -> Result<Assessment> {
     };
     let mut a = compliance::assess(&treaty, &rows, c.on.unwrap_or(today), mode);
     // What each party said when it withheld an exchange, beside the finding.
-    let events = verity_treaty::builtin::regime_events()?;
+    let events = builtin::regime_events()?;
     verity_treaty::events::add_stated_grounds(&treaty, &mut a.findings, &events);
-    Ok(a)
+    Ok((treaty, a))
+}
+
+/// The disputed items' counts: the file given, else the built-in ones under New START.
+fn accountability(c: &CheckArgs, treaty: &Treaty) -> Result<Vec<AccountedCount>> {
+    match &c.accountability {
+        Some(path) => {
+            let text = resolve::read(path)?;
+            Ok(parse_accountability(
+                &path.display().to_string(),
+                &text,
+                treaty,
+            )?)
+        }
+        None if treaty.id() == "new-start" => Ok(parse_accountability(
+            builtin::NEW_START_ACCOUNTABILITY.0,
+            builtin::NEW_START_ACCOUNTABILITY.1,
+            treaty,
+        )?),
+        None => Ok(Vec::new()),
+    }
+}
+
+#[derive(Serialize)]
+struct AccountingReport<'a> {
+    treaty: &'a str,
+    positions: &'a [verity_treaty::model::AccountingPosition],
+    verdicts: Vec<PositionVerdict>,
+}
+
+pub(crate) fn accounting(c: &CheckArgs, today: NaiveDate, as_json: bool) -> Result<Outcome> {
+    let (treaty, a) = assess_treaty(c, today)?;
+    let counts = accountability(c, &treaty)?;
+    let verdicts = judge_positions(&treaty, &a.verdicts, &counts);
+    let outcome = if verdicts
+        .iter()
+        .any(|v| v.declared.verdict == Verdict::Violation)
+    {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    };
+    if as_json {
+        json(&AccountingReport {
+            treaty: treaty.id(),
+            positions: treaty.accounting_positions(),
+            verdicts,
+        })?;
+        return Ok(outcome);
+    }
+    if treaty.accounting_positions().is_empty() {
+        outln!(
+            "`{}` records no position on disputed accounting",
+            treaty.id()
+        )?;
+        return Ok(outcome);
+    }
+    print_positions(&treaty, &verdicts)?;
+    Ok(outcome)
+}
+
+/// Each position, then its verdicts beside the declared ones, then where each added count
+/// comes from.
+pub(crate) fn print_positions(treaty: &Treaty, verdicts: &[PositionVerdict]) -> Result<()> {
+    for p in treaty.accounting_positions() {
+        outln!(
+            "{} about {}: {}\n  ({})",
+            p.held_by,
+            p.about,
+            p.name,
+            p.reference
+        )?;
+        let mine: Vec<&PositionVerdict> = verdicts.iter().filter(|v| v.position == p.id).collect();
+        if mine.is_empty() {
+            outln!("  no figure of {} with every disputed count known", p.about)?;
+            continue;
+        }
+        let mut limits: Vec<&str> = mine.iter().map(|v| v.declared.limit.as_str()).collect();
+        limits.dedup();
+        for limit in limits {
+            let rows: Vec<&&PositionVerdict> =
+                mine.iter().filter(|v| v.declared.limit == limit).collect();
+            let max = rows.first().map_or(0, |v| v.declared.max);
+            outln!("{limit} (max {})", thousands(max))?;
+            let mut t = table([
+                "As of".to_string(),
+                format!("{} counts", p.about),
+                "Margin".into(),
+                "Verdict".into(),
+                format!("{} adds", p.held_by),
+                format!("{} counts", p.held_by),
+                "Margin".into(),
+                "As claimed".into(),
+            ]);
+            for v in rows {
+                let parts: Vec<String> = v
+                    .added
+                    .iter()
+                    .map(|a| thousands(a.coefficient * a.count.value))
+                    .collect();
+                let as_of = v.added.iter().map(|a| a.count.as_of).max();
+                t.add_row([
+                    v.declared.date.to_string(),
+                    maybe(v.declared.value),
+                    v.declared.margin.map_or_else(|| "—".to_string(), signed),
+                    v.declared.verdict.as_str().to_string(),
+                    format!(
+                        "+{} ({}; counts of {})",
+                        thousands(v.value.saturating_sub(v.declared.value.unwrap_or(0))),
+                        parts.join(" + "),
+                        as_of.map_or("—".to_string(), |d| d.to_string())
+                    ),
+                    thousands(v.value),
+                    signed(v.margin),
+                    v.verdict.as_str().to_string(),
+                ]);
+            }
+            outln!("{t}")?;
+        }
+        let mut counted: Vec<&AccountedCount> = mine
+            .iter()
+            .flat_map(|v| v.added.iter().map(|a| &a.count))
+            .collect();
+        counted.sort_by(|a, b| (&a.category, a.as_of).cmp(&(&b.category, b.as_of)));
+        counted.dedup();
+        let sources: Vec<String> = counted
+            .iter()
+            .map(|c| {
+                format!(
+                    "  {} {} as of {} ({}): {}",
+                    c.value,
+                    c.category,
+                    c.as_of,
+                    c.basis.as_str(),
+                    c.source
+                )
+            })
+            .collect();
+        outln!(
+            "Counts added (each figure takes the latest count on or before its date; a figure before every count is known is not shown):\n{}",
+            sources.join("\n")
+        )?;
+        outln!(
+            "The declared figure's verdict stands; the position's is shown as claimed, not adjudicated."
+        )?;
+    }
+    Ok(())
 }
 
 pub(crate) fn aggregates(c: &CheckArgs, today: NaiveDate, as_json: bool) -> Result<Outcome> {
@@ -35,6 +190,15 @@ pub(crate) fn aggregates(c: &CheckArgs, today: NaiveDate, as_json: bool) -> Resu
         print_verdicts(&a.verdicts)?;
         let counts = verdict_counts(&a.verdicts);
         outln!("{counts}")?;
+        let treaty = resolve::treaty(&c.treaty)?;
+        for p in treaty.accounting_positions() {
+            outln!(
+                "{} disputes how {} counts `{}`: `verity check accounting` shows each figure under both",
+                p.held_by,
+                p.about,
+                p.adds.keys().cloned().collect::<Vec<_>>().join("`, `")
+            )?;
+        }
     }
     Ok(if a.has_limit_violation() {
         Outcome::Findings

@@ -514,6 +514,10 @@ pub(crate) fn compliance(
         }
         outln!("\nLimits (each party's latest declaration)\n{t}")?;
     }
+    if !report.positions.is_empty() {
+        outln!("\nUnder disputed accounting")?;
+        crate::commands::check::print_positions(&treaty, &report.positions)?;
+    }
     if !report.inspections.is_empty() {
         let mut t = table([
             "Inspection",

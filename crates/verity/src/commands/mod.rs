@@ -34,6 +34,7 @@ pub(crate) fn run(args: &Args) -> Result<Outcome> {
         }
         Command::Check(CheckCommand::Aggregates(c)) => check::aggregates(c, today, args.json),
         Command::Check(CheckCommand::Exchanges(c)) => check::exchanges(c, today, args.json),
+        Command::Check(CheckCommand::Accounting(c)) => check::accounting(c, today, args.json),
         Command::Estimates { year } => estimates::run(*year, args.json),
         Command::Simulate(SimulateArgs {
             command:

@@ -303,6 +303,37 @@ fn print_treaty(t: &Treaty) -> Result<()> {
             )?;
         }
     }
+    if !t.accounting_positions().is_empty() {
+        outln!("\nDisputed accounting (shown beside the declared figure, never adjudicated)")?;
+        let mut pt = table(["Held by", "About", "Position", "Adds", "Reference"]);
+        for p in t.accounting_positions() {
+            let adds: Vec<String> = p
+                .adds
+                .iter()
+                .map(|(limit, cats)| {
+                    let terms: Vec<String> = cats
+                        .iter()
+                        .map(|(c, k)| {
+                            if *k == 1 {
+                                c.clone()
+                            } else {
+                                format!("{k} × {c}")
+                            }
+                        })
+                        .collect();
+                    format!("{limit} += {}", terms.join(" + "))
+                })
+                .collect();
+            pt.add_row([
+                p.held_by.to_string(),
+                p.about.to_string(),
+                p.name.clone(),
+                adds.join("; "),
+                p.reference.clone(),
+            ]);
+        }
+        outln!("{pt}")?;
+    }
     if !t.disclosure_stages().is_empty() {
         outln!("\nDisclosure stages")?;
         let mut st = table(["Stage", "Opens", "Due", "Scope", "Reference"]);
