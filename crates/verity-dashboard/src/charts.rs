@@ -285,9 +285,18 @@ mod tests {
             .find(|l| l.label.contains("USA"))
             .unwrap();
         assert!(usa.points.contains(&(2025.0, 5177.0)));
+        // The record from SIPRI's 2010 Yearbook on, year by year (2010: 9,600 and 12,000).
+        assert_eq!(usa.points.first(), Some(&(2010.0, 9600.0)));
+        let rus = large
+            .lines
+            .iter()
+            .find(|l| l.label.contains("RUS"))
+            .unwrap();
+        assert_eq!(rus.points.first(), Some(&(2010.0, 12000.0)));
+        assert_eq!(usa.points.len(), 16, "2010 to 2025, every year");
         let chn = rest.lines.iter().find(|l| l.label.contains("CHN")).unwrap();
         assert!(!rest.lines.iter().any(|l| l.label.contains("USA")));
-        assert_eq!(chn.points.first(), Some(&(2022.0, 350.0)));
+        assert_eq!(chn.points.first(), Some(&(2010.0, 240.0)));
         assert_eq!(chn.points.last(), Some(&(2025.0, 600.0)));
     }
 

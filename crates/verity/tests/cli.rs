@@ -295,9 +295,30 @@ fn estimates_2025_agree_with_sipri() {
     let (code, _, err) = verity(&["estimates", "--year", "1990"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("years available are 2022, 2023, 2024, 2025"),
+        err.contains("years available are 2010, 2011, 2012, 2013, 2014, 2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025"),
         "{err}"
     );
+    // The longer record: New START's first year and the year it was extended, as SIPRI gave
+    // them; a range stays a range (no figure), and sources that differ say so.
+    let v: Value =
+        serde_json::from_str(&verity(&["estimates", "--year", "2011", "--json"]).1).unwrap();
+    let rows = v.as_array().unwrap();
+    let find = |s: &str| rows.iter().find(|r| r["state"] == s).unwrap();
+    assert_eq!(find("USA")["total_inventory"], 8500);
+    assert_eq!(find("USA")["deployed"], 2150);
+    assert_eq!(find("RUS")["total_inventory"], 11000);
+    assert_eq!(find("RUS")["change_total"], -1000);
+    assert!(find("IND")["total_inventory"].is_null());
+    assert!(
+        find("IND")["source"]
+            .as_str()
+            .unwrap()
+            .contains("range of 80–100")
+    );
+    let (_, out, _) = verity(&["estimates", "--year", "2021"]);
+    assert!(out.contains("5,550") && out.contains("6,255"), "{out}");
+    let (_, out, _) = verity(&["estimates", "--year", "2013"]);
+    assert!(out.contains("SOURCES DIFFER"), "{out}");
 }
 
 #[test]

@@ -84,6 +84,20 @@ fn print_estimates(rows: &[EstimateChange]) -> Result<()> {
                 .iter()
                 .any(|r| r.estimate.total_inventory.is_none())
         {
+            // Not every state has one figure (a range, or no estimate): the total is shown
+            // with its source, not checked.
+            for w in totals.iter().filter(|w| w.year == y) {
+                outln!(
+                    "{y}: the {} world total is {} ({} of the nine states give one figure, so the sum is not checked); {}",
+                    w.estimator,
+                    thousands(w.total_inventory),
+                    year_rows
+                        .iter()
+                        .filter(|r| r.estimate.total_inventory.is_some())
+                        .count(),
+                    w.source
+                )?;
+            }
             continue;
         }
         let sum: u64 = year_rows
