@@ -116,13 +116,40 @@ fn earlier_years_and_changes() {
         (usa.change_total, usa.change_across_editions),
         (Some(84), true)
     );
-    // China's series: 350, 410, 500, 600.
-    let series: Vec<u64> = est
+    // China's series from SIPRI's 2010 Yearbook (2012 and 2017 from FAS); 2014 and 2015 have
+    // no Chinese figure in the stored sources.
+    let series: Vec<(i32, u64)> = est
         .iter()
         .filter(|e| e.state.as_str() == "CHN")
-        .filter_map(|e| e.total_inventory)
+        .filter_map(|e| e.total_inventory.map(|t| (e.year, t)))
         .collect();
-    assert_eq!(series, [350, 410, 500, 600]);
+    assert_eq!(
+        series,
+        [
+            (2010, 240),
+            (2011, 240),
+            (2012, 240),
+            (2013, 250),
+            (2016, 260),
+            (2017, 260),
+            (2018, 280),
+            (2019, 290),
+            (2020, 320),
+            (2021, 350),
+            (2022, 350),
+            (2023, 410),
+            (2024, 500),
+            (2025, 600)
+        ]
+    );
+    // The nine states of January 2022 add up to SIPRI's world total of 12,705.
+    assert_eq!(
+        est.iter()
+            .filter(|e| e.year == 2022)
+            .map(|e| e.total_inventory.unwrap())
+            .sum::<u64>(),
+        12705
+    );
     assert_eq!(
         est.iter()
             .filter(|e| e.year == 2023)
