@@ -236,8 +236,26 @@ pub fn aggregates_chart(
     title: &str,
     unit: &str,
     max: u64,
+    disputed: &[verity_treaty::accounting::PositionVerdict],
 ) -> LineChart {
     let mut lines: Vec<Line> = Vec::new();
+    // A party's figures as another party counts them, where it holds a position: a line of
+    // their own, labelled as claimed.
+    for v in disputed.iter().filter(|v| v.declared.limit == limit_id) {
+        let label = format!(
+            "{} as {} counts it (claimed)",
+            v.declared.party.as_str(),
+            v.held_by.as_str()
+        );
+        let point = (year_fraction(v.declared.date), v.value as f64);
+        match lines.iter_mut().find(|l| l.label == label) {
+            Some(l) => l.points.push(point),
+            None => lines.push(Line {
+                label,
+                points: vec![point],
+            }),
+        }
+    }
     for f in figures {
         let Some(Some(v)) = f.values.get(limit_id) else {
             continue;
@@ -303,7 +321,7 @@ mod tests {
     #[test]
     fn aggregates_follow_the_published_figures_against_the_limit() {
         let figures = verity_treaty::builtin::new_start_aggregates().unwrap();
-        let chart = aggregates_chart(&figures, "deployed_icbm_slbm_bombers", "t", "u", 700);
+        let chart = aggregates_chart(&figures, "deployed_icbm_slbm_bombers", "t", "u", 700, &[]);
         assert_eq!(chart.limit, Some((700.0, "Limit: 700".to_string())));
         let usa = chart.lines.iter().find(|l| l.label == "USA").unwrap();
         let rus = chart.lines.iter().find(|l| l.label == "RUS").unwrap();
@@ -317,5 +335,39 @@ mod tests {
         );
         let svg = chart.svg().unwrap();
         assert!(svg.contains("Limit: 700"));
+        // Russia's count of the US launchers is a line of its own, labelled as claimed.
+        let treaty = verity_treaty::builtin::treaty("new-start").unwrap();
+        let judged = verity_treaty::compliance::assess(
+            &treaty,
+            &figures,
+            chrono::NaiveDate::from_ymd_opt(2023, 3, 1).unwrap(),
+            verity_treaty::compliance::Mode::AsWritten,
+        );
+        let disputed = verity_treaty::accounting::judge_positions(
+            &treaty,
+            &judged.verdicts,
+            &verity_treaty::builtin::new_start_accountability().unwrap(),
+        );
+        let launchers = aggregates_chart(
+            &figures,
+            "deployed_and_nondeployed_launchers",
+            "t",
+            "u",
+            800,
+            &disputed,
+        );
+        let claimed = launchers
+            .lines
+            .iter()
+            .find(|l| l.label == "USA as RUS counts it (claimed)")
+            .unwrap();
+        assert_eq!(claimed.points.len(), 4);
+        assert_eq!(claimed.points.last().map(|p| p.1), Some(901.0));
+        assert!(
+            launchers
+                .svg()
+                .unwrap()
+                .contains("USA as RUS counts it (claimed)")
+        );
     }
 }

@@ -20,6 +20,8 @@ struct PublicData {
     aggregates: Vec<DeclaredFigures>,
     /// New START's limits: (id, name, ceiling).
     limits: Vec<(String, String, u64)>,
+    /// The published figures under each recorded position on disputed accounting.
+    disputed: Vec<verity_treaty::accounting::PositionVerdict>,
 }
 
 fn public_data() -> &'static Result<PublicData, verity_treaty::TreatyError> {
@@ -38,10 +40,23 @@ fn public_data() -> &'static Result<PublicData, verity_treaty::TreatyError> {
                 verity_treaty::model::Ceiling::PerParty(_) => None,
             })
             .collect();
+        let judged = verity_treaty::compliance::assess(
+            &treaty,
+            &aggregates,
+            // Judged as of the last figure: the verdicts depend on each figure's own date.
+            aggregates.iter().map(|a| a.as_of).max().unwrap_or_default(),
+            verity_treaty::compliance::Mode::AsWritten,
+        );
+        let disputed = verity_treaty::accounting::judge_positions(
+            &treaty,
+            &judged.verdicts,
+            &verity_treaty::builtin::new_start_accountability()?,
+        );
         Ok(PublicData {
             estimates,
             aggregates,
             limits,
+            disputed,
         })
     })
 }
@@ -81,7 +96,7 @@ fn charts(d: &PublicData) -> &'static [(String, Drawn)] {
             };
             out.push((
                 format!("new-start-{id}"),
-                aggregates_chart(&d.aggregates, id, name, unit, *max),
+                aggregates_chart(&d.aggregates, id, name, unit, *max, &d.disputed),
             ));
         }
         out.into_iter().map(|(id, c)| (id, c.svg())).collect()
@@ -184,9 +199,17 @@ pub fn figures_section(s: &Snapshot, target: Target) -> Markup {
         Err(e) => return html! { p.warning { "The embedded public data did not load: " (e) } },
     };
     let charts = charts(d);
-    let editions: std::collections::BTreeSet<&str> =
-        d.estimates.iter().map(|e| e.edition.as_str()).collect();
-    let source = editions.into_iter().collect::<Vec<_>>().join(", ");
+    // SIPRI's editions first, then any other estimator a year's figures come from.
+    let editions: std::collections::BTreeSet<(bool, &str)> = d
+        .estimates
+        .iter()
+        .map(|e| (!e.edition.starts_with("SIPRI"), e.edition.as_str()))
+        .collect();
+    let source = editions
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect::<Vec<_>>()
+        .join(", ");
     html! {
         section aria-labelledby="estimates-h" {
             (section_heading(target, "estimates-h", html! { "Public estimates of warhead inventories over time" }))
@@ -204,7 +227,11 @@ pub fn figures_section(s: &Snapshot, target: Target) -> Markup {
             (section_heading(target, "newstart-h", html! { "New START: published aggregates against its three limits" }))
             div.charts {
                 @for (id, name, max) in &d.limits {
-                    (chart(charts, &format!("new-start-{id}"), html! { (name) ", United States and Russia, by the date of the data; the dashed line is the limit of " (thousands(*max)) " (in force from 2018-02-05). Source: the U.S. State Department's fact sheets of the aggregate numbers exchanged under the treaty, as recorded in Verity's data/new_start_aggregates.csv." }))
+                    @let disputed: Vec<_> = d.disputed.iter().filter(|v| &v.declared.limit == id).collect();
+                    (chart(charts, &format!("new-start-{id}"), html! { (name) ", United States and Russia, by the date of the data; the dashed line is the limit of " (thousands(*max)) " (in force from 2018-02-05). Source: the U.S. State Department's fact sheets of the aggregate numbers exchanged under the treaty, as recorded in Verity's data/new_start_aggregates.csv."
+                        @if let Some(last) = disputed.last() {
+                            " The line marked “claimed” is " (last.declared.party.as_str()) "'s figure as " (last.held_by.as_str()) " counts it (" (thousands(last.value)) " on " (last.declared.date) ", " (last.declared.party.as_str()) " counts " (last.declared.value.map(thousands).unwrap_or_default()) "): " (last.position_name) "; counts from data/new_start_accountability.csv, never the verdict."
+                        } }))
                 }
             }
             (aggregates_table(d))

@@ -333,6 +333,14 @@ fn overview_runs_on_the_embedded_data() {
     let v = json(&["overview", "--json"]);
     assert_eq!(v["treaties"].as_array().unwrap().len(), 3);
     assert_eq!(v["new_start"]["verdicts"].as_array().unwrap().len(), 150);
+    // Russia's count of the US launchers beside the US count, never as the verdict.
+    assert!(
+        out.contains("Disputed: RUS counts USA's launchers at 901 (−101) on 2023-03-01, as claimed, where USA counts 800 (compliant)"),
+        "{out}"
+    );
+    let disputed = v["new_start_disputed"].as_array().unwrap();
+    assert_eq!(disputed.len(), 4);
+    assert_eq!(disputed[3]["value"], 901);
 }
 
 #[test]

@@ -15,7 +15,7 @@ use verity_treaty::{PartyCode, StatusReport, builtin};
 use crate::Outcome;
 use crate::commands::check::print_findings;
 use crate::commands::treaty::status_detail;
-use crate::output::{json, table, thousands};
+use crate::output::{json, maybe, signed, table, thousands};
 
 #[derive(Serialize)]
 struct DemoReport<'a> {
@@ -27,6 +27,8 @@ struct DemoReport<'a> {
     detection: Vec<DetectionDemo>,
     /// New START's recorded events in practice (`data/regime_events.csv`).
     new_start_practice: Vec<&'a verity_treaty::events::RegimeEvent>,
+    /// The published figures under each party's recorded position on disputed accounting.
+    new_start_disputed: Vec<verity_treaty::accounting::PositionVerdict>,
 }
 
 /// How likely the trilateral draft's inspections are to catch each strategy within a year.
@@ -179,6 +181,11 @@ pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
     verity_treaty::events::add_stated_grounds(&new_start, &mut assessment.findings, &events);
     let hidden = hidden_totals_demo()?;
     let detection = detection_demo()?;
+    let disputed = verity_treaty::accounting::judge_positions(
+        &new_start,
+        &assessment.verdicts,
+        &builtin::new_start_accountability()?,
+    );
 
     if as_json {
         json(&DemoReport {
@@ -192,6 +199,7 @@ pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
                 .iter()
                 .filter(|e| e.treaty == new_start.id())
                 .collect(),
+            new_start_disputed: disputed,
         })?;
         return Ok(Outcome::Clean);
     }
@@ -293,6 +301,28 @@ pub(crate) fn run(today: NaiveDate, as_json: bool) -> Result<Outcome> {
             format!("{violations} published figures exceeded a central limit while it applied.")
         }
     )?;
+    for p in new_start.accounting_positions() {
+        let mine: Vec<_> = disputed.iter().filter(|v| v.position == p.id).collect();
+        if let (Some(first), Some(last)) = (mine.first(), mine.last()) {
+            outln!(
+                "Disputed: {} counts {}'s {} at {} ({}) on {}, as claimed, where {} counts {} ({}); {} figures from {} to {}, each count with its source in `verity check accounting {} --treaty {}`.",
+                p.held_by,
+                p.about,
+                short_limit_name(&last.declared.limit).to_lowercase(),
+                thousands(last.value),
+                signed(last.margin),
+                last.declared.date,
+                p.about,
+                maybe(last.declared.value),
+                last.declared.verdict.as_str(),
+                mine.len(),
+                first.declared.date,
+                last.declared.date,
+                builtin::NEW_START_AGGREGATES.0,
+                new_start.id()
+            )?;
+        }
+    }
 
     let notable: Vec<_> = assessment
         .findings
