@@ -580,11 +580,12 @@ pub(crate) struct WorldArgs {
     /// party for `design`).
     #[arg(long)]
     pub(crate) party: Option<String>,
-    /// The party's honest inventory (uid,class,type,site,status,warheads); default: synthetic,
-    /// from its SIPRI estimate.
+    /// The party's honest inventory (uid,class,type,site,status,warheads); default: its
+    /// declared forces from the record under a treaty that counts delivery systems
+    /// (data/new_start_forces.csv), else synthetic from its SIPRI estimate.
     #[arg(long, requires = "party")]
     pub(crate) inventory: Option<PathBuf>,
-    /// The SIPRI estimate year for the default inventory.
+    /// The SIPRI estimate year for a default inventory built from an estimate.
     #[arg(long, default_value_t = 2025)]
     pub(crate) estimates_year: i32,
     /// The facilities the party registers as empty (comma-separated); default: the synthetic
