@@ -239,23 +239,6 @@ pub fn aggregates_chart(
     disputed: &[verity_treaty::accounting::PositionVerdict],
 ) -> LineChart {
     let mut lines: Vec<Line> = Vec::new();
-    // A party's figures as another party counts them, where it holds a position: a line of
-    // their own, labelled as claimed.
-    for v in disputed.iter().filter(|v| v.declared.limit == limit_id) {
-        let label = format!(
-            "{} as {} counts it (claimed)",
-            v.declared.party.as_str(),
-            v.held_by.as_str()
-        );
-        let point = (year_fraction(v.declared.date), v.value as f64);
-        match lines.iter_mut().find(|l| l.label == label) {
-            Some(l) => l.points.push(point),
-            None => lines.push(Line {
-                label,
-                points: vec![point],
-            }),
-        }
-    }
     for f in figures {
         let Some(Some(v)) = f.values.get(limit_id) else {
             continue;
@@ -270,6 +253,25 @@ pub fn aggregates_chart(
             }),
         }
     }
+    // A party's figures as another party counts them, where it holds a position: a line of
+    // their own after the parties' (so each party keeps its colour), labelled as claimed.
+    let mut claimed: Vec<Line> = Vec::new();
+    for v in disputed.iter().filter(|v| v.declared.limit == limit_id) {
+        let label = format!(
+            "{} as {} counts it (claimed)",
+            v.declared.party.as_str(),
+            v.held_by.as_str()
+        );
+        let point = (year_fraction(v.declared.date), v.value as f64);
+        match claimed.iter_mut().find(|l| l.label == label) {
+            Some(l) => l.points.push(point),
+            None => claimed.push(Line {
+                label,
+                points: vec![point],
+            }),
+        }
+    }
+    lines.extend(claimed);
     for l in &mut lines {
         l.points.sort_by(|a, b| a.0.total_cmp(&b.0));
     }
