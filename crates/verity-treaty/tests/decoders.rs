@@ -46,6 +46,31 @@ proptest! {
         let _ = figures::parse_aggregates("fuzz.csv", &text, &t);
         let _ = figures::parse_estimates("fuzz.csv", &text);
         let _ = figures::parse_world_totals("fuzz.csv", &text);
+        if let Err(e) = verity_treaty::forces::parse_forces("fuzz.csv", &text) {
+            prop_assert!(e.location().is_some());
+        }
+        if let Err(e) = verity_treaty::accounting::parse_accountability("fuzz.csv", &text, &t) {
+            prop_assert!(e.location().is_some());
+        }
+    }
+
+    #[test]
+    fn the_forces_and_accountability_files_survive_mutation(at in 0usize..20_000, byte in any::<u8>()) {
+        let t = new_start();
+        for (_, text) in [builtin::NEW_START_FORCES, builtin::NEW_START_ACCOUNTABILITY] {
+            let at = at % text.len();
+            let mut bytes = text.as_bytes().to_vec();
+            bytes[at] = byte;
+            let Ok(mutated) = String::from_utf8(bytes) else { continue };
+            let errors = [
+                verity_treaty::forces::parse_forces("m.csv", &mutated).err(),
+                verity_treaty::accounting::parse_accountability("m.csv", &mutated, &t).err(),
+            ];
+            for e in errors.into_iter().flatten() {
+                let loc = e.location().unwrap();
+                prop_assert!(loc.line >= 1 && loc.line <= mutated.lines().count() + 1, "{e}");
+            }
+        }
     }
 
     #[test]
