@@ -116,6 +116,25 @@ pub fn honest_forces(
     }
 }
 
+/// One synthetic item.
+fn item(
+    uid: String,
+    class: &str,
+    kind: &str,
+    site: String,
+    status: &str,
+    warheads: u64,
+) -> ItemRecord {
+    ItemRecord {
+        uid,
+        class: class.into(),
+        item_type: kind.into(),
+        site,
+        status: status.into(),
+        warheads,
+    }
+}
+
 /// The `i`-th of `n` items spread evenly over `sites` sites: its 1-based site number.
 fn site_of(i: u64, n: u64, sites: u64) -> u64 {
     if n == 0 || sites == 0 {
@@ -141,14 +160,7 @@ pub fn recorded_inventory(r: &ForceRecord) -> Vec<ItemRecord> {
     let code = r.party.as_str();
     let mut out = Vec::new();
     let mut push = |uid: String, class: &str, kind: &str, site: String, status: &str, w: u64| {
-        out.push(ItemRecord {
-            uid,
-            class: class.into(),
-            item_type: kind.into(),
-            site,
-            status: status.into(),
-            warheads: w,
-        });
+        out.push(item(uid, class, kind, site, status, w));
     };
     struct Leg<'a> {
         class: &'a str,
@@ -289,14 +301,7 @@ pub fn synthetic_inventory(treaty: &Treaty, party: PartyCode, e: &Estimate) -> V
     let slbms = (deployed - icbms).div_ceil(4);
     let mut out = Vec::new();
     let mut push = |uid: String, class: &str, kind: &str, site: String, status: &str, w: u64| {
-        out.push(ItemRecord {
-            uid,
-            class: class.into(),
-            item_type: kind.into(),
-            site,
-            status: status.into(),
-            warheads: w,
-        });
+        out.push(item(uid, class, kind, site, status, w));
     };
     for i in 0..icbms {
         let site = format!("{code}-ICBM-BASE-{}", i / ICBM_BASE);

@@ -60,13 +60,7 @@ pub fn parse_accountability(
                 format!("`{category}` is not a category of `{}`", treaty.id()),
             ));
         }
-        let value_text = cells.required("value")?;
-        let value: u64 = value_text.parse().map_err(|_| {
-            cells.err(
-                "value",
-                format!("expected a whole number, found `{value_text}`"),
-            )
-        })?;
+        let value = cells.whole("value")?;
         let basis = FigureBasis::from_cell(cells)?;
         let source = cells.required("source")?.to_string();
         if let Some(first) = seen.insert((party, category.clone(), as_of), cells.line) {

@@ -75,6 +75,13 @@ impl Cells<'_> {
         })
     }
 
+    /// A required whole number.
+    pub(crate) fn whole(&self, column: &str) -> Result<u64, TreatyError> {
+        let s = self.required(column)?;
+        s.parse()
+            .map_err(|_| self.err(column, format!("expected a whole number, found `{s}`")))
+    }
+
     pub(crate) fn required(&self, column: &str) -> Result<&str, TreatyError> {
         let s = self.get(column);
         if s.is_empty() {

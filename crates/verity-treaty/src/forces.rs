@@ -132,13 +132,7 @@ pub fn parse_forces(file: &str, text: &str) -> Result<Vec<ForceRecord>, TreatyEr
                 ),
             ));
         }
-        let value_text = cells.required("value")?;
-        let value: u64 = value_text.parse().map_err(|_| {
-            cells.err(
-                "value",
-                format!("expected a whole number, found `{value_text}`"),
-            )
-        })?;
+        let value = cells.whole("value")?;
         let basis = FigureBasis::from_cell(cells)?;
         let source = cells.required("source")?.to_string();
         if let Some(first) = lines.insert((party, figure.clone()), cells.line) {
